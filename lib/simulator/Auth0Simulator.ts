@@ -116,6 +116,8 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
   const methods = new MethodStore(random);
   const stats = new StatsRecorder();
   let port = resolved.port;
+  // Aborts the latency of requests still waiting when the simulator stops, so no timer outlives it.
+  const stopping = new AbortController();
   const ownHosts = () =>
     new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${resolved.host}:${port}`]);
 
@@ -146,7 +148,10 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
     const reset = random.next() < faults.resetRate;
     const error = random.next() < faults.errorRate;
     const waitMs = delay + (slow && take.conformant ? faults.slowMs : 0);
-    if (waitMs > 0) await sleep(waitMs);
+    if (waitMs > 0) {
+      const waited = await sleep(waitMs, true, { signal: stopping.signal }).catch(() => false);
+      if (!waited) return;
+    }
     if (take.conformant && reset) {
       stats.current.resets++;
       response.socket?.destroy();
@@ -251,6 +256,7 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
       bucket.fill();
     },
     stop: async () => {
+      stopping.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
