@@ -1,0 +1,66 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App, Duration, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import type { CfnFunction } from "aws-cdk-lib/aws-lambda";
+import { RetentionDays } from "aws-cdk-lib/aws-logs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ESM_REQUIRE_BANNER, PipelineFunction } from "../../infra/PipelineFunction.js";
+
+// The one infra test that really bundles (local esbuild, no Docker), so the bundling options are checked on the
+// output rather than trusted; the stack tests skip bundling.
+describe("PipelineFunction bundling", () => {
+  let outdir: string;
+  let assetFiles: string[];
+  let code: string;
+  let sourceMap: { sources: string[]; sourcesContent?: unknown };
+
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), "factor-sync-bundle-"));
+    const app = new App({ outdir });
+    const stack = new Stack(app, "Bundle");
+    const fn = new PipelineFunction(stack, "Probe", {
+      entry: "functions/apply.ts",
+      description: "probe",
+      timeout: Duration.seconds(10),
+      memorySize: 128,
+      environment: {},
+      logRetention: RetentionDays.ONE_DAY,
+    });
+    const template = Template.fromStack(stack);
+    const functionId = stack.resolve((fn.function.node.defaultChild as CfnFunction).logicalId) as string;
+    const s3Key = (template.toJSON().Resources[functionId].Properties.Code.S3Key as string).replace(
+      /\.zip$/,
+      "",
+    );
+    const assetDir = join(outdir, `asset.${s3Key}`);
+    assetFiles = readdirSync(assetDir).sort();
+    code = readFileSync(join(assetDir, "index.mjs"), "utf8");
+    sourceMap = JSON.parse(readFileSync(join(assetDir, "index.mjs.map"), "utf8"));
+  });
+
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it("emits an ES module and its source map, nothing else", () => {
+    expect(assetFiles).toEqual(["index.mjs", "index.mjs.map"]);
+    expect(code).toMatch(/export\s*\{/);
+    expect(code).toContain("//# sourceMappingURL=index.mjs.map");
+  });
+
+  it("starts with the createRequire banner, so bundled CommonJS can still require Node built-ins", () => {
+    expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+  });
+
+  it("maps back to the TypeScript entry without shipping the sources", () => {
+    expect(sourceMap.sources.some((source) => source.endsWith("functions/apply.ts"))).toBe(true);
+    expect(sourceMap.sourcesContent).toBeUndefined();
+  });
+
+  it("is minified", () => {
+    const body = code.slice(ESM_REQUIRE_BANNER.length).replace(/\/\/# sourceMappingURL=.*\s*$/, "");
+    expect(body).not.toMatch(/\n\s+\S/);
+  });
+});

@@ -1,0 +1,133 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { PipelineFunction } from "../../infra/PipelineFunction.js";
+import { propertiesOf, resourcesOfType, type SynthesizedStack, synthesizeStack } from "../helpers/infra.js";
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+/** A CloudFormation value as readable text: `{Ref: X}` → `X`, `{Fn::GetAtt: [X, Arn]}` → `X.Arn`, joins joined. */
+function render(value: unknown): string {
+  if (typeof value === "string") return value;
+  const object = value as Record<string, unknown>;
+  if ("Ref" in object) return String(object.Ref);
+  if ("Fn::GetAtt" in object) return (object["Fn::GetAtt"] as string[]).join(".");
+  if ("Fn::Join" in object) {
+    const [separator, parts] = object["Fn::Join"] as [string, unknown[]];
+    return parts.map(render).join(separator);
+  }
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
+
+/** Every permission a role holds, as sorted, de-duplicated "action on resource" lines. */
+function permissionsOf(s: SynthesizedStack, fn: PipelineFunction): string[] {
+  const roleRef = { Ref: s.logicalId(fn.role) };
+  const lines = new Set<string>();
+  for (const [, policy] of resourcesOfType(s.template, "AWS::IAM::Policy")) {
+    const roles = policy.Roles as unknown[];
+    if (!roles.some((role) => JSON.stringify(role) === JSON.stringify(roleRef))) continue;
+    for (const statement of (policy.PolicyDocument as { Statement: Statement[] }).Statement) {
+      expect(statement.Effect).toBe("Allow");
+      expect(statement.Condition).toBeUndefined();
+      const actions = [statement.Action].flat();
+      const resources = [statement.Resource].flat();
+      for (const action of actions)
+        for (const resource of resources) lines.add(`${action} on ${render(resource)}`);
+    }
+  }
+  return [...lines].sort();
+}
+
+describe("IAM permissions", () => {
+  let s: SynthesizedStack;
+  let id: Record<
+    "key" | "bucket" | "workQueue" | "dlq" | "failures" | "secret" | "ingestLogs" | "applyLogs",
+    string
+  >;
+  beforeAll(() => {
+    s = synthesizeStack();
+    id = {
+      key: s.logicalId(s.stack.key),
+      bucket: s.logicalId(s.stack.storage.bucket),
+      workQueue: s.logicalId(s.stack.workQueue),
+      dlq: s.logicalId(s.stack.deadLetterQueue),
+      failures: s.logicalId(s.stack.ingestFailureQueue),
+      secret: s.logicalId(s.stack.secret),
+      ingestLogs: s.logicalId(s.stack.ingest.logGroup),
+      applyLogs: s.logicalId(s.stack.apply.logGroup),
+    };
+  });
+
+  it("let ingest read input files, write reports, send to the work queue and record its failures: nothing else", () => {
+    expect(permissionsOf(s, s.stack.ingest)).toEqual(
+      [
+        `kms:Decrypt on ${id.key}.Arn`,
+        `kms:GenerateDataKey on ${id.key}.Arn`,
+        `logs:CreateLogStream on ${id.ingestLogs}.Arn`,
+        `logs:PutLogEvents on ${id.ingestLogs}.Arn`,
+        `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
+        `s3:GetObject on ${id.bucket}.Arn/incoming/*`,
+        `s3:PutObject on ${id.bucket}.Arn/reports/*`,
+        `sqs:SendMessage on ${id.failures}.Arn`,
+        `sqs:SendMessage on ${id.workQueue}.Arn`,
+      ].sort(),
+    );
+  });
+
+  it("let apply consume the work queue, dead-letter, and read the Auth0 secret: nothing else", () => {
+    expect(permissionsOf(s, s.stack.apply)).toEqual(
+      [
+        `kms:Decrypt on ${id.key}.Arn`,
+        `kms:GenerateDataKey on ${id.key}.Arn`,
+        `logs:CreateLogStream on ${id.applyLogs}.Arn`,
+        `logs:PutLogEvents on ${id.applyLogs}.Arn`,
+        `secretsmanager:GetSecretValue on ${id.secret}`,
+        `sqs:ChangeMessageVisibility on ${id.workQueue}.Arn`,
+        `sqs:DeleteMessage on ${id.workQueue}.Arn`,
+        `sqs:GetQueueAttributes on ${id.workQueue}.Arn`,
+        `sqs:GetQueueUrl on ${id.workQueue}.Arn`,
+        `sqs:ReceiveMessage on ${id.workQueue}.Arn`,
+        `sqs:SendMessage on ${id.dlq}.Arn`,
+      ].sort(),
+    );
+  });
+
+  it("grant no wildcard action, and a wildcard resource only for object keys under one prefix", () => {
+    const lines = [...permissionsOf(s, s.stack.ingest), ...permissionsOf(s, s.stack.apply)];
+    for (const line of lines) expect(line.split(" on ")[0]).not.toContain("*");
+    expect(lines.filter((line) => line.includes("*")).sort()).toEqual([
+      `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
+      `s3:GetObject on ${id.bucket}.Arn/incoming/*`,
+      `s3:PutObject on ${id.bucket}.Arn/reports/*`,
+    ]);
+  });
+
+  it("give the functions roles of their own, with no managed policy, that only Lambda can assume", () => {
+    for (const fn of [s.stack.ingest, s.stack.apply]) {
+      const role = propertiesOf(s.template, s.logicalId(fn.role));
+      expect(role.ManagedPolicyArns).toBeUndefined();
+      expect(role.Policies).toBeUndefined();
+      expect(role.AssumeRolePolicyDocument).toEqual({
+        Statement: [
+          { Action: "sts:AssumeRole", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" } },
+        ],
+        Version: "2012-10-17",
+      });
+    }
+    expect(s.stack.ingest.role).not.toBe(s.stack.apply.role);
+  });
+
+  it("grant GetSecretValue on the referenced secret's ARN when one is given", () => {
+    const arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:factor-sync/auth0-AbCdEf";
+    const withSecret = synthesizeStack({ auth0SecretArn: arn });
+    expect(permissionsOf(withSecret, withSecret.stack.apply)).toContain(
+      `secretsmanager:GetSecretValue on ${arn}`,
+    );
+    expect(
+      permissionsOf(withSecret, withSecret.stack.apply).filter((line) => line.startsWith("secretsmanager")),
+    ).toEqual([`secretsmanager:GetSecretValue on ${arn}`]);
+  });
+});
