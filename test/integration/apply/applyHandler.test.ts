@@ -1,6 +1,7 @@
 import type { SQSEvent } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApplyHandler } from "../../../functions/apply.js";
+import { createApplyDeps } from "../../../lib/apply/createApplyDeps.js";
 import { SqsApplyQueue } from "../../../lib/apply/SqsApplyQueue.js";
 import type { ApplyOptions } from "../../../lib/apply/types.js";
 import { toAuth0Endpoint } from "../../../lib/auth0/Auth0Endpoint.js";
@@ -109,6 +110,28 @@ describe("apply handler against the simulator and fauxqs", () => {
     expect(await drainDeadLetters(emulator)).toEqual([]);
     expectApplied(sim, users);
     expectNoSensitiveLogs(lines(), users);
+  });
+
+  it("works with the clients built from settings, as the Lambda builds them from its environment", async () => {
+    const { sim, emulator } = await setup();
+    const { logger, lines } = capturedLogger();
+    const deps = createApplyDeps(
+      {
+        auth0Domain: sim.url,
+        credentials: { clientId: sim.clientId, clientSecret: sim.clientSecret },
+        dlqUrl: emulator.dlqUrl,
+        rpsCeiling: 500,
+        maxConcurrency: 1,
+      },
+      { sqs: emulator.sqs, logger },
+    );
+    const handle = createApplyHandler(deps);
+    const users = Array.from({ length: 30 }, (_, n) => userFactors(n));
+    await enqueue(emulator, users);
+    await runEventSource(emulator, (event) => handle(event, { getRemainingTimeInMillis: () => 60_000 }));
+    expect(deps.tokens.fetchCount).toBe(1);
+    expectApplied(sim, users);
+    expect(lines().filter((line) => line.includes('"batch done"'))).toHaveLength(3);
   });
 
   it("fetches a new token before the cached one expires", async () => {
