@@ -60,7 +60,8 @@ describe("PipelineFunction bundling", () => {
   });
 
   it("is minified", () => {
-    const body = code.slice(ESM_REQUIRE_BANNER.length).replace(/\/\/# sourceMappingURL=.*\s*$/, "");
-    expect(body).not.toMatch(/\n\s+\S/);
+    // Unminified, the SDK alone spans tens of thousands of lines; minified, only multi-line string literals
+    // (the SDK's warning texts) still hold line breaks.
+    expect(code.split("\n").length).toBeLessThan(500);
   });
 });
