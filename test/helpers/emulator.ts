@@ -10,6 +10,8 @@ export interface Emulator {
   bucket: string;
   queueUrl: string;
   queueName: string;
+  /** Creates another queue (named `<queueName>-<n>`) and returns its URL: one per test keeps tests apart. */
+  newQueue(attributes?: Record<string, string>): string;
   /** Destroys the clients and stops the server. */
   stop(): Promise<void>;
 }
@@ -44,6 +46,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const { queueUrl } = server.createQueue(queueName, { attributes: options.queueAttributes ?? {} });
   const s3 = new S3Client({ region, credentials, endpoint: server.address, forcePathStyle: true });
   const sqs = new SQSClient({ region, credentials, endpoint: server.address });
+  let queues = 0;
   return {
     server,
     s3,
@@ -51,6 +54,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     bucket,
     queueUrl,
     queueName,
+    newQueue(attributes = {}) {
+      queues += 1;
+      return server.createQueue(`${queueName}-${queues}`, { attributes }).queueUrl;
+    },
     async stop() {
       s3.destroy();
       sqs.destroy();
