@@ -2,8 +2,9 @@ import type { BatchResultErrorEntry } from "@aws-sdk/client-sqs";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { UserFactors } from "../factors/types.js";
 import { type Logger, silentLogger } from "../logging/Logger.js";
-import { type MessageSource, toUserFactorsMessage } from "../messages/UserFactorsMessage.js";
+import type { MessageSource } from "../messages/UserFactorsMessage.js";
 import { QueueSendError } from "./errors.js";
+import { toMessageBody } from "./messageBody.js";
 import type { FanoutCounts, SendBatch, UnsentUser } from "./types.js";
 
 /** SQS takes at most 10 entries in one SendMessageBatch call. */
@@ -127,7 +128,7 @@ export class UserQueue {
   public async enqueue(user: UserFactors): Promise<void> {
     if (this.closed) throw new Error("UserQueue.enqueue called after close");
     if (this.failure !== undefined) throw this.failure;
-    const body = JSON.stringify(toUserFactorsMessage(user, this.source));
+    const body = toMessageBody(user, this.source);
     const bytes = Buffer.byteLength(body);
     if (bytes > this.maxBatchBytes) {
       await this.giveUp(
