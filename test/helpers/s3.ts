@@ -1,5 +1,5 @@
 import type { Readable } from "node:stream";
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 
 /**
@@ -42,4 +42,10 @@ export async function listKeys(s3: S3Client, bucket: string, prefix: string): Pr
     token = page.NextContinuationToken;
   } while (token);
   return keys.sort();
+}
+
+/** The object's ETag without its quotes, as ingest records it. */
+export async function getEtag(s3: S3Client, bucket: string, key: string): Promise<string> {
+  const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+  return (head.ETag ?? "").replaceAll('"', "");
 }
