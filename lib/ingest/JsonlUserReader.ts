@@ -77,7 +77,7 @@ export class JsonlUserReader implements UserDraftReader {
     }
     this.content = true;
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      this.reject(line, "", `the line is ${describe(value)}, not a JSON object`);
+      this.reject(line, text, `the line is ${describe(value)}, not a JSON object`);
       return;
     }
     this.out.push(toDraft(value as Record<string, unknown>, line));

@@ -128,7 +128,10 @@ export function createMethodSchema(
   return z.discriminatedUnion("type", [phone, email, totp], {
     error: (issue) => {
       if (issue.code !== "invalid_union") return "a method must be an object";
-      return issue.input === undefined || issue.input === ""
+      // zod reports the whole method as the input of a failed discriminator.
+      const input = issue.input;
+      const type = typeof input === "object" && input !== null ? (input as { type?: unknown }).type : input;
+      return type === undefined || type === ""
         ? "type is missing (phone, email or totp)"
         : "type must be phone, email or totp";
     },
