@@ -19,7 +19,7 @@ export interface UserFactorsReader extends AsyncIterable<ReadUser> {
 
 const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 /** Batches (one per input chunk) whose phone numbers may be in a worker at once: bounds memory. */
-const MAX_BATCHES_IN_FLIGHT = 8;
+const MAX_BATCHES_IN_FLIGHT = 2;
 
 /** The users completed by one input chunk, and their phone numbers being normalised by a worker. */
 interface Batch {
@@ -71,21 +71,21 @@ export function readUserFactors(
       batches.push({ drafts, phones: pool?.normalise(phoneNumbersOf(drafts)) });
       drafts = [];
     };
-    async function* settle(batch: Batch): AsyncGenerator<ReadUser> {
-      const phones = batch.phones === undefined ? undefined : await batch.phones;
-      for (const draft of batch.drafts) {
-        const firstLine = draft.userId === "" ? undefined : seen.addOrGetLine(draft.userId, draft.line);
-        const result = validate(draft, firstLine, phones);
-        summary.users++;
-        if (result.kind === "valid") {
-          summary.valid++;
-          summary.methods += result.user.methods.length;
-        } else {
-          summary.rejected++;
-        }
-        yield result;
+    const settle = (
+      draft: UserDraft,
+      phones: ReadonlyMap<string, PhoneNumberResult> | undefined,
+    ): ReadUser => {
+      const firstLine = draft.userId === "" ? undefined : seen.addOrGetLine(draft.userId, draft.line);
+      const result = validate(draft, firstLine, phones);
+      summary.users++;
+      if (result.kind === "valid") {
+        summary.valid++;
+        summary.methods += result.user.methods.length;
+      } else {
+        summary.rejected++;
       }
-    }
+      return result;
+    };
 
     const bytes = kind.gzip ? gunzip(input) : input;
     try {
@@ -99,7 +99,11 @@ export function readUserFactors(
             summary.lines = reader.lines;
             seal();
           }
-          while (batches.length > MAX_BATCHES_IN_FLIGHT) yield* settle(batches.shift() as Batch);
+          while (batches.length > MAX_BATCHES_IN_FLIGHT) {
+            const batch = batches.shift() as Batch;
+            const phones = await batch.phones;
+            for (const draft of batch.drafts) yield settle(draft, phones);
+          }
         }
       } catch (error) {
         failure = isZlibError(error)
@@ -117,7 +121,10 @@ export function readUserFactors(
         }
       }
       // Users completed before a failure are whole: hand them over, then say where reading stopped.
-      while (batches.length > 0) yield* settle(batches.shift() as Batch);
+      for (const batch of batches.splice(0)) {
+        const phones = await batch.phones;
+        for (const draft of batch.drafts) yield settle(draft, phones);
+      }
       if (failure instanceof CorruptInputError)
         throw new CorruptInputError(failure.reason, reader.completedLine);
       if (failure !== undefined) throw failure;
