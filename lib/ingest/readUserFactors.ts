@@ -27,6 +27,13 @@ interface Batch {
   phones?: Promise<Map<string, PhoneNumberResult>>;
 }
 
+/** A batch whose phone numbers are known, with the file's set of users seen so far. */
+interface ReadyBatch {
+  drafts: UserDraft[];
+  phones?: ReadonlyMap<string, PhoneNumberResult>;
+  seen: SeenUsers;
+}
+
 /**
  * Streams a file of desired factors (CSV or JSONL, gzip or not) and yields each user in file order, valid
  * (normalised, with the line where it starts) or rejected (with every reason). Memory does not grow with
@@ -59,7 +66,21 @@ export function readUserFactors(
   const summary: ReadSummary = { users: 0, valid: 0, rejected: 0, methods: 0, lines: 0, bytes: 0 };
   let started = false;
 
-  async function* read(): AsyncGenerator<ReadUser> {
+  const settle = (draft: UserDraft, batch: ReadyBatch): ReadUser => {
+    const firstLine = draft.userId === "" ? undefined : batch.seen.addOrGetLine(draft.userId, draft.line);
+    const result = validate(draft, firstLine, batch.phones);
+    summary.users++;
+    if (result.kind === "valid") {
+      summary.valid++;
+      summary.methods += result.user.methods.length;
+    } else {
+      summary.rejected++;
+    }
+    return result;
+  };
+
+  /** Batches of users in file order, their phone numbers normalised; throws a file-level error after them. */
+  async function* readBatches(): AsyncGenerator<ReadyBatch> {
     const reader: UserDraftReader =
       kind.format === "csv" ? new CsvUserReader({ maxRecordBytes }) : new JsonlUserReader({ maxRecordBytes });
     const seen = new SeenUsers();
@@ -71,21 +92,11 @@ export function readUserFactors(
       batches.push({ drafts, phones: pool?.normalise(phoneNumbersOf(drafts)) });
       drafts = [];
     };
-    const settle = (
-      draft: UserDraft,
-      phones: ReadonlyMap<string, PhoneNumberResult> | undefined,
-    ): ReadUser => {
-      const firstLine = draft.userId === "" ? undefined : seen.addOrGetLine(draft.userId, draft.line);
-      const result = validate(draft, firstLine, phones);
-      summary.users++;
-      if (result.kind === "valid") {
-        summary.valid++;
-        summary.methods += result.user.methods.length;
-      } else {
-        summary.rejected++;
-      }
-      return result;
-    };
+    const ready = async (batch: Batch): Promise<ReadyBatch> => ({
+      drafts: batch.drafts,
+      phones: await batch.phones,
+      seen,
+    });
 
     const bytes = kind.gzip ? gunzip(input) : input;
     try {
@@ -99,11 +110,7 @@ export function readUserFactors(
             summary.lines = reader.lines;
             seal();
           }
-          while (batches.length > MAX_BATCHES_IN_FLIGHT) {
-            const batch = batches.shift() as Batch;
-            const phones = await batch.phones;
-            for (const draft of batch.drafts) yield settle(draft, phones);
-          }
+          while (batches.length > MAX_BATCHES_IN_FLIGHT) yield await ready(batches.shift() as Batch);
         }
       } catch (error) {
         failure = isZlibError(error)
@@ -121,10 +128,7 @@ export function readUserFactors(
         }
       }
       // Users completed before a failure are whole: hand them over, then say where reading stopped.
-      for (const batch of batches.splice(0)) {
-        const phones = await batch.phones;
-        for (const draft of batch.drafts) yield settle(draft, phones);
-      }
+      for (const batch of batches.splice(0)) yield await ready(batch);
       if (failure instanceof CorruptInputError)
         throw new CorruptInputError(failure.reason, reader.completedLine);
       if (failure !== undefined) throw failure;
@@ -135,10 +139,35 @@ export function readUserFactors(
 
   return {
     summary,
-    [Symbol.asyncIterator]() {
+    [Symbol.asyncIterator](): AsyncIterator<ReadUser> {
       if (started) throw new Error("a UserFactorsReader can be iterated only once");
       started = true;
-      return read();
+      // Users are validated one at a time as they are asked for (so the summary counts what was handed
+      // over), but the generator resumes only once a batch: far fewer promise round trips.
+      const source = readBatches();
+      let batch: ReadyBatch | undefined;
+      let next = 0;
+      const advance = async (): Promise<IteratorResult<ReadUser>> => {
+        for (;;) {
+          if (batch !== undefined && next < batch.drafts.length) {
+            return { value: settle(batch.drafts[next++] as UserDraft, batch), done: false };
+          }
+          const result = await source.next();
+          if (result.done) return { value: undefined, done: true };
+          batch = result.value;
+          next = 0;
+        }
+      };
+      return {
+        next: () =>
+          batch !== undefined && next < batch.drafts.length
+            ? Promise.resolve({ value: settle(batch.drafts[next++] as UserDraft, batch), done: false })
+            : advance(),
+        return: async () => {
+          await source.return(undefined);
+          return { value: undefined, done: true };
+        },
+      };
     },
   };
 }

@@ -21,6 +21,7 @@ describe("parseCsvHeader", () => {
         totp_secret: 2,
         name: -1,
       },
+      methodColumns: [["totp_secret", 2]],
     });
   });
 
