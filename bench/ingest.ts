@@ -1,7 +1,8 @@
 /**
  * Ingest benchmark (`npm run bench:ingest`): parse + validate throughput of readUserFactors over a
  * 1,000,000-user CSV file, against a raw csv-parse pass over the same file (`columns: false`, counting
- * records) as the baseline. Each measurement runs in its own child process, so peak RSS is its own.
+ * records) as the baseline. Each measurement runs in its own child process, so peak RSS is its own, from
+ * this file bundled by esbuild the way the ingest Lambda is.
  * The last stdout line is one JSON object: {"users", "usersPerSec", "baselineUsersPerSec", "ratio", "peakRssMb"}.
  *
  * Wall time is what the targets are about; CPU times are printed too, because on a shared machine wall time
@@ -14,7 +15,10 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream, existsSync, renameSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isMainThread } from "node:worker_threads";
 import { parse } from "csv-parse";
+import { build } from "esbuild";
 import { readUserFactors } from "../lib/ingest/readUserFactors.js";
 
 interface Measurement {
@@ -140,14 +144,29 @@ async function measureBaseline(path: string): Promise<Measurement> {
   return { users: 0, rejected: 0, records: records - 1, ...stop() };
 }
 
-async function child(kind: string, path: string): Promise<Measurement> {
-  const proc = spawn(
-    process.execPath,
-    [...process.execArgv, process.argv[1] as string, "--child", kind, path, ...argv],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
+/**
+ * This file bundled as the ingest Lambda is (esbuild, one ESM file): measurements run in production form,
+ * without tsx compiling TypeScript in the main thread and in the phone worker.
+ */
+async function bundleSelf(): Promise<string> {
+  const outfile = join(tmpdir(), "factor-sync-bench-ingest.mjs");
+  await build({
+    entryPoints: [fileURLToPath(import.meta.url)],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node22",
+    outfile,
+    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    logLevel: "warning",
+  });
+  return outfile;
+}
+
+async function child(bundle: string, kind: string, path: string): Promise<Measurement> {
+  const proc = spawn(process.execPath, [bundle, "--child", kind, path, ...argv], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let stdout = "";
   proc.stdout.on("data", (data: Buffer) => {
     stdout += data.toString();
@@ -175,11 +194,12 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write(`reusing ${path}\n`);
   }
+  const bundle = await bundleSelf();
   let reader: Measurement | undefined;
   let baseline: Measurement | undefined;
   for (let run = 0; run < runs; run++) {
-    const r = await child("reader", path);
-    const b = await child("baseline", path);
+    const r = await child(bundle, "reader", path);
+    const b = await child(bundle, "baseline", path);
     if (reader === undefined || r.ms < reader.ms) reader = r;
     if (baseline === undefined || b.ms < baseline.ms) baseline = b;
   }
@@ -231,4 +251,5 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
+// Bundled, this file is also what each phone worker loads (it re-enters the bundle): only the main thread runs.
+if (isMainThread) await main();

@@ -113,10 +113,12 @@ export class PhoneWorkerPool {
 
 /** A worker running this module; under tsx (tests, the CLI) the module is TypeScript and needs tsx's loader. */
 function startWorker(url: URL, input: WorkerInput): Worker {
-  if (!url.pathname.endsWith(".ts")) return new Worker(url, { workerData: input });
+  // A small young generation: the worker's garbage is tiny strings, and this keeps the process under 200 MB.
+  const resourceLimits = { maxYoungGenerationSizeMb: 8 };
+  if (!url.pathname.endsWith(".ts")) return new Worker(url, { workerData: input, resourceLimits });
   const tsx = import.meta.resolve("tsx/esm/api");
   const code = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true, workerData: input });
+  return new Worker(code, { eval: true, workerData: input, resourceLimits });
 }
 
 /**
