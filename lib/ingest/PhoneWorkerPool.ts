@@ -42,6 +42,7 @@ export class PhoneWorkerPool {
     { resolve: (results: string) => void; reject: (error: Error) => void }
   >();
   private failure: Error | undefined;
+  private closed = false;
   private nextId = 0;
 
   public constructor(size: number, defaultCountry?: CountryCode) {
@@ -51,7 +52,7 @@ export class PhoneWorkerPool {
       worker.on("message", (reply: Reply) => this.settle(reply));
       worker.on("error", (error: Error) => this.fail(error));
       worker.on("exit", (code) => {
-        if (code !== 0) this.fail(new Error(`a phone-number worker stopped (exit code ${code})`));
+        if (!this.closed) this.fail(new Error(`a phone-number worker stopped (exit code ${code})`));
       });
       worker.unref(); // referenced only while it owes an answer
       this.workers.push(worker);
@@ -66,6 +67,7 @@ export class PhoneWorkerPool {
   public normalise(numbers: readonly string[]): Promise<Map<string, PhoneNumberResult>> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const sent = numbers.filter((number) => !number.includes(SEPARATOR));
+    if (sent.length === 0) return Promise.resolve(new Map());
     const id = this.nextId++;
     const worker = this.workers[id % this.workers.length] as Worker;
     return new Promise<string>((resolve, reject) => {
@@ -88,6 +90,7 @@ export class PhoneWorkerPool {
 
   /** Stops the workers. */
   public async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 
