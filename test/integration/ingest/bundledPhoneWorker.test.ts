@@ -1,16 +1,17 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 
 const run = promisify(execFile);
 
 describe("phone workers in a bundle", () => {
   it("run from the single ESM file esbuild makes for the ingest Lambda", async () => {
     const dir = mkdtempSync(join(tmpdir(), "factor-sync-bundle-"));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const entry = join(dir, "entry.ts");
     writeFileSync(
       entry,

@@ -1,13 +1,15 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { csvFile, csvRow, FIXTURE_TOTP_SECRET, gzip } from "../../helpers/ingestFiles.js";
 
 const run = promisify(execFile);
 const FIXTURES = "test/fixtures/ingest";
+const scratch = mkdtempSync(join(tmpdir(), "factor-sync-validate-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Runs `validate` as a user would, from the repository root: stdout, stderr and the exit code. */
 async function validate(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -71,7 +73,7 @@ describe("factor-sync validate", () => {
   });
 
   it("uses --default-country for national numbers and reads JSONL", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "factor-sync-validate-"));
+    const dir = mkdtempSync(join(scratch, "case-"));
     const file = join(dir, "users.csv.gz");
     writeFileSync(
       file,
@@ -88,7 +90,7 @@ describe("factor-sync validate", () => {
   });
 
   it("accepts an empty method set only with --allow-clear", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "factor-sync-validate-"));
+    const dir = mkdtempSync(join(scratch, "case-"));
     const file = join(dir, "clear.jsonl");
     writeFileSync(file, '{"user_id":"auth0|1","authentication_methods":[]}\n');
     expect((await validate(file, "--json")).code).toBe(1);
@@ -136,7 +138,7 @@ describe("factor-sync validate", () => {
   });
 
   it("exits 2 on a truncated gzip file after listing what it read", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "factor-sync-validate-"));
+    const dir = mkdtempSync(join(scratch, "case-"));
     const file = join(dir, "cut.csv.gz");
     const rows = Array.from({ length: 2000 }, (_, i) =>
       csvRow({ user_id: `auth0|${i}`, type: "totp", totp_secret: FIXTURE_TOTP_SECRET }),
