@@ -18,14 +18,6 @@ interface PendingMalformed {
   code: string;
 }
 
-const METHOD_COLUMNS = [
-  "phone_number",
-  "preferred_authentication_method",
-  "email",
-  "totp_secret",
-  "name",
-] as const;
-
 /**
  * csv-parse's streaming parser, driven synchronously: each record is handed over while the parser's line
  * counter still points at it, which is how records get their physical line numbers.
@@ -195,9 +187,7 @@ export class CsvUserReader implements UserDraftReader {
       input.type = type.toLowerCase();
       empty = false;
     }
-    for (const column of METHOD_COLUMNS) {
-      const position = index[column];
-      if (position === -1) continue;
+    for (const [column, position] of header.methodColumns) {
       const value = cells[position] as string;
       if (value === "") continue;
       input[column] = value;

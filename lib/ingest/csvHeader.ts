@@ -26,6 +26,8 @@ export interface CsvHeader {
   /** The 1-based line of the header row. */
   line: number;
   index: Record<CsvColumn, number>;
+  /** The method fields present (all columns but `user_id` and `type`), with their positions. */
+  methodColumns: [CsvColumn, number][];
 }
 
 const KNOWN: ReadonlySet<string> = new Set(CSV_COLUMNS);
@@ -54,5 +56,8 @@ export function parseCsvHeader(cells: readonly string[], line: number): CsvHeade
   for (const required of ["user_id", "type"] as const) {
     if (index[required] === -1) throw new MissingColumnError(required, line);
   }
-  return { count: cells.length, line, index };
+  const methodColumns = CSV_COLUMNS.filter((column) => column !== "user_id" && column !== "type")
+    .filter((column) => index[column] !== -1)
+    .map((column): [CsvColumn, number] => [column, index[column]]);
+  return { count: cells.length, line, index, methodColumns };
 }

@@ -19,12 +19,19 @@ export interface UserFactorsReader extends AsyncIterable<ReadUser> {
 
 const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 /** Batches (one per input chunk) whose phone numbers may be in a worker at once: bounds memory. */
-const MAX_BATCHES_IN_FLIGHT = 8;
+const MAX_BATCHES_IN_FLIGHT = 2;
 
 /** The users completed by one input chunk, and their phone numbers being normalised by a worker. */
 interface Batch {
   drafts: UserDraft[];
   phones?: Promise<Map<string, PhoneNumberResult>>;
+}
+
+/** A batch whose phone numbers are known, with the file's set of users seen so far. */
+interface ReadyBatch {
+  drafts: UserDraft[];
+  phones?: ReadonlyMap<string, PhoneNumberResult>;
+  seen: SeenUsers;
 }
 
 /**
@@ -59,7 +66,21 @@ export function readUserFactors(
   const summary: ReadSummary = { users: 0, valid: 0, rejected: 0, methods: 0, lines: 0, bytes: 0 };
   let started = false;
 
-  async function* read(): AsyncGenerator<ReadUser> {
+  const settle = (draft: UserDraft, batch: ReadyBatch): ReadUser => {
+    const firstLine = draft.userId === "" ? undefined : batch.seen.addOrGetLine(draft.userId, draft.line);
+    const result = validate(draft, firstLine, batch.phones);
+    summary.users++;
+    if (result.kind === "valid") {
+      summary.valid++;
+      summary.methods += result.user.methods.length;
+    } else {
+      summary.rejected++;
+    }
+    return result;
+  };
+
+  /** Batches of users in file order, their phone numbers normalised; throws a file-level error after them. */
+  async function* readBatches(): AsyncGenerator<ReadyBatch> {
     const reader: UserDraftReader =
       kind.format === "csv" ? new CsvUserReader({ maxRecordBytes }) : new JsonlUserReader({ maxRecordBytes });
     const seen = new SeenUsers();
@@ -71,21 +92,11 @@ export function readUserFactors(
       batches.push({ drafts, phones: pool?.normalise(phoneNumbersOf(drafts)) });
       drafts = [];
     };
-    async function* settle(batch: Batch): AsyncGenerator<ReadUser> {
-      const phones = batch.phones === undefined ? undefined : await batch.phones;
-      for (const draft of batch.drafts) {
-        const firstLine = draft.userId === "" ? undefined : seen.addOrGetLine(draft.userId, draft.line);
-        const result = validate(draft, firstLine, phones);
-        summary.users++;
-        if (result.kind === "valid") {
-          summary.valid++;
-          summary.methods += result.user.methods.length;
-        } else {
-          summary.rejected++;
-        }
-        yield result;
-      }
-    }
+    const ready = async (batch: Batch): Promise<ReadyBatch> => ({
+      drafts: batch.drafts,
+      phones: await batch.phones,
+      seen,
+    });
 
     const bytes = kind.gzip ? gunzip(input) : input;
     try {
@@ -99,7 +110,7 @@ export function readUserFactors(
             summary.lines = reader.lines;
             seal();
           }
-          while (batches.length > MAX_BATCHES_IN_FLIGHT) yield* settle(batches.shift() as Batch);
+          while (batches.length > MAX_BATCHES_IN_FLIGHT) yield await ready(batches.shift() as Batch);
         }
       } catch (error) {
         failure = isZlibError(error)
@@ -117,7 +128,7 @@ export function readUserFactors(
         }
       }
       // Users completed before a failure are whole: hand them over, then say where reading stopped.
-      while (batches.length > 0) yield* settle(batches.shift() as Batch);
+      for (const batch of batches.splice(0)) yield await ready(batch);
       if (failure instanceof CorruptInputError)
         throw new CorruptInputError(failure.reason, reader.completedLine);
       if (failure !== undefined) throw failure;
@@ -128,10 +139,35 @@ export function readUserFactors(
 
   return {
     summary,
-    [Symbol.asyncIterator]() {
+    [Symbol.asyncIterator](): AsyncIterator<ReadUser> {
       if (started) throw new Error("a UserFactorsReader can be iterated only once");
       started = true;
-      return read();
+      // Users are validated one at a time as they are asked for (so the summary counts what was handed
+      // over), but the generator resumes only once a batch: far fewer promise round trips.
+      const source = readBatches();
+      let batch: ReadyBatch | undefined;
+      let next = 0;
+      const advance = async (): Promise<IteratorResult<ReadUser>> => {
+        for (;;) {
+          if (batch !== undefined && next < batch.drafts.length) {
+            return { value: settle(batch.drafts[next++] as UserDraft, batch), done: false };
+          }
+          const result = await source.next();
+          if (result.done) return { value: undefined, done: true };
+          batch = result.value;
+          next = 0;
+        }
+      };
+      return {
+        next: () =>
+          batch !== undefined && next < batch.drafts.length
+            ? Promise.resolve({ value: settle(batch.drafts[next++] as UserDraft, batch), done: false })
+            : advance(),
+        return: async () => {
+          await source.return(undefined);
+          return { value: undefined, done: true };
+        },
+      };
     },
   };
 }

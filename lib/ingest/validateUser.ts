@@ -56,7 +56,9 @@ export function createUserValidator(options: UserValidatorOptions): UserValidato
       errors.push(located && error.at >= 0 ? `${name(error.at)}: ${error.message}` : error.message);
     }
     const methods: AuthenticationMethod[] = [];
-    let seen: Map<string, number> | undefined;
+    // Keys of the valid methods so far, to find duplicates: a user has a handful, a list beats a Map.
+    const keys: string[] = [];
+    const places: number[] = [];
     let emails = 0;
     for (const method of draft.methods) {
       if (method.input.type === "email") emails++;
@@ -76,10 +78,13 @@ export function createUserValidator(options: UserValidatorOptions): UserValidato
           : value.type === "email"
             ? `email ${value.email.toLowerCase()}`
             : `totp ${value.totp_secret}`;
-      seen ??= new Map();
-      const first = seen.get(key);
-      if (first === undefined) seen.set(key, method.at);
-      else errors.push(`${name(method.at)}: the same ${value.type} method as ${name(first)}`);
+      const first = keys.indexOf(key);
+      if (first === -1) {
+        keys.push(key);
+        places.push(method.at);
+      } else {
+        errors.push(`${name(method.at)}: the same ${value.type} method as ${name(places[first] as number)}`);
+      }
     }
     if (emails > 0 && draft.methods.length > 1) {
       errors.push(

@@ -1,0 +1,25 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { PhoneWorkerPool } from "../../../lib/ingest/PhoneWorkerPool.js";
+
+describe("PhoneWorkerPool", () => {
+  let pool: PhoneWorkerPool | undefined;
+  afterEach(async () => {
+    await pool?.close();
+  });
+
+  it("normalises a batch on a worker, keyed by the number as written", async () => {
+    pool = new PhoneWorkerPool(1, "US");
+    const results = await pool.normalise(["(415) 555-2671", "+447911123456", "555"]);
+    expect([...results]).toEqual([
+      ["(415) 555-2671", { ok: true, e164: "+14155552671" }],
+      ["+447911123456", { ok: true, e164: "+447911123456" }],
+      ["555", { ok: false, reason: "phone_number '555' is neither E.164 nor a valid US number" }],
+    ]);
+  });
+
+  it("leaves out a value with a line break, and answers an empty batch", async () => {
+    pool = new PhoneWorkerPool(2);
+    expect([...(await pool.normalise(["+1415\n5552671"]))]).toEqual([]);
+    expect([...(await pool.normalise([]))]).toEqual([]);
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { normalisePhoneNumber } from "../../../lib/ingest/phoneNumber.js";
+
+describe("normalisePhoneNumber", () => {
+  it.each([
+    ["+14155552671", undefined, "+14155552671"],
+    ["+1 (415) 555-2671", undefined, "+14155552671"],
+    ["+44 7911.123.456", undefined, "+447911123456"],
+    ["(415) 555-2671", "US", "+14155552671"],
+    ["07911 123456", "GB", "+447911123456"],
+    ["+4915123456789", "GB", "+4915123456789"],
+  ] as const)("normalises %j (default country %s) to %s", (raw, country, e164) => {
+    expect(normalisePhoneNumber(raw, country)).toEqual({ ok: true, e164 });
+  });
+
+  it.each([
+    [
+      "555-1234",
+      undefined,
+      "phone_number '555-1234' is not E.164 (add the country code, or set --default-country)",
+    ],
+    ["555-1234", "US", "phone_number '555-1234' is neither E.164 nor a valid US number"],
+    [
+      "+1 415 555 2671 00000",
+      undefined,
+      "phone_number '+1 415 555 2671 00000' is not E.164: it has 16 digits, E.164 allows 8 to 15",
+    ],
+    ["+1234567", undefined, "phone_number '+1234567' is not E.164: it has 7 digits, E.164 allows 8 to 15"],
+    ["+1 415 CALL ME", undefined, "phone_number '+1 415 CALL ME' is not E.164 ('+' and digits only)"],
+    [
+      "+15555551234",
+      undefined,
+      "phone_number '+15555551234' is not a valid phone number (no such number in its country's plan)",
+    ],
+  ] as const)("rejects %j (default country %s), quoting it", (raw, country, reason) => {
+    expect(normalisePhoneNumber(raw, country)).toEqual({ ok: false, reason });
+  });
+});
