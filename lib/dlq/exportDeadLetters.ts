@@ -33,6 +33,8 @@ export interface ExportDeadLettersOptions {
   header?: boolean;
   /** Called once per exported user, e.g. to count failures by user id. */
   onFailedUser?: (failed: FailedUser) => void;
+  /** Stops the scan early (Ctrl-C): the messages read so far are released and the summary says `interrupted`. */
+  signal?: AbortSignal;
   /** @default silentLogger */
   logger?: Logger;
 }
@@ -43,6 +45,8 @@ export interface DeadLetterExportSummary {
   exported: number;
   /** True when SQS's in-flight limit (about 120,000 messages) stopped the scan before the queue was read. */
   truncated: boolean;
+  /** True when the signal stopped the scan before the queue was read. */
+  interrupted: boolean;
   /** Messages whose visibility could not be reset (they return by themselves after the visibility timeout). */
   notReleased: number;
 }
@@ -82,7 +86,7 @@ export async function exportDeadLetters(
   if (options.header ?? true) await write(writer, `${FAILURES_CSV_HEADER}\n`);
   try {
     let empty = 0;
-    while (empty < emptyReceivesToStop) {
+    while (empty < emptyReceivesToStop && !options.signal?.aborted) {
       let messages: Message[];
       try {
         const response = await sqs.send(
@@ -94,9 +98,11 @@ export async function exportDeadLetters(
             MessageSystemAttributeNames: ["All"],
             MessageAttributeNames: ["All"],
           }),
+          { abortSignal: options.signal },
         );
         messages = response.Messages ?? [];
       } catch (error) {
+        if (options.signal?.aborted) break;
         if (error instanceof Error && error.name === "OverLimit") {
           truncated = true;
           logger.warn({ exported: held.size }, "the DLQ's in-flight limit was reached: export is partial");
@@ -124,8 +130,9 @@ export async function exportDeadLetters(
   if (notReleased > 0)
     logger.warn({ notReleased }, "some DLQ messages stay hidden until their visibility timeout");
   if (exportError) throw exportError;
-  logger.info({ exported: held.size, truncated }, "DLQ exported");
-  return { exported: held.size, truncated, notReleased };
+  const interrupted = options.signal?.aborted ?? false;
+  logger.info({ exported: held.size, truncated, interrupted }, "DLQ exported");
+  return { exported: held.size, truncated, interrupted, notReleased };
 }
 
 /** Reads one DLQ message into a report row: the reason from its attributes, who and where from its body. */

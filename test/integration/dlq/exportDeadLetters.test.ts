@@ -72,7 +72,7 @@ describe("exportDeadLetters", () => {
       onFailedUser: (failed) => seen.push(failed),
     });
 
-    expect(summary).toEqual({ exported: 25, truncated: false, notReleased: 0 });
+    expect(summary).toEqual({ exported: 25, truncated: false, interrupted: false, notReleased: 0 });
     const lines = out.text().trimEnd().split("\n");
     expect(lines[0]).toBe(FAILURES_CSV_HEADER);
     const expectedRows = Array.from(
@@ -138,7 +138,7 @@ describe("exportDeadLetters", () => {
 
     const summary = await exportDeadLetters(harness.sqs, dlq.url, out.stream, fast);
 
-    expect(summary).toEqual({ exported: 0, truncated: false, notReleased: 0 });
+    expect(summary).toEqual({ exported: 0, truncated: false, interrupted: false, notReleased: 0 });
     expect(out.text()).toBe(`${FAILURES_CSV_HEADER}\n`);
   });
 
@@ -157,6 +157,20 @@ describe("exportDeadLetters", () => {
 
     await expect(exported).rejects.toBeInstanceOf(DeadLetterExportError);
     await expect(exported).rejects.toMatchObject({ queueUrl: dlq.url });
+    expect(await queueDepth(harness.sqs, dlq.url)).toEqual({ visible: 30, inFlight: 0, delayed: 0 });
+  });
+
+  it("stops when interrupted, releases what it read and says the export is partial", async () => {
+    await sendDeadLetters(harness, dlq, 30);
+    const controller = new AbortController();
+
+    const summary = await exportDeadLetters(harness.sqs, dlq.url, collect().stream, {
+      ...fast,
+      signal: controller.signal,
+      onFailedUser: () => controller.abort(),
+    });
+
+    expect(summary).toEqual({ exported: 10, truncated: false, interrupted: true, notReleased: 0 });
     expect(await queueDepth(harness.sqs, dlq.url)).toEqual({ visible: 30, inFlight: 0, delayed: 0 });
   });
 
