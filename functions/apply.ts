@@ -1,0 +1,122 @@
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { z } from "zod";
+import { applyBatch } from "../lib/apply/applyBatch.js";
+import { SqsApplyQueue } from "../lib/apply/SqsApplyQueue.js";
+import type { ApplyDeps } from "../lib/apply/types.js";
+import { toAuth0Endpoint } from "../lib/auth0/Auth0Endpoint.js";
+import { loadAuth0Credentials } from "../lib/auth0/credentials.js";
+import { ManagementApiClient } from "../lib/auth0/ManagementApiClient.js";
+import { TokenProvider } from "../lib/auth0/TokenProvider.js";
+import { PIPELINE_DEFAULTS } from "../lib/config/defaults.js";
+import { createLogger } from "../lib/logging/Logger.js";
+import { Pacer } from "../lib/pacing/Pacer.js";
+
+/** The apply Lambda's handler: an SQS batch in, a partial batch response out. */
+export type ApplyHandler = (
+  event: SQSEvent,
+  context: Pick<Context, "getRemainingTimeInMillis">,
+) => Promise<SQSBatchResponse>;
+
+/** Thrown when an environment variable is missing or invalid; the message names it. */
+export class ApplyConfigurationError extends Error {
+  public override readonly name = "ApplyConfigurationError";
+
+  public constructor(
+    public readonly variable: string,
+    problem: string,
+  ) {
+    super(`environment variable ${variable}: ${problem}`);
+  }
+}
+
+/** An empty variable counts as unset, so its default applies. */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === "" ? undefined : value), schema);
+
+const environmentSchema = z.object({
+  AUTH0_DOMAIN: z.string().min(1),
+  AUTH0_SECRET_ARN: z.string().min(1),
+  DLQ_URL: z.url(),
+  MAX_RECEIVE_COUNT: optional(z.coerce.number().int().min(1).default(PIPELINE_DEFAULTS.maxReceiveCount)),
+  RPS_CEILING: optional(z.coerce.number().positive().default(PIPELINE_DEFAULTS.rpsCeiling)),
+  BUDGET_SHARE: optional(z.coerce.number().gt(0).max(1).default(PIPELINE_DEFAULTS.budgetShare)),
+  MAX_CONCURRENCY: optional(z.coerce.number().int().min(1).default(PIPELINE_DEFAULTS.maxConcurrency)),
+  APPLY_CONCURRENCY: optional(z.coerce.number().int().min(1).default(PIPELINE_DEFAULTS.applyConcurrency)),
+  LOG_LEVEL: optional(z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info")),
+});
+
+/** The apply function's configuration, as read from its environment. */
+export type ApplyEnvironment = z.infer<typeof environmentSchema>;
+
+/**
+ * Reads and checks the apply function's environment (names as the stack sets them).
+ *
+ * @throws {@link ApplyConfigurationError} naming the first bad variable.
+ * @example
+ * const environment = readApplyEnvironment(process.env);
+ */
+export function readApplyEnvironment(env: NodeJS.ProcessEnv): ApplyEnvironment {
+  const result = environmentSchema.safeParse(env);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = String(issue?.path[0] ?? "environment");
+    const problem = env[variable] === undefined || env[variable] === "" ? "is required" : "is invalid";
+    throw new ApplyConfigurationError(variable, `${problem} (${issue?.message ?? "invalid"})`);
+  }
+  return result.data;
+}
+
+/**
+ * Builds the handler around clients made once (per container): the token cache and the pacer live as long
+ * as the container, so a warm container neither fetches a token nor forgets its pacing.
+ *
+ * @example
+ * const handle = createApplyHandler({ client, pacer, queue, logger });
+ * const response = await handle(event, context);
+ */
+export function createApplyHandler(deps: Omit<ApplyDeps, "remainingTimeMs">): ApplyHandler {
+  return async (event, context) => {
+    const result = await applyBatch(event.Records, {
+      ...deps,
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+    });
+    return { batchItemFailures: result.batchItemFailures };
+  };
+}
+
+async function handlerFromEnvironment(): Promise<ApplyHandler> {
+  const environment = readApplyEnvironment(process.env);
+  const logger = createLogger({ level: environment.LOG_LEVEL, base: { fn: "apply" } });
+  const credentials = await loadAuth0Credentials(new SecretsManagerClient({}), environment.AUTH0_SECRET_ARN);
+  const endpoint = toAuth0Endpoint(environment.AUTH0_DOMAIN);
+  const client = new ManagementApiClient({ endpoint, tokens: new TokenProvider({ endpoint, credentials }) });
+  return createApplyHandler({
+    client,
+    pacer: new Pacer({
+      rpsCeiling: environment.RPS_CEILING,
+      maxConcurrency: environment.MAX_CONCURRENCY,
+      budgetShare: environment.BUDGET_SHARE,
+    }),
+    queue: new SqsApplyQueue({ sqs: new SQSClient({}), dlqUrl: environment.DLQ_URL, logger }),
+    logger,
+    options: {
+      applyConcurrency: environment.APPLY_CONCURRENCY,
+      maxReceiveCount: environment.MAX_RECEIVE_COUNT,
+      timeMarginMs: client.timeoutMs + 2_000,
+    },
+  });
+}
+
+let built: Promise<ApplyHandler> | undefined;
+
+/** The Lambda entry point: built from the environment on the first call, then reused by the container. */
+export const handler: ApplyHandler = async (event, context) => {
+  built ??= handlerFromEnvironment().catch((error: unknown) => {
+    // Do not cache a failure (a throttled Secrets Manager call): the next invocation tries again.
+    built = undefined;
+    throw error;
+  });
+  return (await built)(event, context);
+};

@@ -1,0 +1,96 @@
+import type { SQSRecord } from "aws-lambda";
+import type { PutOutcome } from "../auth0/PutOutcome.js";
+import type { AuthenticationMethod } from "../factors/types.js";
+import type { Logger } from "../logging/Logger.js";
+import type { DeadLetterReason } from "../messages/DeadLetter.js";
+import type { BackoffOptions } from "../pacing/backoff.js";
+import type { Sleep } from "../pacing/sleep.js";
+
+/** The Management API call apply needs ({@link ManagementApiClient} implements it). */
+export interface AuthenticationMethodsWriter {
+  putAuthenticationMethods(userId: string, methods: AuthenticationMethod[]): Promise<PutOutcome>;
+}
+
+/** The pacer calls apply makes ({@link Pacer} implements them). */
+export interface RequestPacer {
+  acquire(): Promise<void>;
+  observe(rateLimit: PutOutcome["rateLimit"], sentAtMs?: number): void;
+  throttled(resetAtMs?: number): void;
+}
+
+/** One record to be made visible again after a delay, instead of after the whole visibility timeout. */
+export interface RedeliveryEntry {
+  record: SQSRecord;
+  delaySeconds: number;
+}
+
+/** Where apply sends what it gives up on, and how it shortens a retry's wait ({@link SqsApplyQueue}). */
+export interface ApplyQueue {
+  /** Sends the record's original body to the dead-letter queue with the reason as message attributes. */
+  deadLetter(record: SQSRecord, reason: DeadLetterReason): Promise<void>;
+  /** Shortens the visibility timeout of records returned as batch item failures. Best effort. */
+  delayRedelivery(entries: RedeliveryEntry[]): Promise<void>;
+}
+
+/** What happened to one user, for a progress display. */
+export interface ApplyOutcomeEvent {
+  userId: string;
+  /** `applied` and `failed` are final; `retry` and `throttled` are steps on the way. */
+  kind: "applied" | "failed" | "retry" | "throttled";
+  status?: number | string;
+}
+
+/** Options of {@link applyBatch}. */
+export interface ApplyOptions {
+  /** PUTs in flight within one batch (p-limit), all still paced. @default 10 */
+  applyConcurrency?: number;
+  /** The work queue's maxReceiveCount: on this receive, transient failures are dead-lettered. @default 5 */
+  maxReceiveCount?: number;
+  /** Tries of a transient failure within one receive (429s not counted). @default 3 */
+  attemptsPerReceive?: number;
+  /** Backoff between those tries. @default { baseMs: 250, maxMs: 5_000 } */
+  backoff?: BackoffOptions;
+  /** Visibility delay after the first receive's failure, doubled per receive. @default 10 */
+  redeliveryBaseSeconds?: number;
+  /** Cap of that delay (below the queue's 360 s visibility timeout). @default 300 */
+  redeliveryMaxSeconds?: number;
+  /** No request starts with less time than this left: one request timeout plus time to record the outcome. @default 12_000 */
+  timeMarginMs?: number;
+}
+
+/** What {@link applyBatch} needs; built once per container, except `remainingTimeMs`. */
+export interface ApplyDeps {
+  client: AuthenticationMethodsWriter;
+  pacer: RequestPacer;
+  queue: ApplyQueue;
+  logger: Logger;
+  options?: ApplyOptions;
+  /** Milliseconds left in the invocation (Lambda's `getRemainingTimeInMillis`). @default () => Infinity */
+  remainingTimeMs?: () => number;
+  /** Epoch milliseconds. @default Date.now */
+  clock?: () => number;
+  /** @default a timer */
+  sleep?: Sleep;
+  /** @default Math.random */
+  random?: () => number;
+  /** Called for every step of every user (the local runner's progress bar). Must not throw. */
+  onOutcome?: (event: ApplyOutcomeEvent) => void;
+}
+
+/** Counts of one batch, by how each record ended. */
+export interface ApplyCounts {
+  applied: number;
+  deadLettered: number;
+  /** Returned for redelivery after transient failures. */
+  retried: number;
+  /** Returned for redelivery unattempted or unfinished because the time budget ran out. */
+  deferred: number;
+  /** 429s waited out. */
+  throttled: number;
+}
+
+/** The partial batch response plus counts. */
+export interface ApplyBatchResult {
+  batchItemFailures: { itemIdentifier: string }[];
+  counts: ApplyCounts;
+}

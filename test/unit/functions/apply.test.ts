@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { ApplyConfigurationError, readApplyEnvironment } from "../../../functions/apply.js";
+
+const required = {
+  AUTH0_DOMAIN: "tenant.eu.auth0.com",
+  AUTH0_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:auth0-AbCdEf",
+  DLQ_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq",
+};
+
+describe("readApplyEnvironment", () => {
+  it("applies the pipeline defaults to every optional variable", () => {
+    expect(readApplyEnvironment({ ...required, RPS_CEILING: "" })).toEqual({
+      ...required,
+      MAX_RECEIVE_COUNT: 5,
+      RPS_CEILING: 10,
+      BUDGET_SHARE: 0.8,
+      MAX_CONCURRENCY: 2,
+      APPLY_CONCURRENCY: 10,
+      LOG_LEVEL: "info",
+    });
+  });
+
+  it("reads numbers from their strings", () => {
+    expect(
+      readApplyEnvironment({
+        ...required,
+        MAX_RECEIVE_COUNT: "3",
+        RPS_CEILING: "12.5",
+        BUDGET_SHARE: "1",
+        MAX_CONCURRENCY: "4",
+        APPLY_CONCURRENCY: "20",
+        LOG_LEVEL: "debug",
+      }),
+    ).toMatchObject({
+      MAX_RECEIVE_COUNT: 3,
+      RPS_CEILING: 12.5,
+      BUDGET_SHARE: 1,
+      MAX_CONCURRENCY: 4,
+      APPLY_CONCURRENCY: 20,
+      LOG_LEVEL: "debug",
+    });
+  });
+
+  it.each([
+    [{ ...required, AUTH0_DOMAIN: undefined }, "environment variable AUTH0_DOMAIN: is required"],
+    [{ ...required, AUTH0_SECRET_ARN: "" }, "environment variable AUTH0_SECRET_ARN: is required"],
+    [{ ...required, DLQ_URL: "dlq" }, "environment variable DLQ_URL: is invalid"],
+    [{ ...required, BUDGET_SHARE: "1.5" }, "environment variable BUDGET_SHARE: is invalid"],
+    [{ ...required, MAX_CONCURRENCY: "two" }, "environment variable MAX_CONCURRENCY: is invalid"],
+  ])("names the bad variable in %j", (env, message) => {
+    expect(() => readApplyEnvironment(env)).toThrow(ApplyConfigurationError);
+    expect(() => readApplyEnvironment(env)).toThrow(message);
+  });
+});
