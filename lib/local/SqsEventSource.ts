@@ -64,7 +64,13 @@ export interface SqsEventSourceOptions {
   queueUrl: string;
   /** Put in each record's `eventSourceARN` (its region in `awsRegion`). */
   queueArn: string;
-  handler: SqsBatchHandler;
+  /** The function, shared by every poller. Give this or `createHandler`. */
+  handler?: SqsBatchHandler;
+  /**
+   * Builds one function instance per poller, as Lambda runs each concurrent invocation in its own container
+   * (with its own token cache and pacer). Give this or `handler`.
+   */
+  createHandler?: (poller: number) => SqsBatchHandler;
   /** Records per invocation, 1 to 10,000. @default PIPELINE_DEFAULTS.batchSize */
   batchSize?: number;
   /** How long a poller may wait to fill a batch, seconds (0 to 300). @default PIPELINE_DEFAULTS.maxBatchingWindowSeconds */
@@ -115,8 +121,9 @@ function checkRange(option: string, value: number, min: number, max: number, int
  * const stats = await source.finishWhenDrained();
  */
 export class SqsEventSource {
-  readonly #options: Required<Omit<SqsEventSourceOptions, "onInvocation">> &
+  readonly #options: Required<Omit<SqsEventSourceOptions, "onInvocation" | "handler" | "createHandler">> &
     Pick<SqsEventSourceOptions, "onInvocation">;
+  readonly #createHandler: (poller: number) => SqsBatchHandler;
   readonly #stats: EventSourceStats = {
     invocations: 0,
     records: 0,
@@ -136,7 +143,6 @@ export class SqsEventSource {
       sqs: options.sqs,
       queueUrl: options.queueUrl,
       queueArn: options.queueArn,
-      handler: options.handler,
       batchSize: options.batchSize ?? PIPELINE_DEFAULTS.batchSize,
       maxBatchingWindowSeconds:
         options.maxBatchingWindowSeconds ?? PIPELINE_DEFAULTS.maxBatchingWindowSeconds,
@@ -149,6 +155,11 @@ export class SqsEventSource {
       logger: options.logger ?? silentLogger,
       clock: options.clock ?? Date.now,
     };
+    const { handler, createHandler } = options;
+    if ((handler === undefined) === (createHandler === undefined)) {
+      throw new LocalRunOptionsError("handler", "or createHandler must be given, and not both");
+    }
+    this.#createHandler = createHandler ?? (() => handler as SqsBatchHandler);
     const o = this.#options;
     checkRange("batchSize", o.batchSize, 1, 10_000);
     checkRange("maxBatchingWindowSeconds", o.maxBatchingWindowSeconds, 0, 300, false);
@@ -200,6 +211,7 @@ export class SqsEventSource {
 
   async #poll(index: number): Promise<void> {
     const { logger, maxConsecutiveErrors, queueUrl } = this.#options;
+    const handler = this.#createHandler(index);
     let errors = 0;
     while (!this.#stopping) {
       try {
@@ -210,7 +222,7 @@ export class SqsEventSource {
           break;
         }
         if (messages.length > 0) {
-          await this.#invoke(messages);
+          await this.#invoke(handler, messages);
         } else if (this.#producerFinished && this.#running === 0 && (await this.#isEmpty())) {
           this.#stats.drained = true;
           this.#stopping = true;
@@ -257,8 +269,8 @@ export class SqsEventSource {
     return response.Messages ?? [];
   }
 
-  async #invoke(messages: Message[]): Promise<void> {
-    const { handler, functionName, functionTimeoutSeconds, clock, logger, queueArn } = this.#options;
+  async #invoke(handler: SqsBatchHandler, messages: Message[]): Promise<void> {
+    const { functionName, functionTimeoutSeconds, clock, logger, queueArn } = this.#options;
     const requestId = randomUUID();
     const records = messages.map((message) => toSqsRecord(message, queueArn));
     const deadline = clock() + functionTimeoutSeconds * 1000;

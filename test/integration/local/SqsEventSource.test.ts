@@ -249,6 +249,31 @@ describe("SqsEventSource", () => {
     expect(most).toBe(2);
   });
 
+  it("builds one handler per poller when given createHandler, as Lambda runs one container per concurrent invocation", async () => {
+    await sendBodies(harness, work, bodies(12));
+    const built: number[] = [];
+    const handledBy = new Map<string, number>();
+    const eventSource = new SqsEventSource({
+      sqs: harness.sqs,
+      queueUrl: work.url,
+      queueArn: work.arn,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 3,
+      createHandler: (poller) => {
+        built.push(poller);
+        return async (event) => {
+          for (const record of event.Records) handledBy.set(record.body, poller);
+          return {};
+        };
+      },
+    });
+
+    await eventSource.finishWhenDrained();
+
+    expect(built.sort()).toEqual([0, 1, 2]);
+    expect([...handledBy.keys()].sort()).toEqual(bodies(12).sort());
+  });
+
   it("stops receiving when told, lets the running invocation finish, and leaves the rest in the queue", async () => {
     await sendBodies(harness, work, bodies(30));
     const handled: string[] = [];
@@ -292,6 +317,7 @@ describe("SqsEventSource", () => {
     [{ batchSize: 0 }, "batchSize must be an integer from 1 to 10000, got 0"],
     [{ maxConcurrency: 1.5 }, "maxConcurrency must be an integer from 1 to 1000, got 1.5"],
     [{ functionTimeoutSeconds: 901 }, "functionTimeoutSeconds must be from 1 to 900, got 901"],
+    [{ createHandler: () => async () => ({}) }, "handler or createHandler must be given, and not both"],
   ])("refuses %j with a LocalRunOptionsError", (options, message) => {
     expect(() => source(async () => ({}), options)).toThrow(LocalRunOptionsError);
     expect(() => source(async () => ({}), options)).toThrow(message);
