@@ -16,6 +16,13 @@ export interface ReadOptions {
   allowClear?: boolean;
   /** ISO 3166-1 alpha-2 country used to turn national phone numbers into E.164. @default none: national numbers are rejected */
   defaultCountry?: CountryCode;
+  /**
+   * The longest CSV row or JSONL line, in bytes. A longer JSONL line rejects its user; a longer CSV row (in
+   * practice a quote that is never closed) stops the file with a {@link CorruptInputError}, as nothing after
+   * it can be split into rows reliably. Bounds memory.
+   * @default 1 MiB
+   */
+  maxRecordBytes?: number;
 }
 
 /** One user read from a file: either valid, to be sent, or rejected with its reasons. */
@@ -35,4 +42,37 @@ export interface ReadSummary {
   lines: number;
   /** Bytes of the (decompressed) input read. */
   bytes: number;
+}
+
+/**
+ * A user as read from the file, before validation: the raw method candidates and the problems found while
+ * reading (malformed rows, bad JSON...). Internal to the readers and the validator.
+ */
+export interface UserDraft {
+  /** As written (trimmed); empty when the row or line had none. */
+  userId: string;
+  /** Physical line where the user's first row (or its line) starts. */
+  line: number;
+  /** Physical line where the user's last row ends. */
+  endLine: number;
+  /** Method candidates in file order, as read: unchecked values keyed by field name. */
+  methods: MethodDraft[];
+  /** Problems found while reading, in file order. */
+  errors: DraftError[];
+  /** Rows (CSV) or methods (JSONL) the user had: when more than one, each reason says where it is. */
+  parts: number;
+  /** Whether the file asked for an empty set explicitly (a CSV row with only `user_id`, a JSONL `[]`). */
+  clear: boolean;
+}
+
+/** One method as read, unchecked. `where` locates it: `line 15` (CSV) or `authentication_methods[1]` (JSONL). */
+export interface MethodDraft {
+  where: string;
+  input: Record<string, unknown>;
+}
+
+/** A problem found while reading, located like {@link MethodDraft}. */
+export interface DraftError {
+  where: string;
+  message: string;
 }

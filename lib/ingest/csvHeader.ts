@@ -1,0 +1,58 @@
+import {
+  DuplicateColumnError,
+  MissingColumnError,
+  MissingHeaderError,
+  UnknownColumnError,
+} from "./errors.js";
+
+/** The CSV columns factor-sync knows, in the order the documentation lists them. */
+export const CSV_COLUMNS = [
+  "user_id",
+  "type",
+  "phone_number",
+  "preferred_authentication_method",
+  "email",
+  "totp_secret",
+  "name",
+] as const;
+
+/** A known column name. */
+export type CsvColumn = (typeof CSV_COLUMNS)[number];
+
+/** Where each column is in a row: its 0-based index, -1 when the file does not have it. */
+export interface CsvHeader {
+  /** Cells a row must have. */
+  count: number;
+  /** The 1-based line of the header row. */
+  line: number;
+  index: Record<CsvColumn, number>;
+}
+
+const KNOWN: ReadonlySet<string> = new Set(CSV_COLUMNS);
+
+/**
+ * Reads the header row: names trimmed and case-insensitive, any order; `user_id` and `type` required; an
+ * unknown, unnamed or repeated column is a file-level error (a typo must not silently drop data).
+ *
+ * @throws {@link MissingHeaderError}, {@link UnknownColumnError}, {@link MissingColumnError}, {@link DuplicateColumnError}
+ * @example
+ * parseCsvHeader(["User_ID", "type", "totp_secret"], 1).index.totp_secret; // 2
+ */
+export function parseCsvHeader(cells: readonly string[], line: number): CsvHeader {
+  const names = cells.map((cell) => cell.trim().toLowerCase());
+  // A first row without a single known name is data, not a header with a typo: say so, and quote none of
+  // its cells (one may be a TOTP secret).
+  if (!names.some((name) => KNOWN.has(name))) throw new MissingHeaderError(line, CSV_COLUMNS);
+  const index = Object.fromEntries(CSV_COLUMNS.map((column) => [column, -1])) as Record<CsvColumn, number>;
+  names.forEach((name, position) => {
+    if (!KNOWN.has(name))
+      throw new UnknownColumnError(cells[position]?.trim() ?? "", position + 1, line, CSV_COLUMNS);
+    const column = name as CsvColumn;
+    if (index[column] !== -1) throw new DuplicateColumnError(column, line);
+    index[column] = position;
+  });
+  for (const required of ["user_id", "type"] as const) {
+    if (index[required] === -1) throw new MissingColumnError(required, line);
+  }
+  return { count: cells.length, line, index };
+}

@@ -1,0 +1,129 @@
+/**
+ * File-level errors of reading an input file: the file as a whole cannot be read (or cannot be read any
+ * further). A problem with one user is never one of these: that user is rejected and the rest goes on.
+ *
+ * Messages name the problem and what to do, never a cell's value (a cell may hold a TOTP secret).
+ */
+
+/** The base of every file-level error; `line` is the 1-based physical line concerned, when there is one. */
+export class InputFileError extends Error {
+  public override readonly name: string = "InputFileError";
+
+  public constructor(
+    message: string,
+    public readonly line?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The file name is not `*.csv` or `*.jsonl`, optionally followed by `.gz`. */
+export class UnsupportedFileError extends InputFileError {
+  public override readonly name = "UnsupportedFileError";
+
+  public constructor(public readonly fileName: string) {
+    super(
+      `unsupported file name '${fileName}': expected a name ending in .csv or .jsonl, optionally followed by .gz`,
+    );
+  }
+}
+
+/** The file holds nothing: no CSV header, no JSONL line (blank lines and a byte-order mark do not count). */
+export class EmptyFileError extends InputFileError {
+  public override readonly name = "EmptyFileError";
+
+  public constructor() {
+    super("the file is empty: a CSV file needs at least a header row, a JSONL file at least one line");
+  }
+}
+
+/** The CSV header names a column factor-sync does not know (a typo must not silently drop data). */
+export class UnknownColumnError extends InputFileError {
+  public override readonly name = "UnknownColumnError";
+
+  public constructor(
+    public readonly column: string,
+    public readonly position: number,
+    line: number,
+    known: readonly string[],
+  ) {
+    super(
+      column === ""
+        ? `line ${line}: column ${position} of the header has no name (remove the extra delimiter)`
+        : `line ${line}: unknown column '${column}' in the header (known columns: ${known.join(", ")})`,
+      line,
+    );
+  }
+}
+
+/** The first row of a CSV file names no known column: the file has no header row. */
+export class MissingHeaderError extends InputFileError {
+  public override readonly name = "MissingHeaderError";
+
+  public constructor(line: number, known: readonly string[]) {
+    super(
+      `line ${line}: the first row is not a header; it must name the columns, e.g. ${known.slice(0, 3).join(",")}`,
+      line,
+    );
+  }
+}
+
+/** The CSV header lacks a required column (`user_id` or `type`). */
+export class MissingColumnError extends InputFileError {
+  public override readonly name = "MissingColumnError";
+
+  public constructor(
+    public readonly column: string,
+    line: number,
+  ) {
+    super(`line ${line}: the header has no '${column}' column, which is required`, line);
+  }
+}
+
+/** The CSV header names a column twice. */
+export class DuplicateColumnError extends InputFileError {
+  public override readonly name = "DuplicateColumnError";
+
+  public constructor(
+    public readonly column: string,
+    line: number,
+  ) {
+    super(`line ${line}: the header names column '${column}' twice`, line);
+  }
+}
+
+/** The CSV header row itself is not well-formed CSV (broken quoting), so no row can be read. */
+export class MalformedHeaderError extends InputFileError {
+  public override readonly name = "MalformedHeaderError";
+
+  public constructor(line: number) {
+    super(`line ${line}: the header row is not well-formed CSV (check its quotes)`, line);
+  }
+}
+
+/**
+ * The input stopped being readable part-way: corrupt or truncated gzip data, or a CSV row too long to be a
+ * row (usually a quote that is never closed). Users before `line` were read completely (and may have been
+ * yielded); nothing after it was read.
+ */
+export class CorruptInputError extends InputFileError {
+  public override readonly name = "CorruptInputError";
+
+  public constructor(
+    /** What went wrong, without any value from the file. */
+    public readonly reason: string,
+    /** The last physical line read completely (0 when none was). */
+    public readonly lastLine: number,
+  ) {
+    super(`${reason}: reading stopped after line ${lastLine}; the rest of the file was not read`, lastLine);
+  }
+}
+
+/** `--default-country` / `DEFAULT_COUNTRY` is not a country the phone-number library knows. Not a file error. */
+export class InvalidCountryError extends Error {
+  public override readonly name = "InvalidCountryError";
+
+  public constructor(public readonly value: string) {
+    super(`'${value}' is not a supported ISO 3166-1 alpha-2 country code (e.g. US, GB, DE)`);
+  }
+}

@@ -1,0 +1,220 @@
+import { Readable } from "node:stream";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { CountryCode } from "libphonenumber-js";
+import { REPORTS_PREFIX } from "../config/defaults.js";
+import { sqsSendBatch } from "../fanout/sqsSendBatch.js";
+import type { FanoutCounts } from "../fanout/types.js";
+import { UserQueue } from "../fanout/UserQueue.js";
+import { type Logger, silentLogger } from "../logging/Logger.js";
+import type { MessageSource } from "../messages/UserFactorsMessage.js";
+import { CsvReportUpload } from "../reports/CsvReportUpload.js";
+import { type IngestFileError, type IngestSummary, putIngestSummary } from "../reports/IngestSummary.js";
+import { reportKeys } from "../reports/reportKeys.js";
+import { REJECTS_COLUMNS, rejectsRow, UNSENT_COLUMNS, unsentRow } from "../reports/reportRows.js";
+import { detectFileKind, InputFileError, readUserFactors } from "./index.js";
+import type { FileKind, ReadSummary } from "./types.js";
+
+/** What {@link ingestObject} works with. */
+export interface IngestObjectDeps {
+  s3: S3Client;
+  sqs: SQSClient;
+  /** The work queue. */
+  queueUrl: string;
+  /** @default silentLogger */
+  logger?: Logger;
+  /** @default () => new Date() */
+  now?: () => Date;
+}
+
+/** Options of {@link ingestObject}. */
+export interface IngestObjectOptions {
+  /** Where reports go, in the input's bucket. @default "reports/" */
+  reportsPrefix?: string;
+  /** Country for national phone numbers. @default none */
+  defaultCountry?: CountryCode;
+  /** SendMessageBatch calls in flight. @default 10 */
+  sendConcurrency?: number;
+  /** Allow empty method sets even without the object's `allow-clear: true` metadata. @default false */
+  allowClear?: boolean;
+}
+
+/** Name of the S3 user metadata (`x-amz-meta-allow-clear`) that allows empty method sets for one file. */
+export const ALLOW_CLEAR_METADATA = "allow-clear";
+
+const NOTHING_READ: ReadSummary = { users: 0, valid: 0, rejected: 0, methods: 0, lines: 0, bytes: 0 };
+
+/**
+ * Ingests one S3 object: streams it through the reader, puts one message per valid user on the work queue,
+ * streams rejected users to the rejects report and users SQS would not take to the unsent report, then writes
+ * the summary. A file-level problem of the input (unsupported name, unknown column, corrupt gzip...) does not
+ * throw: it ends the reading, users already sent stay sent, and the summary carries it as `fileError`. Anything
+ * else (S3 or SQS unusable) throws, after aborting the reports, so that the invocation is retried.
+ *
+ * @example
+ * const summary = await ingestObject({ bucket, key: "incoming/users.csv" }, { s3, sqs, queueUrl, logger });
+ */
+export async function ingestObject(
+  object: MessageSource,
+  deps: IngestObjectDeps,
+  options: IngestObjectOptions = {},
+): Promise<IngestSummary> {
+  const logger = deps.logger ?? silentLogger;
+  const at = { bucket: object.bucket, key: object.key };
+  logger.info({ ...at, versionId: object.versionId }, "ingest started");
+  try {
+    return await ingest(object, { ...deps, logger }, options);
+  } catch (error) {
+    // Only the class and message of an error that is not the file's fault (S3 or SQS unusable): never data.
+    logger.error({ ...at, error: errorName(error), message: errorMessage(error) }, "ingest failed");
+    throw error;
+  }
+}
+
+async function ingest(
+  object: MessageSource,
+  deps: IngestObjectDeps & { logger: Logger },
+  options: IngestObjectOptions,
+): Promise<IngestSummary> {
+  const { logger } = deps;
+  const now = deps.now ?? (() => new Date());
+  const startedAt = now();
+  const keys = reportKeys(object.key, options.reportsPrefix ?? REPORTS_PREFIX);
+  const at = { bucket: object.bucket, key: object.key };
+
+  let source = object;
+  let allowClear = options.allowClear ?? false;
+  let fileError: IngestFileError | undefined;
+  let read = NOTHING_READ;
+  let counts: FanoutCounts = { sent: 0, failedToSend: 0 };
+  let body: Readable | undefined;
+  let kind: FileKind | undefined;
+
+  try {
+    kind = detectFileKind(object.key);
+  } catch (error) {
+    fileError = toFileError(error);
+  }
+
+  if (kind !== undefined) {
+    const response = await deps.s3.send(
+      new GetObjectCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId }),
+    );
+    body = response.Body instanceof Readable ? response.Body : undefined;
+    if (body === undefined) throw new TypeError("GetObject returned no readable body");
+    source = {
+      ...object,
+      ...(response.VersionId ? { versionId: response.VersionId } : {}),
+      ...(response.ETag ? { etag: response.ETag.replaceAll('"', "") } : {}),
+    };
+    allowClear ||= response.Metadata?.[ALLOW_CLEAR_METADATA]?.trim().toLowerCase() === "true";
+  }
+
+  const rejects = new CsvReportUpload({
+    s3: deps.s3,
+    bucket: object.bucket,
+    key: keys.rejects,
+    columns: REJECTS_COLUMNS,
+  });
+  let unsent: CsvReportUpload | undefined;
+  const queue = new UserQueue(sqsSendBatch(deps.sqs, deps.queueUrl), {
+    source,
+    sendConcurrency: options.sendConcurrency,
+    logger,
+    onUnsent: async (user) => {
+      // Written only when needed: most runs have none.
+      unsent ??= new CsvReportUpload({
+        s3: deps.s3,
+        bucket: object.bucket,
+        key: keys.unsent,
+        columns: UNSENT_COLUMNS,
+      });
+      await unsent.writeRow(unsentRow(user));
+    },
+  });
+
+  try {
+    if (kind !== undefined && body !== undefined) {
+      const reader = readUserFactors(body, kind, { allowClear, defaultCountry: options.defaultCountry });
+      try {
+        for await (const item of reader) {
+          if (item.kind === "valid") await queue.enqueue(item.user);
+          else await rejects.writeRow(rejectsRow(item.user));
+        }
+      } catch (error) {
+        fileError = toFileError(error);
+      } finally {
+        read = { ...reader.summary };
+      }
+    }
+    counts = await queue.close();
+    await rejects.close();
+    await unsent?.close();
+  } catch (error) {
+    // Let in-flight sends settle (they are not retried by anyone else) and leave no partial report behind.
+    await queue.close().catch(() => {});
+    await Promise.all([rejects.abort(), unsent?.abort()]);
+    throw error;
+  } finally {
+    body?.destroy();
+  }
+
+  const finishedAt = now();
+  const summary: IngestSummary = {
+    source,
+    users: read.users,
+    valid: read.valid,
+    rejected: read.rejected,
+    methods: read.methods,
+    sent: counts.sent,
+    failedToSend: counts.failedToSend,
+    lines: read.lines,
+    bytes: read.bytes,
+    allowClear,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - startedAt.getTime(),
+    reports: {
+      rejects: keys.rejects,
+      summary: keys.summary,
+      ...(unsent !== undefined ? { unsent: keys.unsent } : {}),
+    },
+    ...(fileError !== undefined ? { fileError } : {}),
+  };
+  await putIngestSummary(deps.s3, object.bucket, keys.summary, summary);
+  logger.info(
+    {
+      ...at,
+      users: summary.users,
+      valid: summary.valid,
+      rejected: summary.rejected,
+      sent: summary.sent,
+      failedToSend: summary.failedToSend,
+      lines: summary.lines,
+      bytes: summary.bytes,
+      durationMs: summary.durationMs,
+      // The file error's message may quote the file (a header cell, say): only its class and line are logged.
+      ...(fileError !== undefined ? { fileError: fileError.name, fileErrorLine: fileError.line } : {}),
+    },
+    fileError !== undefined ? "ingest stopped by a file error" : "ingest done",
+  );
+  return summary;
+}
+
+/** An input-file error as the summary shows it; anything else is not the file's fault and is rethrown. */
+function toFileError(error: unknown): IngestFileError {
+  if (!(error instanceof InputFileError)) throw error;
+  return {
+    name: error.name,
+    message: error.message,
+    ...(error.line !== undefined ? { line: error.line } : {}),
+  };
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

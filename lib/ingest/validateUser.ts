@@ -1,0 +1,79 @@
+import type { CountryCode } from "libphonenumber-js";
+import type { AuthenticationMethod } from "../factors/types.js";
+import { createMethodSchema } from "./methodSchema.js";
+import type { ReadUser, UserDraft } from "./types.js";
+
+/** Options of {@link createUserValidator}. */
+export interface UserValidatorOptions {
+  /** Accept an empty method set. @default false */
+  allowClear?: boolean;
+  /** Country for national phone numbers. @default none */
+  defaultCountry?: CountryCode;
+}
+
+/** Checks one user read from a file; `firstLine` is set when the user already appeared earlier in the file. */
+export type UserValidator = (draft: UserDraft, firstLine?: number) => ReadUser;
+
+/**
+ * Builds the per-user check of design.md: every method through the zod schema, then the rules about the
+ * set as a whole (email alone, no duplicates, no empty set unless allowed). All reasons are collected.
+ *
+ * @example
+ * const validate = createUserValidator({ defaultCountry: "US" });
+ * const result = validate(draft); // { kind: "valid", user } or { kind: "rejected", user }
+ */
+export function createUserValidator(options: UserValidatorOptions = {}): UserValidator {
+  const allowClear = options.allowClear ?? false;
+  const schema = createMethodSchema(options.defaultCountry);
+
+  return (draft, firstLine) => {
+    const errors: string[] = [];
+    const located = (where: string, message: string) =>
+      draft.parts > 1 && where !== "" ? `${where}: ${message}` : message;
+    if (firstLine !== undefined) {
+      errors.push(
+        `the same user_id already appeared on line ${firstLine}: all of a user's methods must be together (one JSONL line, or contiguous CSV rows)`,
+      );
+    }
+    for (const error of draft.errors) errors.push(located(error.where, error.message));
+
+    const methods: AuthenticationMethod[] = [];
+    const seen = new Map<string, string>();
+    let emails = 0;
+    for (const method of draft.methods) {
+      if (method.input.type === "email") emails++;
+      const result = schema.safeParse(method.input);
+      if (!result.success) {
+        for (const issue of result.error.issues) errors.push(located(method.where, issue.message));
+        continue;
+      }
+      const value = result.data;
+      const key =
+        value.type === "phone"
+          ? `phone ${value.phone_number}`
+          : value.type === "email"
+            ? `email ${value.email.toLowerCase()}`
+            : `totp ${value.totp_secret}`;
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, method.where);
+      else errors.push(located(method.where, `the same ${value.type} method as ${first}`));
+      methods.push(value);
+    }
+    if (emails > 0 && draft.methods.length > 1) {
+      errors.push(
+        "email cannot be combined with other methods (Auth0 accepts email only as a user's only factor)",
+      );
+    }
+    if (draft.clear && draft.methods.length > 0) {
+      errors.push("a row with only user_id (an empty method set) cannot be combined with method rows");
+    }
+    if (draft.methods.length === 0 && draft.errors.length === 0 && !allowClear) {
+      errors.push(
+        "the method set is empty, which would delete all of the user's factors (allow it with --allow-clear or the object metadata allow-clear: true)",
+      );
+    }
+    if (errors.length > 0)
+      return { kind: "rejected", user: { line: draft.line, userId: draft.userId, errors } };
+    return { kind: "valid", user: { userId: draft.userId, line: draft.line, methods } };
+  };
+}

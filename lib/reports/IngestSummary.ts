@@ -1,0 +1,70 @@
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { MessageSource } from "../messages/UserFactorsMessage.js";
+
+/** A file-level error that stopped reading the input (nothing after `line` was read). */
+export interface IngestFileError {
+  /** The error class, e.g. `UnsupportedFileError`, `CorruptInputError`. */
+  name: string;
+  /** What is wrong, for the operator. Never a TOTP secret. */
+  message: string;
+  /** The physical line where reading stopped, when the error is tied to one. */
+  line?: number;
+}
+
+/**
+ * What ingesting one input object did: the `<key>.summary.json` report, and the value the ingest handler returns.
+ * `users = valid + rejected` and, when no file error stopped the run early, `valid = sent + failedToSend`.
+ */
+export interface IngestSummary {
+  /** The input object (bucket, key, and its versionId and etag when known). */
+  source: MessageSource;
+  /** Users read: valid + rejected. */
+  users: number;
+  /** Users with a valid method set. */
+  valid: number;
+  /** Users rejected for invalid input (one row each in the rejects report). */
+  rejected: number;
+  /** Methods of the valid users. */
+  methods: number;
+  /** Users put on the work queue (one message each). */
+  sent: number;
+  /** Valid users SQS would not take after retries (one row each in the unsent report). */
+  failedToSend: number;
+  /** Physical lines read. */
+  lines: number;
+  /** Bytes of input read, after gzip decompression. */
+  bytes: number;
+  /** Whether empty method sets were allowed (object metadata `allow-clear: true`). */
+  allowClear: boolean;
+  /** ISO 8601. */
+  startedAt: string;
+  /** ISO 8601. */
+  finishedAt: string;
+  durationMs: number;
+  /** Keys of the reports written: `unsent` only when some users were not sent. */
+  reports: { rejects: string; summary: string; unsent?: string };
+  /** Present when a file-level error stopped the file; the counts then cover what was read before it. */
+  fileError?: IngestFileError;
+}
+
+/**
+ * Writes a summary as pretty JSON (it is small) to `bucket/key`.
+ *
+ * @example
+ * await putIngestSummary(s3, bucket, keys.summary, summary);
+ */
+export async function putIngestSummary(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  summary: IngestSummary,
+): Promise<void> {
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: `${JSON.stringify(summary, null, 2)}\n`,
+      ContentType: "application/json",
+    }),
+  );
+}

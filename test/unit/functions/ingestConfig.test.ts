@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { IngestConfigError, readIngestConfig } from "../../../functions/ingestConfig.js";
+
+const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/work";
+
+describe("readIngestConfig", () => {
+  it("applies the defaults when only QUEUE_URL is set", () => {
+    expect(readIngestConfig({ QUEUE_URL })).toEqual({
+      queueUrl: QUEUE_URL,
+      reportsPrefix: "reports/",
+      sendConcurrency: 10,
+      logLevel: "info",
+    });
+  });
+
+  it("reads every variable, an empty one counting as unset", () => {
+    expect(
+      readIngestConfig({
+        QUEUE_URL,
+        REPORTS_PREFIX: "out/",
+        DEFAULT_COUNTRY: "GB",
+        SEND_CONCURRENCY: "4",
+        LOG_LEVEL: "debug",
+      }),
+    ).toEqual({
+      queueUrl: QUEUE_URL,
+      reportsPrefix: "out/",
+      defaultCountry: "GB",
+      sendConcurrency: 4,
+      logLevel: "debug",
+    });
+    expect(readIngestConfig({ QUEUE_URL, DEFAULT_COUNTRY: "" })).not.toHaveProperty("defaultCountry");
+  });
+
+  it.each([
+    [{}, "QUEUE_URL", "ingest: environment variable QUEUE_URL is required"],
+    [
+      { QUEUE_URL: "work" },
+      "QUEUE_URL",
+      "ingest: environment variable QUEUE_URL must be the work queue's URL",
+    ],
+    [
+      { QUEUE_URL, DEFAULT_COUNTRY: "XX" },
+      "DEFAULT_COUNTRY",
+      "ingest: environment variable DEFAULT_COUNTRY must be an ISO 3166-1 alpha-2 country code, e.g. GB",
+    ],
+    [
+      { QUEUE_URL, SEND_CONCURRENCY: "many" },
+      "SEND_CONCURRENCY",
+      "ingest: environment variable SEND_CONCURRENCY must be a number",
+    ],
+    [
+      { QUEUE_URL, SEND_CONCURRENCY: "0" },
+      "SEND_CONCURRENCY",
+      "ingest: environment variable SEND_CONCURRENCY must be 1 to 100",
+    ],
+    [
+      { QUEUE_URL, LOG_LEVEL: "loud" },
+      "LOG_LEVEL",
+      "ingest: environment variable LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent",
+    ],
+  ])("refuses %j naming %s", (environment, variable, message) => {
+    const error = (() => {
+      try {
+        readIngestConfig(environment);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(IngestConfigError);
+    expect(error).toMatchObject({ variable, message });
+  });
+});
