@@ -26,3 +26,8 @@ export class EventSourceError extends Error {
     super(`polling ${queueUrl} failed ${consecutiveFailures} times in a row: ${cause}`, options);
   }
 }
+
+/** A local run cannot go on: the file cannot be read, or the target refuses the credentials. */
+export class LocalRunError extends Error {
+  public override readonly name = "LocalRunError";
+}
