@@ -86,10 +86,8 @@ export function formatRunSummary(summary: LocalMigrationSummary): string {
   ] as const) {
     if (path) lines.push(`  ${name.padEnd(9)} ${here(path)}`);
   }
-  if (summary.fileError) {
-    const at = summary.fileError.line === undefined ? "" : ` (line ${summary.fileError.line})`;
-    lines.push("", `The file stopped early${at}: ${summary.fileError.message}`);
-  }
+  if (summary.fileError)
+    lines.push("", "The file stopped early: the counts cover the lines before the error.");
   if (!summary.accounted) {
     const counted =
       summary.applied + summary.rejected + summary.failed + summary.failedToSend + summary.pending;
@@ -117,9 +115,7 @@ export function formatDryRun(file: string, summary: DryRunSummary): string {
     row("rejected", summary.rejected, summary.rejected > 0 ? `run 'validate ${file}' to list them` : ""),
     row("time", formatDuration(summary.durationMs)),
   ];
-  if (summary.fileError) {
-    const at = summary.fileError.line === undefined ? "" : ` (line ${summary.fileError.line})`;
-    lines.push("", `The file stopped early${at}: ${summary.fileError.message}`);
-  }
+  if (summary.fileError)
+    lines.push("", "The file stopped early: the counts cover the lines before the error.");
   return `${lines.join("\n")}\n`;
 }

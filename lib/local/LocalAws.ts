@@ -1,6 +1,7 @@
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
+import { LocalRunError } from "./errors.js";
 
 /** A queue of the local stack. */
 export interface LocalQueue {
@@ -55,7 +56,7 @@ export async function startLocalAws(settings: Partial<LocalQueueSettings> = {}):
     settings.visibilityTimeoutSeconds ?? PIPELINE_DEFAULTS.visibilityTimeoutSeconds;
   const maxReceiveCount = settings.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount;
   const dlqRetentionSeconds = settings.dlqRetentionSeconds ?? PIPELINE_DEFAULTS.dlqRetentionSeconds;
-  const { startFauxqs } = await import("fauxqs");
+  const { startFauxqs } = await loadFauxqs();
   const server = await startFauxqs({ port: 0, host: "localhost", logger: false });
   const config = {
     endpoint: server.address,
@@ -91,6 +92,20 @@ export async function startLocalAws(settings: Partial<LocalQueueSettings> = {}):
     s3.destroy();
     sqs.destroy();
     await server.stop();
+    throw error;
+  }
+}
+
+async function loadFauxqs(): Promise<typeof import("fauxqs")> {
+  try {
+    return await import("fauxqs");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_UNKNOWN_BUILTIN_MODULE") {
+      // fauxqs stores its state with node:sqlite, which Node.js has from 22.5.
+      throw new LocalRunError(
+        `the embedded S3/SQS emulator needs Node.js 22.5 or later, this is ${process.version}: use npm start or npx factor-sync, which run the project's own Node.js`,
+      );
+    }
     throw error;
   }
 }
