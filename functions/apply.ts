@@ -3,15 +3,11 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { z } from "zod";
 import { applyBatch } from "../lib/apply/applyBatch.js";
-import { SqsApplyQueue } from "../lib/apply/SqsApplyQueue.js";
+import { createApplyDeps } from "../lib/apply/createApplyDeps.js";
 import type { ApplyDeps } from "../lib/apply/types.js";
-import { toAuth0Endpoint } from "../lib/auth0/Auth0Endpoint.js";
 import { loadAuth0Credentials } from "../lib/auth0/credentials.js";
-import { ManagementApiClient } from "../lib/auth0/ManagementApiClient.js";
-import { TokenProvider } from "../lib/auth0/TokenProvider.js";
 import { PIPELINE_DEFAULTS } from "../lib/config/defaults.js";
 import { createLogger } from "../lib/logging/Logger.js";
-import { Pacer } from "../lib/pacing/Pacer.js";
 
 /** The apply Lambda's handler: an SQS batch in, a partial batch response out. */
 export type ApplyHandler = (
@@ -90,23 +86,20 @@ async function handlerFromEnvironment(): Promise<ApplyHandler> {
   const environment = readApplyEnvironment(process.env);
   const logger = createLogger({ level: environment.LOG_LEVEL, base: { fn: "apply" } });
   const credentials = await loadAuth0Credentials(new SecretsManagerClient({}), environment.AUTH0_SECRET_ARN);
-  const endpoint = toAuth0Endpoint(environment.AUTH0_DOMAIN);
-  const client = new ManagementApiClient({ endpoint, tokens: new TokenProvider({ endpoint, credentials }) });
-  return createApplyHandler({
-    client,
-    pacer: new Pacer({
+  const deps = createApplyDeps(
+    {
+      auth0Domain: environment.AUTH0_DOMAIN,
+      credentials,
+      dlqUrl: environment.DLQ_URL,
       rpsCeiling: environment.RPS_CEILING,
-      maxConcurrency: environment.MAX_CONCURRENCY,
       budgetShare: environment.BUDGET_SHARE,
-    }),
-    queue: new SqsApplyQueue({ sqs: new SQSClient({}), dlqUrl: environment.DLQ_URL, logger }),
-    logger,
-    options: {
+      maxConcurrency: environment.MAX_CONCURRENCY,
       applyConcurrency: environment.APPLY_CONCURRENCY,
       maxReceiveCount: environment.MAX_RECEIVE_COUNT,
-      timeMarginMs: client.timeoutMs + 2_000,
     },
-  });
+    { sqs: new SQSClient({}), logger },
+  );
+  return createApplyHandler(deps);
 }
 
 let built: Promise<ApplyHandler> | undefined;

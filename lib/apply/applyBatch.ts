@@ -223,7 +223,7 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
     }
   }
   if (redeliveries.length > 0) await queue.delayRedelivery(redeliveries);
-  logger.info({ records: records.length, ...counts, kept: batchItemFailures.length }, "batch done");
+  logger.info({ records: records.length, ...counts, returned: batchItemFailures.length }, "batch done");
   return { batchItemFailures, counts };
 }
 

@@ -52,10 +52,7 @@ describe("Pacer spacing", () => {
     expect(await grantTimes(pacer, clock, 4)).toEqual([0, 0, 100, 200]);
   });
 
-  it.each([
-    [0, "0"],
-    [-1, "-1"],
-  ])("refuses a ceiling of %i", (rpsCeiling) => {
+  it.each([0, -1])("refuses a ceiling of %i", (rpsCeiling) => {
     expect(() => new Pacer({ rpsCeiling })).toThrow(RangeError);
   });
 

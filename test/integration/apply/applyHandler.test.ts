@@ -1,0 +1,374 @@
+import type { SQSEvent } from "aws-lambda";
+import { afterEach, describe, expect, it } from "vitest";
+import { createApplyHandler } from "../../../functions/apply.js";
+import { createApplyDeps } from "../../../lib/apply/createApplyDeps.js";
+import { SqsApplyQueue } from "../../../lib/apply/SqsApplyQueue.js";
+import type { ApplyOptions } from "../../../lib/apply/types.js";
+import { toAuth0Endpoint } from "../../../lib/auth0/Auth0Endpoint.js";
+import { ManagementApiClient } from "../../../lib/auth0/ManagementApiClient.js";
+import { TokenProvider } from "../../../lib/auth0/TokenProvider.js";
+import type { AuthenticationMethod, UserFactors } from "../../../lib/factors/types.js";
+import { Pacer, type PacerOptions } from "../../../lib/pacing/Pacer.js";
+import {
+  type Auth0Simulator,
+  type Auth0SimulatorOptions,
+  startAuth0Simulator,
+} from "../../../lib/simulator/index.js";
+import { messageBody, TEST_SOURCE, userFactors } from "../../helpers/applyRecords.js";
+import { capturedLogger, sensitiveValues } from "../../helpers/capturedLogger.js";
+import {
+  drainDeadLetters,
+  receiveEvent,
+  runEventSource,
+  type SqsEmulator,
+  type SqsEmulatorOptions,
+  sendBodies,
+  settleEvent,
+  startSqsEmulator,
+} from "../../helpers/sqsEmulator.js";
+
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+const stops: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  await Promise.all(stops.splice(0).map((stop) => stop()));
+});
+
+interface SetupOptions {
+  simulator?: Auth0SimulatorOptions;
+  queue?: SqsEmulatorOptions;
+  pacer?: PacerOptions;
+  apply?: ApplyOptions;
+  requestTimeoutMs?: number;
+}
+
+/** The apply handler wired to a simulator over HTTP and fauxqs, as the Lambda would be. */
+async function setup(options: SetupOptions = {}) {
+  const sim = await startAuth0Simulator({ rps: 10_000, burst: 10_000, ...options.simulator });
+  stops.push(() => sim.stop());
+  const emulator = await startSqsEmulator(options.queue);
+  stops.push(() => emulator.stop());
+  const endpoint = toAuth0Endpoint(sim.url);
+  const tokens = new TokenProvider({
+    endpoint,
+    credentials: { clientId: sim.clientId, clientSecret: sim.clientSecret },
+  });
+  const client = new ManagementApiClient({ endpoint, tokens, timeoutMs: options.requestTimeoutMs ?? 5_000 });
+  const { logger, lines } = capturedLogger();
+  const handle = createApplyHandler({
+    client,
+    pacer: new Pacer({ rpsCeiling: 2_000, maxConcurrency: 1, jitterMs: 20, ...options.pacer }),
+    queue: new SqsApplyQueue({ sqs: emulator.sqs, dlqUrl: emulator.dlqUrl, logger }),
+    logger,
+    options: { redeliveryBaseSeconds: 1, timeMarginMs: 0, ...options.apply },
+  });
+  const context = { getRemainingTimeInMillis: () => 60_000 };
+  const invoke = (event: SQSEvent) => handle(event, context);
+  return { sim, emulator, handle, invoke, lines, tokens };
+}
+
+/** Sends each user's message to the work queue. */
+async function enqueue(emulator: SqsEmulator, users: UserFactors[]): Promise<string[]> {
+  return sendBodies(emulator, users.map(messageBody));
+}
+
+/** A user's methods in the simulator, without what the tenant adds (id, created_at). */
+function stateOf(sim: Auth0Simulator, userId: string): AuthenticationMethod[] {
+  return sim
+    .methodsOf(userId)
+    .map(({ id: _id, created_at: _createdAt, ...method }) => method as AuthenticationMethod);
+}
+
+function expectApplied(sim: Auth0Simulator, users: UserFactors[]) {
+  for (const user of users) expect(stateOf(sim, user.userId), user.userId).toEqual(user.methods);
+}
+
+function expectNoSensitiveLogs(lines: string[], users: UserFactors[]) {
+  const output = lines.join("\n");
+  for (const value of sensitiveValues(users.map((user) => user.methods))) expect(output).not.toContain(value);
+}
+
+/** The DLQ attributes apply writes for a user given up on. */
+function reasonOf(user: UserFactors, fields: Record<string, string>) {
+  return {
+    ...fields,
+    failedAt: expect.stringMatching(ISO_TIME),
+    sourceKey: TEST_SOURCE.key,
+    sourceLine: String(user.line),
+    userId: user.userId,
+  };
+}
+
+describe("apply handler against the simulator and fauxqs", () => {
+  it("applies thousands of users with one token request and leaves the tenant in the desired state", async () => {
+    const { sim, emulator, invoke, lines } = await setup();
+    const users = Array.from({ length: 2_000 }, (_, n) => userFactors(n));
+    await enqueue(emulator, users);
+    await runEventSource(emulator, invoke, { workers: 4 });
+    expect(sim.stats.tokensIssued).toBe(1);
+    expect(sim.stats.applied).toBe(2_000);
+    expect(await drainDeadLetters(emulator)).toEqual([]);
+    expectApplied(sim, users);
+    expectNoSensitiveLogs(lines(), users);
+  });
+
+  it("works with the clients built from settings, as the Lambda builds them from its environment", async () => {
+    const { sim, emulator } = await setup();
+    const { logger, lines } = capturedLogger();
+    const deps = createApplyDeps(
+      {
+        auth0Domain: sim.url,
+        credentials: { clientId: sim.clientId, clientSecret: sim.clientSecret },
+        dlqUrl: emulator.dlqUrl,
+        rpsCeiling: 500,
+        maxConcurrency: 1,
+      },
+      { sqs: emulator.sqs, logger },
+    );
+    const handle = createApplyHandler(deps);
+    const users = Array.from({ length: 30 }, (_, n) => userFactors(n));
+    await enqueue(emulator, users);
+    await runEventSource(emulator, (event) => handle(event, { getRemainingTimeInMillis: () => 60_000 }));
+    expect(deps.tokens.fetchCount).toBe(1);
+    expectApplied(sim, users);
+    expect(lines().filter((line) => line.includes('"batch done"'))).toHaveLength(3);
+  });
+
+  it("fetches a new token before the cached one expires", async () => {
+    const { sim, emulator, invoke } = await setup({ simulator: { tokenLifetimeSeconds: 1 } });
+    const users = Array.from({ length: 20 }, (_, n) => userFactors(n));
+    await enqueue(emulator, users.slice(0, 10));
+    await runEventSource(emulator, invoke);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await enqueue(emulator, users.slice(10));
+    await runEventSource(emulator, invoke);
+    expect(sim.stats.tokensIssued).toBe(2);
+    expect(sim.stats.byStatus[401]).toBeUndefined();
+    expectApplied(sim, users);
+  });
+
+  it("refreshes a revoked token once and applies every user", async () => {
+    const { sim, emulator, invoke } = await setup();
+    const users = Array.from({ length: 20 }, (_, n) => userFactors(n));
+    await enqueue(emulator, users.slice(0, 10));
+    await runEventSource(emulator, invoke);
+    sim.expireTokens();
+    await enqueue(emulator, users.slice(10));
+    await runEventSource(emulator, invoke);
+    expect(sim.stats.tokensIssued).toBe(2);
+    expect(sim.stats.byStatus[401]).toBeGreaterThan(0);
+    expect(await drainDeadLetters(emulator)).toEqual([]);
+    expectApplied(sim, users);
+  });
+
+  it("dead-letters a 401 that persists after the refresh, with its reason", async () => {
+    // Tokens that expire at once: the refreshed token is refused too.
+    const { emulator, invoke } = await setup({ simulator: { tokenLifetimeSeconds: 0.001 } });
+    const user = userFactors(1);
+    await enqueue(emulator, [user]);
+    await runEventSource(emulator, invoke);
+    const dead = await drainDeadLetters(emulator);
+    expect(dead).toEqual([
+      {
+        body: messageBody(user),
+        attributes: reasonOf(user, {
+          status: "401",
+          message: "Expired token received for JSON Web Token validation",
+          attempts: "1",
+        }),
+      },
+    ]);
+  });
+
+  it("dead-letters unknown users (404) and invalid bodies (400) with Auth0's reasons, and applies the rest", async () => {
+    const { sim, emulator, invoke, lines } = await setup({
+      simulator: { knownUsers: (userId) => userId !== "auth0|user-3" },
+    });
+    const good = [0, 1, 2, 4].map((n) => userFactors(n));
+    const unknown = userFactors(3);
+    const badName = userFactors(5, [
+      { type: "totp", totp_secret: "JBSWY3DPEHPK3PXP", name: "a name of more than twenty" },
+    ]);
+    await enqueue(emulator, [...good, unknown, badName]);
+    await runEventSource(emulator, invoke);
+    const dead = await drainDeadLetters(emulator);
+    expect(dead.sort((a, b) => a.body.localeCompare(b.body))).toEqual(
+      [
+        {
+          body: messageBody(unknown),
+          attributes: reasonOf(unknown, {
+            status: "404",
+            errorCode: "inexistent_user",
+            message: "The user does not exist.",
+            attempts: "1",
+          }),
+        },
+        {
+          body: messageBody(badName),
+          attributes: reasonOf(badName, {
+            status: "400",
+            errorCode: "invalid_body",
+            message: expect.stringContaining("name"),
+            attempts: "1",
+          }),
+        },
+      ].sort((a, b) => a.body.localeCompare(b.body)),
+    );
+    expectApplied(sim, good);
+    expect(sim.methodsOf(unknown.userId)).toEqual([]);
+    expectNoSensitiveLogs(lines(), [...good, unknown, badName]);
+  });
+
+  it("dead-letters a 403 from a client without the update scope", async () => {
+    const { emulator, invoke } = await setup({
+      simulator: { clients: [{ clientId: "narrow", clientSecret: "narrow-secret", scopes: ["read:users"] }] },
+    });
+    const user = userFactors(1);
+    await enqueue(emulator, [user]);
+    await runEventSource(emulator, invoke);
+    expect(await drainDeadLetters(emulator)).toEqual([
+      {
+        body: messageBody(user),
+        attributes: reasonOf(user, {
+          status: "403",
+          errorCode: "insufficient_scope",
+          message: "Insufficient scope, expected any of: update:authentication_methods",
+          attempts: "1",
+        }),
+      },
+    ]);
+  });
+
+  it("returns 5xx failures for redelivery with a short visibility delay, then dead-letters them on the last receive", async () => {
+    const { emulator, invoke, sim } = await setup({
+      simulator: { faults: { errorRate: 1 } },
+      queue: { maxReceiveCount: 2 },
+      apply: { maxReceiveCount: 2, redeliveryBaseSeconds: 1, backoff: { baseMs: 10, maxMs: 20 } },
+    });
+    const user = userFactors(1);
+    const [messageId] = await enqueue(emulator, [user]);
+
+    const first = await receiveEvent(emulator);
+    const response = await invoke(first);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: messageId }] });
+    await settleEvent(emulator, first, response);
+    // Visible again in about a second, not after the queue's 360 s visibility timeout.
+    const [inflight] = emulator.inspectWork().inflight;
+    expect(inflight?.messageId).toBe(messageId);
+    expect((inflight?.visibilityDeadline ?? Infinity) - Date.now()).toBeLessThan(5_000);
+    expect(await drainDeadLetters(emulator)).toEqual([]);
+
+    await runEventSource(emulator, invoke);
+    expect(sim.stats.byStatus[503]).toBe(6);
+    expect(await drainDeadLetters(emulator)).toEqual([
+      {
+        body: messageBody(user),
+        attributes: reasonOf(user, { status: "503", message: "Service Unavailable", attempts: "3" }),
+      },
+    ]);
+  });
+
+  it.each([
+    [
+      "reset connections",
+      { faults: { resetRate: 1 } },
+      { status: "network", message: expect.stringMatching(/^connection error \(/) },
+    ],
+    [
+      "requests that time out",
+      { faults: { slowRate: 1, slowMs: 1_000 } },
+      { status: "timeout", message: "no response within 200 ms" },
+    ],
+  ])("dead-letters %s on the last receive with their reason", async (_case, simulator, fields) => {
+    const { emulator, invoke } = await setup({
+      simulator,
+      requestTimeoutMs: 200,
+      queue: { maxReceiveCount: 1 },
+      apply: { maxReceiveCount: 1, attemptsPerReceive: 2, backoff: { baseMs: 10, maxMs: 20 } },
+    });
+    const user = userFactors(1);
+    await enqueue(emulator, [user]);
+    await runEventSource(emulator, invoke);
+    expect(await drainDeadLetters(emulator)).toEqual([
+      { body: messageBody(user), attributes: reasonOf(user, { ...fields, attempts: "2" }) },
+    ]);
+  });
+
+  it("waits out a 429 storm and applies everyone, with nothing in the DLQ", async () => {
+    // A fleet ceiling far above the tenant's 20 rps: the bucket empties at once and stays empty.
+    const { sim, emulator, invoke, lines } = await setup({
+      simulator: { rps: 20, burst: 5 },
+      pacer: { rpsCeiling: 1_000, budgetShare: 1 },
+    });
+    const users = Array.from({ length: 40 }, (_, n) => userFactors(n));
+    await enqueue(emulator, users);
+    await runEventSource(emulator, invoke, { workers: 2 });
+    expect(sim.stats.throttled).toBeGreaterThan(0);
+    expect(await drainDeadLetters(emulator)).toEqual([]);
+    expectApplied(sim, users);
+    expectNoSensitiveLogs(lines(), users);
+  });
+
+  it("retries a burst of 5xx and applies everyone", async () => {
+    const { sim, emulator, invoke } = await setup({
+      simulator: { faults: { errorRate: 0.3 }, seed: 7 },
+      apply: { backoff: { baseMs: 10, maxMs: 50 } },
+    });
+    const users = Array.from({ length: 50 }, (_, n) => userFactors(n));
+    await enqueue(emulator, users);
+    await runEventSource(emulator, invoke, { workers: 2 });
+    expect(sim.stats.byStatus[503]).toBeGreaterThan(0);
+    expect(await drainDeadLetters(emulator)).toEqual([]);
+    expectApplied(sim, users);
+  });
+
+  it("stops starting work when the time budget runs low and returns the rest at once", async () => {
+    const { sim, emulator, handle } = await setup({ apply: { applyConcurrency: 1, timeMarginMs: 12_000 } });
+    const users = Array.from({ length: 10 }, (_, n) => userFactors(n));
+    const ids = await enqueue(emulator, users);
+    // Each user checks the budget twice (before and after its pacing slot): four users fit.
+    let checks = 0;
+    const context = { getRemainingTimeInMillis: () => (++checks <= 8 ? 60_000 : 11_000) };
+    const event = await receiveEvent(emulator);
+    expect(event.Records).toHaveLength(10);
+    const response = await handle(event, context);
+    await settleEvent(emulator, event, response);
+    const order = event.Records.map((record) => record.messageId);
+    expect(response.batchItemFailures).toEqual(order.slice(4).map((itemIdentifier) => ({ itemIdentifier })));
+    const applied = users.filter((_user, index) => order.slice(0, 4).includes(ids[index] ?? ""));
+    expectApplied(sim, applied);
+    expect(sim.stats.applied).toBe(4);
+    // The six come back at once (visibility 0), not after the visibility timeout.
+    expect(emulator.inspectWork().ready).toBe(6);
+  });
+
+  it("dead-letters malformed bodies unchanged as malformed and applies the good ones", async () => {
+    const { sim, emulator, invoke } = await setup();
+    const user = userFactors(1);
+    const bodies = ["{not json", JSON.stringify({ hello: "world" }), messageBody(user)];
+    await sendBodies(emulator, bodies);
+    await runEventSource(emulator, invoke);
+    const dead = await drainDeadLetters(emulator);
+    expect(dead.sort((a, b) => a.body.localeCompare(b.body))).toEqual([
+      {
+        body: JSON.stringify({ hello: "world" }),
+        attributes: {
+          status: "malformed",
+          message: "version: invalid_value",
+          attempts: "0",
+          failedAt: expect.stringMatching(ISO_TIME),
+        },
+      },
+      {
+        body: "{not json",
+        attributes: {
+          status: "malformed",
+          message: "body is not JSON",
+          attempts: "0",
+          failedAt: expect.stringMatching(ISO_TIME),
+        },
+      },
+    ]);
+    expectApplied(sim, [user]);
+  });
+});
