@@ -1,33 +1,99 @@
 /**
- * Fan-out benchmark: puts N users on a fauxqs queue through UserQueue (SendMessageBatch of 10, SEND_CONCURRENCY
- * calls in flight) and reports users/s. fauxqs runs in this same process, so its CPU counts against the figure:
- * real SQS is slower per call but takes no CPU here.
+ * Fan-out benchmark against an in-process fauxqs. Two modes:
+ * - `queue`: N users straight into UserQueue (SendMessageBatch of 10, sendConcurrency calls in flight);
+ * - `handler`: an N-user CSV (totp + phone rows) uploaded to S3, then the real ingest handler end to end
+ *   (GetObject stream, parse, validate, fan-out, reports, summary).
+ * fauxqs runs in a child process (so peak RSS is the ingest side's own), on the same 2 cores: real SQS is slower
+ * per call but costs no CPU here.
  *
- * Usage: node --import tsx bench/fanout.ts [users=50000] [sendConcurrency=10]
- * Last stdout line: {"users": n, "sendConcurrency": n, "seconds": n, "usersPerSec": n, "peakRssMb": n}
+ * Usage: node --import tsx bench/fanout.ts [users=50000] [sendConcurrency=10] [mode=queue|handler]
+ * Last stdout line: {"mode": s, "users": n, "sendConcurrency": n, "seconds": n, "usersPerSec": n, "peakRssMb": n}
  */
-import { GetQueueAttributesCommand } from "@aws-sdk/client-sqs";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { Readable } from "node:stream";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { sqsSendBatch } from "../lib/fanout/sqsSendBatch.js";
 import { UserQueue } from "../lib/fanout/UserQueue.js";
-import { startEmulator } from "../test/helpers/emulator.js";
+import type { Emulator } from "../test/helpers/emulator.js";
+import { CSV_HEADER } from "../test/helpers/ingestFiles.js";
+import { makeIngestHandler } from "../test/helpers/ingestHandler.js";
+import { putObject } from "../test/helpers/s3.js";
+import { makeS3Event } from "../test/helpers/s3Event.js";
 import { makeUserFactors } from "../test/helpers/userFactors.js";
 
 const users = Number(process.argv[2] ?? 50_000);
 const sendConcurrency = Number(process.argv[3] ?? 10);
+const mode = process.argv[4] ?? "queue";
+if (mode !== "queue" && mode !== "handler") throw new Error(`unknown mode ${mode}: queue or handler`);
 
-const emulator = await startEmulator({ queueName: "bench" });
+function* csv(): Generator<string> {
+  yield `${CSV_HEADER}\n`;
+  for (let n = 1; n <= users; n++) {
+    yield `auth0|user${n},totp,,,,JBSWY3DPEHPK3PXP,\n`;
+    yield `auth0|user${n},phone,+1415555${String(n % 10_000).padStart(4, "0")},sms,,,\n`;
+  }
+}
+
+/** fauxqs in a child process on a random port; the same shape as the tests' emulator. */
+async function startChildEmulator(): Promise<Emulator> {
+  const child = spawn(
+    process.execPath,
+    [
+      "--no-warnings",
+      "--input-type=module",
+      "-e",
+      'const s = await (await import("fauxqs")).startFauxqs({ port: 0, logger: false }); console.log(s.address);',
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  const [chunk] = (await once(child.stdout, "data")) as [Buffer];
+  const endpoint = chunk.toString().trim();
+  const credentials = { accessKeyId: "test", secretAccessKey: "test" };
+  const s3 = new S3Client({ region: "us-east-1", credentials, endpoint, forcePathStyle: true });
+  const sqs = new SQSClient({ region: "us-east-1", credentials, endpoint });
+  await s3.send(new CreateBucketCommand({ Bucket: "bench" }));
+  const { QueueUrl = "" } = await sqs.send(new CreateQueueCommand({ QueueName: "bench" }));
+  return {
+    server: undefined as unknown as Emulator["server"],
+    s3,
+    sqs,
+    bucket: "bench",
+    queueUrl: QueueUrl,
+    queueName: "bench",
+    newQueue: () => QueueUrl,
+    async stop() {
+      s3.destroy();
+      sqs.destroy();
+      child.kill();
+      await once(child, "exit");
+    },
+  };
+}
+
+const emulator = await startChildEmulator();
 let peakRss = process.memoryUsage.rss();
 const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
 }, 50);
 try {
-  const queue = new UserQueue(sqsSendBatch(emulator.sqs, emulator.queueUrl), {
-    source: { bucket: emulator.bucket, key: "incoming/bench.csv" },
-    sendConcurrency,
-  });
+  const key = "incoming/bench.csv";
+  if (mode === "handler") await putObject(emulator.s3, emulator.bucket, key, Readable.from(csv()));
   const started = performance.now();
-  for (let n = 1; n <= users; n++) await queue.enqueue(makeUserFactors(n));
-  const counts = await queue.close();
+  let sent: number;
+  if (mode === "queue") {
+    const queue = new UserQueue(sqsSendBatch(emulator.sqs, emulator.queueUrl), {
+      source: { bucket: emulator.bucket, key },
+      sendConcurrency,
+    });
+    for (let n = 1; n <= users; n++) await queue.enqueue(makeUserFactors(n));
+    sent = (await queue.close()).sent;
+  } else {
+    const handler = makeIngestHandler(emulator, { sendConcurrency, now: () => new Date() });
+    const [summary] = await handler(makeS3Event({ bucket: emulator.bucket, key }));
+    sent = summary?.sent ?? 0;
+  }
   const seconds = (performance.now() - started) / 1000;
   const { Attributes } = await emulator.sqs.send(
     new GetQueueAttributesCommand({
@@ -35,10 +101,9 @@ try {
       AttributeNames: ["ApproximateNumberOfMessages"],
     }),
   );
-  process.stdout.write(
-    `sent ${counts.sent}, failed ${counts.failedToSend}, on the queue ${Attributes?.ApproximateNumberOfMessages}\n`,
-  );
+  process.stdout.write(`sent ${sent}, on the queue ${Attributes?.ApproximateNumberOfMessages}\n`);
   const result = {
+    mode,
     users,
     sendConcurrency,
     seconds: Number(seconds.toFixed(2)),

@@ -22,7 +22,8 @@ export type IngestHandler = (event: S3Event) => Promise<IngestSummary[]>;
 /**
  * Builds the ingest handler: for each ObjectCreated record, ingests the object (see `ingestObject`). Objects
  * under the reports prefix are skipped, so a notification set too wide cannot make reports of reports. A file-level
- * error of the input ends in its summary; any other error (S3 or SQS unusable) is thrown, for Lambda to retry.
+ * error of the input ends in its summary; any other error (S3 or SQS unusable) is thrown: the invocation fails,
+ * and Lambda's on-failure destination records it with its event.
  *
  * @example
  * const handler = createIngestHandler({ s3, sqs, logger, config: readIngestConfig(process.env) });

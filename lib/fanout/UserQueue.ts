@@ -189,7 +189,10 @@ export class UserQueue {
         result = await this.sendBatch(remaining.map(({ id, body }) => ({ Id: id, MessageBody: body })));
       } catch (error) {
         if (attempt >= this.maxAttempts) throw new QueueSendError(attempt, error);
-        this.logger.warn({ attempt, error: errorName(error) }, "SendMessageBatch failed, retrying");
+        this.logger.warn(
+          { key: this.source.key, attempt, error: errorName(error) },
+          "SendMessageBatch failed, retrying",
+        );
         await this.sleep(this.delay(attempt));
         continue;
       }
@@ -214,7 +217,7 @@ export class UserQueue {
   private async giveUp(user: { line: number; userId: string }, reason: string): Promise<void> {
     this.failedToSend += 1;
     this.logger.warn(
-      { line: user.line, userId: user.userId, code: reason.split(":", 1)[0] },
+      { key: this.source.key, line: user.line, userId: user.userId, code: reason.split(":", 1)[0] },
       "user not sent",
     );
     await this.onUnsent({ line: user.line, userId: user.userId, reason });

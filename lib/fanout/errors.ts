@@ -1,7 +1,8 @@
 /**
  * SendMessageBatch itself failed (not some of its entries) on every attempt: the queue is unreachable, missing or
- * forbidden. Ingest cannot go on, so this propagates and the invocation is retried by Lambda; sending a user
- * twice is harmless (PUT replaces the whole method set with the same value).
+ * forbidden. Ingest cannot go on, so this propagates and the invocation fails (the stack records it in the ingest
+ * failure queue); a rerun (re-uploading the file) sends users again, which is harmless: PUT replaces the whole
+ * method set with the same value.
  */
 export class QueueSendError extends Error {
   public override readonly name = "QueueSendError";

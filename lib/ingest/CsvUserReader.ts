@@ -175,15 +175,15 @@ export class CsvUserReader implements UserDraftReader {
     const { index } = header;
     const userId = cells[index.user_id] ?? "";
     const draft = this.draftFor(userId, start, end);
-    const where = `line ${start}`;
-    if (userId === "") draft.errors.push({ where, message: "user_id is empty" });
+    const at = start;
+    if (userId === "") draft.errors.push({ at, message: "user_id is empty" });
     if (this.invalidUtf8Seen && cells.some((cell) => cell.includes("\uFFFD"))) {
-      draft.errors.push({ where, message: "the row is not valid UTF-8" });
+      draft.errors.push({ at, message: "the row is not valid UTF-8" });
       return;
     }
     if (cells.length !== header.count) {
       draft.errors.push({
-        where,
+        at,
         message: `the row has ${cells.length} cells but the header has ${header.count} (a missing or extra delimiter, or an unquoted comma?)`,
       });
       return;
@@ -204,7 +204,7 @@ export class CsvUserReader implements UserDraftReader {
       empty = false;
     }
     if (empty) draft.clear = true;
-    else draft.methods.push({ where, input });
+    else draft.methods.push({ at, input });
   }
 
   /** The draft a row of `userId` belongs to: the current one while the id is the same, else a new one. */
@@ -259,9 +259,9 @@ export class CsvUserReader implements UserDraftReader {
             ? "a closing quote is followed by other characters (double a quote inside a quoted cell)"
             : "the row is not well-formed CSV";
     const draft = this.draftFor(pending.userId, pending.line, Math.max(lastLine, pending.line));
-    const where = `line ${pending.line}`;
-    if (pending.userId === "") draft.errors.push({ where, message: "user_id could not be read" });
-    draft.errors.push({ where, message: `malformed CSV: ${problem}${span}` });
+    const at = pending.line;
+    if (pending.userId === "") draft.errors.push({ at, message: "user_id could not be read" });
+    draft.errors.push({ at, message: `malformed CSV: ${problem}${span}` });
   }
 }
 

@@ -77,7 +77,7 @@ export class JsonlUserReader implements UserDraftReader {
     }
     this.content = true;
     if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      this.reject(line, "", `the line is ${describe(value)}, not a JSON object`);
+      this.reject(line, text, `the line is ${describe(value)}, not a JSON object`);
       return;
     }
     this.out.push(toDraft(value as Record<string, unknown>, line));
@@ -90,7 +90,7 @@ export class JsonlUserReader implements UserDraftReader {
       line,
       endLine: line,
       methods: [],
-      errors: [{ where: "", message }],
+      errors: [{ at: -1, message }],
       parts: 1,
       clear: false,
     });
@@ -107,7 +107,7 @@ function toDraft(object: Record<string, unknown>, line: number): UserDraft {
     parts: 1,
     clear: false,
   };
-  const error = (message: string, where = "") => draft.errors.push({ where, message });
+  const error = (message: string, at = -1) => draft.errors.push({ at, message });
   for (const key of Object.keys(object)) {
     if (!USER_FIELDS.has(key)) error(`unknown field ${JSON.stringify(key.slice(0, 40))}`);
   }
@@ -124,25 +124,24 @@ function toDraft(object: Record<string, unknown>, line: number): UserDraft {
   else {
     draft.parts = methods.length;
     methods.forEach((method: unknown, index) => {
-      const where = `authentication_methods[${index}]`;
       if (typeof method !== "object" || method === null || Array.isArray(method)) {
-        error("a method must be an object", where);
+        error("a method must be an object", index);
         return;
       }
-      draft.methods.push(toMethodDraft(method as Record<string, unknown>, where));
+      draft.methods.push(toMethodDraft(method as Record<string, unknown>, index));
     });
   }
   return draft;
 }
 
 /** A method object as written, null fields dropped (exports often write absent fields as null), type lower-cased. */
-function toMethodDraft(method: Record<string, unknown>, where: string): MethodDraft {
+function toMethodDraft(method: Record<string, unknown>, at: number): MethodDraft {
   const input: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(method)) {
     if (value === null) continue;
     input[key] = key === "type" && typeof value === "string" ? value.trim().toLowerCase() : value;
   }
-  return { where, input };
+  return { at, input };
 }
 
 function describe(value: unknown): string {

@@ -49,7 +49,7 @@ const NOTHING_READ: ReadSummary = { users: 0, valid: 0, rejected: 0, methods: 0,
  * streams rejected users to the rejects report and users SQS would not take to the unsent report, then writes
  * the summary. A file-level problem of the input (unsupported name, unknown column, corrupt gzip...) does not
  * throw: it ends the reading, users already sent stay sent, and the summary carries it as `fileError`. Anything
- * else (S3 or SQS unusable) throws, after aborting the reports, so that the invocation is retried.
+ * else (S3 or SQS unusable) throws, after aborting the reports, so that the invocation fails visibly.
  *
  * @example
  * const summary = await ingestObject({ bucket, key: "incoming/users.csv" }, { s3, sqs, queueUrl, logger });

@@ -1,7 +1,6 @@
-import type { CountryCode } from "libphonenumber-js";
 import { z } from "zod";
 import type { AuthenticationMethod, AuthenticationMethodType } from "../factors/types.js";
-import { normalisePhoneNumber } from "./phoneNumber.js";
+import { normalisePhoneNumber, type PhoneNumberResult } from "./phoneNumber.js";
 import { normaliseTotpSecret } from "./totpSecret.js";
 
 /** Every field a method may have, across all types (the CSV columns besides `user_id`). */
@@ -75,18 +74,20 @@ function strictMethod<T extends z.core.$ZodLooseShape>(type: AuthenticationMetho
 
 /**
  * The zod schema of one authentication method as read from a file (type already lower-cased): it checks the
- * fields against the type and normalises them (TOTP secret, phone number to E.164, trimmed strings), with
- * readable messages that never contain a TOTP secret.
+ * fields against the type and normalises them (TOTP secret, phone number to E.164 through `normalisePhone`,
+ * trimmed strings), with readable messages that never contain a TOTP secret.
  *
  * @example
- * const schema = createMethodSchema("GB");
+ * const schema = createMethodSchema((raw) => normalisePhoneNumber(raw, "GB"));
  * schema.safeParse({ type: "phone", phone_number: "07911 123456" }); // data: { type: "phone", phone_number: "+447911123456" }
  */
-export function createMethodSchema(defaultCountry?: CountryCode) {
+export function createMethodSchema(
+  normalisePhone: (raw: string) => PhoneNumberResult = (raw) => normalisePhoneNumber(raw),
+) {
   const phone = strictMethod("phone", {
     type: z.literal("phone"),
     phone_number: requiredString("phone_number", "phone").transform((value, ctx) => {
-      const result = normalisePhoneNumber(value.trim(), defaultCountry);
+      const result = normalisePhone(value.trim());
       if (result.ok) return result.e164;
       ctx.addIssue({ code: "custom", message: result.reason });
       return z.NEVER;
@@ -127,7 +128,10 @@ export function createMethodSchema(defaultCountry?: CountryCode) {
   return z.discriminatedUnion("type", [phone, email, totp], {
     error: (issue) => {
       if (issue.code !== "invalid_union") return "a method must be an object";
-      return issue.input === undefined || issue.input === ""
+      // zod reports the whole method as the input of a failed discriminator.
+      const input = issue.input;
+      const type = typeof input === "object" && input !== null ? (input as { type?: unknown }).type : input;
+      return type === undefined || type === ""
         ? "type is missing (phone, email or totp)"
         : "type must be phone, email or totp";
     },

@@ -1,9 +1,12 @@
+import { availableParallelism } from "node:os";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { CsvUserReader } from "./CsvUserReader.js";
 import { CorruptInputError } from "./errors.js";
 import { JsonlUserReader } from "./JsonlUserReader.js";
+import { PhoneWorkerPool } from "./PhoneWorkerPool.js";
+import type { PhoneNumberResult } from "./phoneNumber.js";
 import { SeenUsers } from "./SeenUsers.js";
 import type { FileKind, ReadOptions, ReadSummary, ReadUser, UserDraft } from "./types.js";
 import type { UserDraftReader } from "./UserDraftReader.js";
@@ -15,6 +18,14 @@ export interface UserFactorsReader extends AsyncIterable<ReadUser> {
 }
 
 const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+/** Batches (one per input chunk) whose phone numbers may be in a worker at once: bounds memory. */
+const MAX_BATCHES_IN_FLIGHT = 8;
+
+/** The users completed by one input chunk, and their phone numbers being normalised by a worker. */
+interface Batch {
+  drafts: UserDraft[];
+  phones?: Promise<Map<string, PhoneNumberResult>>;
+}
 
 /**
  * Streams a file of desired factors (CSV or JSONL, gzip or not) and yields each user in file order, valid
@@ -39,7 +50,9 @@ export function readUserFactors(
   options: ReadOptions = {},
 ): UserFactorsReader {
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  const phoneWorkers = options.phoneWorkers ?? (availableParallelism() >= 2 ? 1 : 0);
   const validate = createUserValidator({
+    format: kind.format,
     allowClear: options.allowClear,
     defaultCountry: options.defaultCountry,
   });
@@ -50,51 +63,67 @@ export function readUserFactors(
     const reader: UserDraftReader =
       kind.format === "csv" ? new CsvUserReader({ maxRecordBytes }) : new JsonlUserReader({ maxRecordBytes });
     const seen = new SeenUsers();
-    const drafts: UserDraft[] = [];
-    const settle = (draft: UserDraft): ReadUser => {
-      const firstLine = draft.userId === "" ? undefined : seen.addOrGetLine(draft.userId, draft.line);
-      const result = validate(draft, firstLine);
-      summary.users++;
-      if (result.kind === "valid") {
-        summary.valid++;
-        summary.methods += result.user.methods.length;
-      } else {
-        summary.rejected++;
-      }
-      return result;
+    const pool = phoneWorkers > 0 ? new PhoneWorkerPool(phoneWorkers, options.defaultCountry) : undefined;
+    const batches: Batch[] = [];
+    let drafts: UserDraft[] = [];
+    const seal = () => {
+      if (drafts.length === 0) return;
+      batches.push({ drafts, phones: pool?.normalise(phoneNumbersOf(drafts)) });
+      drafts = [];
     };
+    async function* settle(batch: Batch): AsyncGenerator<ReadUser> {
+      const phones = batch.phones === undefined ? undefined : await batch.phones;
+      for (const draft of batch.drafts) {
+        const firstLine = draft.userId === "" ? undefined : seen.addOrGetLine(draft.userId, draft.line);
+        const result = validate(draft, firstLine, phones);
+        summary.users++;
+        if (result.kind === "valid") {
+          summary.valid++;
+          summary.methods += result.user.methods.length;
+        } else {
+          summary.rejected++;
+        }
+        yield result;
+      }
+    }
+
     const bytes = kind.gzip ? gunzip(input) : input;
-    let failure: unknown;
     try {
-      for await (const chunk of bytes) {
-        summary.bytes += (chunk as Buffer).length;
+      let failure: unknown;
+      try {
+        for await (const chunk of bytes) {
+          summary.bytes += (chunk as Buffer).length;
+          try {
+            reader.write(chunk as Buffer, drafts);
+          } finally {
+            summary.lines = reader.lines;
+            seal();
+          }
+          while (batches.length > MAX_BATCHES_IN_FLIGHT) yield* settle(batches.shift() as Batch);
+        }
+      } catch (error) {
+        failure = isZlibError(error)
+          ? new CorruptInputError("the gzip data is corrupt or truncated", 0)
+          : error;
+      }
+      if (failure === undefined) {
         try {
-          reader.write(chunk as Buffer, drafts);
+          reader.end(drafts);
+        } catch (error) {
+          failure = error;
         } finally {
           summary.lines = reader.lines;
+          seal();
         }
-        for (const draft of drafts) yield settle(draft);
-        drafts.length = 0;
       }
-    } catch (error) {
-      failure = isZlibError(error)
-        ? new CorruptInputError("the gzip data is corrupt or truncated", 0)
-        : error;
-    }
-    if (failure !== undefined) {
-      // Users completed before the failure are whole: hand them over, then say where reading stopped.
-      for (const draft of drafts) yield settle(draft);
-      if (failure instanceof CorruptInputError) {
+      // Users completed before a failure are whole: hand them over, then say where reading stopped.
+      while (batches.length > 0) yield* settle(batches.shift() as Batch);
+      if (failure instanceof CorruptInputError)
         throw new CorruptInputError(failure.reason, reader.completedLine);
-      }
-      throw failure;
-    }
-    try {
-      reader.end(drafts);
+      if (failure !== undefined) throw failure;
     } finally {
-      summary.lines = reader.lines;
+      await pool?.close();
     }
-    for (const draft of drafts) yield settle(draft);
   }
 
   return {
@@ -105,6 +134,17 @@ export function readUserFactors(
       return read();
     },
   };
+}
+
+function phoneNumbersOf(drafts: readonly UserDraft[]): string[] {
+  const numbers: string[] = [];
+  for (const draft of drafts) {
+    for (const method of draft.methods) {
+      const value = method.input.phone_number;
+      if (typeof value === "string") numbers.push(value.trim());
+    }
+  }
+  return numbers;
 }
 
 function gunzip(input: Readable): Readable {

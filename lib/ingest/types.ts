@@ -17,6 +17,12 @@ export interface ReadOptions {
   /** ISO 3166-1 alpha-2 country used to turn national phone numbers into E.164. @default none: national numbers are rejected */
   defaultCountry?: CountryCode;
   /**
+   * Worker threads that normalise phone numbers while the file is parsed (libphonenumber-js is the slowest
+   * step). 0 validates them on the calling thread. The workers run this same module, so it also works bundled.
+   * @default 1 when os.availableParallelism() is at least 2, else 0
+   */
+  phoneWorkers?: number;
+  /**
    * The longest CSV row or JSONL line, in bytes. A longer JSONL line rejects its user; a longer CSV row (in
    * practice a quote that is never closed) stops the file with a {@link CorruptInputError}, as nothing after
    * it can be split into rows reliably. Bounds memory.
@@ -65,14 +71,17 @@ export interface UserDraft {
   clear: boolean;
 }
 
-/** One method as read, unchecked. `where` locates it: `line 15` (CSV) or `authentication_methods[1]` (JSONL). */
+/**
+ * One method as read, unchecked. `at` locates it within its user, for messages when the user has more than
+ * one part: the physical line of its row (CSV) or its index in `authentication_methods` (JSONL).
+ */
 export interface MethodDraft {
-  where: string;
+  at: number;
   input: Record<string, unknown>;
 }
 
-/** A problem found while reading, located like {@link MethodDraft}. */
+/** A problem found while reading, located like {@link MethodDraft} (`at` is -1 for the whole line or user). */
 export interface DraftError {
-  where: string;
+  at: number;
   message: string;
 }

@@ -1,63 +1,85 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { AuthenticationMethod } from "../factors/types.js";
 import { createMethodSchema } from "./methodSchema.js";
-import type { ReadUser, UserDraft } from "./types.js";
+import { normalisePhoneNumber, type PhoneNumberResult } from "./phoneNumber.js";
+import type { FileFormat, ReadUser, UserDraft } from "./types.js";
 
 /** Options of {@link createUserValidator}. */
 export interface UserValidatorOptions {
+  /** How parts of a user are named in messages: `line 15` (csv) or `authentication_methods[1]` (jsonl). */
+  format: FileFormat;
   /** Accept an empty method set. @default false */
   allowClear?: boolean;
   /** Country for national phone numbers. @default none */
   defaultCountry?: CountryCode;
 }
 
-/** Checks one user read from a file; `firstLine` is set when the user already appeared earlier in the file. */
-export type UserValidator = (draft: UserDraft, firstLine?: number) => ReadUser;
+/**
+ * Checks one user read from a file. `firstLine` is set when the user already appeared earlier in the file;
+ * `phones` holds phone numbers already normalised elsewhere (a worker), keyed by the trimmed value.
+ */
+export type UserValidator = (
+  draft: UserDraft,
+  firstLine?: number,
+  phones?: ReadonlyMap<string, PhoneNumberResult>,
+) => ReadUser;
+
+const EMPTY_SET =
+  "the method set is empty, which would delete all of the user's factors (allow it with --allow-clear or the object metadata allow-clear: true)";
 
 /**
  * Builds the per-user check of design.md: every method through the zod schema, then the rules about the
  * set as a whole (email alone, no duplicates, no empty set unless allowed). All reasons are collected.
  *
  * @example
- * const validate = createUserValidator({ defaultCountry: "US" });
+ * const validate = createUserValidator({ format: "csv", defaultCountry: "US" });
  * const result = validate(draft); // { kind: "valid", user } or { kind: "rejected", user }
  */
-export function createUserValidator(options: UserValidatorOptions = {}): UserValidator {
+export function createUserValidator(options: UserValidatorOptions): UserValidator {
   const allowClear = options.allowClear ?? false;
-  const schema = createMethodSchema(options.defaultCountry);
+  const { defaultCountry } = options;
+  const name =
+    options.format === "csv" ? (at: number) => `line ${at}` : (at: number) => `authentication_methods[${at}]`;
+  let known: ReadonlyMap<string, PhoneNumberResult> | undefined;
+  const schema = createMethodSchema((raw) => known?.get(raw) ?? normalisePhoneNumber(raw, defaultCountry));
 
-  return (draft, firstLine) => {
+  return (draft, firstLine, phones) => {
+    known = phones;
     const errors: string[] = [];
-    const located = (where: string, message: string) =>
-      draft.parts > 1 && where !== "" ? `${where}: ${message}` : message;
+    const located = draft.parts > 1;
     if (firstLine !== undefined) {
       errors.push(
         `the same user_id already appeared on line ${firstLine}: all of a user's methods must be together (one JSONL line, or contiguous CSV rows)`,
       );
     }
-    for (const error of draft.errors) errors.push(located(error.where, error.message));
-
+    for (const error of draft.errors) {
+      errors.push(located && error.at >= 0 ? `${name(error.at)}: ${error.message}` : error.message);
+    }
     const methods: AuthenticationMethod[] = [];
-    const seen = new Map<string, string>();
+    let seen: Map<string, number> | undefined;
     let emails = 0;
     for (const method of draft.methods) {
       if (method.input.type === "email") emails++;
       const result = schema.safeParse(method.input);
       if (!result.success) {
-        for (const issue of result.error.issues) errors.push(located(method.where, issue.message));
+        for (const issue of result.error.issues) {
+          errors.push(located ? `${name(method.at)}: ${issue.message}` : issue.message);
+        }
         continue;
       }
       const value = result.data;
+      methods.push(value);
+      if (draft.methods.length === 1) continue;
       const key =
         value.type === "phone"
           ? `phone ${value.phone_number}`
           : value.type === "email"
             ? `email ${value.email.toLowerCase()}`
             : `totp ${value.totp_secret}`;
+      seen ??= new Map();
       const first = seen.get(key);
-      if (first === undefined) seen.set(key, method.where);
-      else errors.push(located(method.where, `the same ${value.type} method as ${first}`));
-      methods.push(value);
+      if (first === undefined) seen.set(key, method.at);
+      else errors.push(`${name(method.at)}: the same ${value.type} method as ${name(first)}`);
     }
     if (emails > 0 && draft.methods.length > 1) {
       errors.push(
@@ -67,11 +89,7 @@ export function createUserValidator(options: UserValidatorOptions = {}): UserVal
     if (draft.clear && draft.methods.length > 0) {
       errors.push("a row with only user_id (an empty method set) cannot be combined with method rows");
     }
-    if (draft.methods.length === 0 && draft.errors.length === 0 && !allowClear) {
-      errors.push(
-        "the method set is empty, which would delete all of the user's factors (allow it with --allow-clear or the object metadata allow-clear: true)",
-      );
-    }
+    if (draft.methods.length === 0 && draft.errors.length === 0 && !allowClear) errors.push(EMPTY_SET);
     if (errors.length > 0)
       return { kind: "rejected", user: { line: draft.line, userId: draft.userId, errors } };
     return { kind: "valid", user: { userId: draft.userId, line: draft.line, methods } };

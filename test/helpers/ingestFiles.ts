@@ -82,7 +82,8 @@ export async function readAll(
   for (let offset = 0; offset < bytes.length; offset += chunkSize) {
     chunks.push(bytes.subarray(offset, offset + chunkSize));
   }
-  const reader = readUserFactors(Readable.from(chunks), kind, options);
+  // Phone numbers on the calling thread unless a test asks for workers: starting one per test is slow.
+  const reader = readUserFactors(Readable.from(chunks), kind, { phoneWorkers: 0, ...options });
   const outcome: ReadOutcome = { valid: [], rejected: [], order: [], summary: reader.summary };
   try {
     for await (const read of reader) {

@@ -197,6 +197,21 @@ describe("ingest handler against fauxqs", () => {
     ]);
   });
 
+  it("reads the event's object version and carries it, with the etag, in every message and the summary", async () => {
+    const queueUrl = emulator.newQueue();
+    const key = "incoming/versioned.csv";
+    await putObject(emulator.s3, emulator.bucket, key, csvFile([`auth0|1,totp,,,,${FIXTURE_TOTP_SECRET},`]));
+    const etag = await getEtag(emulator.s3, emulator.bucket, key);
+    const versionId = "3HL4kqtJlcpXroDTDmJ+rmSpXd3dIbrHY";
+    const [summary] = await makeIngestHandler(emulator, { queueUrl })(
+      makeS3Event({ bucket: emulator.bucket, key, eTag: etag, versionId }),
+    );
+    const source = { bucket: emulator.bucket, key, versionId, etag };
+    expect(summary?.source).toEqual(source);
+    const messages = (await receiveAllBodies(emulator.sqs, queueUrl)).map(parseUserFactorsMessage);
+    expect(messages.map((m) => m.source)).toEqual([source]);
+  });
+
   it("sends nothing for an unsupported file name, and says why in the summary", async () => {
     const key = "incoming/users.xlsx";
     const { summaries, messages, source } = await ingest(key, "user_id,type\nauth0|1,totp\n");
@@ -378,7 +393,7 @@ describe("ingest handler against fauxqs", () => {
     expect(await makeIngestHandler(emulator)({ Records: [] })).toEqual([]);
   });
 
-  it("throws when the queue cannot be used, leaving no report behind, so that Lambda retries", async () => {
+  it("throws when the queue cannot be used, leaving no report behind, so that the invocation fails", async () => {
     const key = "incoming/no-queue.csv";
     await putObject(emulator.s3, emulator.bucket, key, csvFile([`auth0|1,totp,,,,${FIXTURE_TOTP_SECRET},`]));
     const handler = makeIngestHandler(emulator, {

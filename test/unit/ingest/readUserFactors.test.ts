@@ -122,3 +122,28 @@ describe("readUserFactors", () => {
     expect(outcome.valid.map((user) => user.line)).toEqual(outcome.valid.map((_, i) => i + 2));
   });
 });
+
+describe("readUserFactors with phone workers", () => {
+  it("gives the same users and reasons as validating phone numbers on the calling thread", async () => {
+    const file = csvFile(
+      Array.from({ length: 400 }, (_, i) =>
+        csvRow({
+          user_id: `auth0|${i}`,
+          type: "phone",
+          phone_number: i % 7 === 0 ? "555-1234" : i % 2 === 0 ? "07911 123456" : FIXTURE_PHONES.de,
+        }),
+      ),
+    );
+    const inline = await readAll(file, CSV, { phoneWorkers: 0, defaultCountry: "GB" }, 1024);
+    const workers = await readAll(file, CSV, { phoneWorkers: 2, defaultCountry: "GB" }, 1024);
+    expect(workers.error).toBeUndefined();
+    expect(workers.valid).toEqual(inline.valid);
+    expect(workers.rejected).toEqual(inline.rejected);
+    expect(inline.valid).toHaveLength(342);
+    expect(inline.rejected[0]).toEqual({
+      line: 2,
+      userId: "auth0|0",
+      errors: ["phone_number '555-1234' is neither E.164 nor a valid GB number"],
+    });
+  });
+});
