@@ -7,15 +7,13 @@ import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { Upload } from "@aws-sdk/lib-storage";
 import { createApplyHandler } from "../../functions/apply.js";
 import { createIngestHandler } from "../../functions/ingest.js";
-import { SqsApplyQueue } from "../apply/SqsApplyQueue.js";
+import { createApplyDeps } from "../apply/createApplyDeps.js";
 import type { ApplyOutcomeEvent } from "../apply/types.js";
 import { toAuth0Endpoint } from "../auth0/Auth0Endpoint.js";
-import { ManagementApiClient } from "../auth0/ManagementApiClient.js";
 import { TokenProvider } from "../auth0/TokenProvider.js";
 import { INCOMING_PREFIX, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../config/defaults.js";
 import { exportDeadLetters } from "../dlq/exportDeadLetters.js";
 import { createLogger, type Logger } from "../logging/Logger.js";
-import { Pacer } from "../pacing/Pacer.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { reportKeys } from "../reports/reportKeys.js";
 import { LocalRunError } from "./errors.js";
@@ -120,28 +118,23 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       logger,
       // One "container" per poller: its own token cache and pacer, as on Lambda.
       createHandler: () => {
-        const tokens = new TokenProvider({ endpoint, credentials, fetch: options.fetch });
-        const client = new ManagementApiClient({ endpoint, tokens, fetch: options.fetch });
-        return createApplyHandler({
-          client,
-          pacer: new Pacer({
-            rpsCeiling: options.rpsCeiling ?? PIPELINE_DEFAULTS.rpsCeiling,
-            maxConcurrency,
-            budgetShare: options.budgetShare ?? PIPELINE_DEFAULTS.budgetShare,
-          }),
-          queue: new SqsApplyQueue({
-            sqs: aws.sqs,
+        const deps = createApplyDeps(
+          {
+            auth0Domain: options.target.domain,
+            credentials,
             dlqUrl: aws.dlq.url,
-            queueUrl: aws.workQueue.url,
-            logger,
-          }),
-          logger,
-          options: {
-            applyConcurrency: options.applyConcurrency ?? PIPELINE_DEFAULTS.applyConcurrency,
+            rpsCeiling: options.rpsCeiling,
+            budgetShare: options.budgetShare,
+            maxConcurrency,
+            applyConcurrency: options.applyConcurrency,
             maxReceiveCount,
-            timeMarginMs: client.timeoutMs + 2_000,
-            ...options.applyOptions,
+            fetch: options.fetch,
           },
+          { sqs: aws.sqs, logger },
+        );
+        return createApplyHandler({
+          ...deps,
+          options: { ...deps.options, ...options.applyOptions },
           onOutcome,
         });
       },
