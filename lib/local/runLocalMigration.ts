@@ -57,6 +57,9 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
   const fileSize = await fileSizeOf(options.file);
   const key = `${INCOMING_PREFIX}${basename(options.file)}`;
 
+  const credentials = { clientId: options.target.clientId, clientSecret: options.target.clientSecret };
+  await checkCredentials(endpoint, credentials, options.fetch);
+
   await mkdir(reportsDir, { recursive: true });
   const ownLog = options.logger === undefined ? createWriteStream(join(reportsDir, "run.log")) : undefined;
   const logger: Logger = options.logger ?? createLogger({ destination: ownLog, base: { run: runId } });
@@ -89,18 +92,17 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     report();
   };
 
-  const credentials = { clientId: options.target.clientId, clientSecret: options.target.clientSecret };
-  await checkCredentials(endpoint, credentials, options.fetch);
-
-  const aws = await startLocalAws({
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
-    maxReceiveCount,
-  });
+  let aws: LocalAws | undefined;
   try {
+    aws = await startLocalAws({
+      visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
+      maxReceiveCount,
+    });
+    const local = aws;
     const upload = await new Upload({
-      client: aws.s3,
+      client: local.s3,
       params: {
-        Bucket: aws.bucket,
+        Bucket: local.bucket,
         Key: key,
         Body: createReadStream(options.file),
         ...(options.allowClear ? { Metadata: { "allow-clear": "true" } } : {}),
@@ -108,9 +110,9 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     }).done();
 
     const source = new SqsEventSource({
-      sqs: aws.sqs,
-      queueUrl: aws.workQueue.url,
-      queueArn: aws.workQueue.arn,
+      sqs: local.sqs,
+      queueUrl: local.workQueue.url,
+      queueArn: local.workQueue.arn,
       batchSize: options.batchSize,
       maxBatchingWindowSeconds: options.maxBatchingWindowSeconds,
       maxConcurrency,
@@ -122,7 +124,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
           {
             auth0Domain: options.target.domain,
             credentials,
-            dlqUrl: aws.dlq.url,
+            dlqUrl: local.dlq.url,
             rpsCeiling: options.rpsCeiling,
             budgetShare: options.budgetShare,
             maxConcurrency,
@@ -130,7 +132,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
             maxReceiveCount,
             fetch: options.fetch,
           },
-          { sqs: aws.sqs, logger },
+          { sqs: local.sqs, logger },
         );
         return createApplyHandler({
           ...deps,
@@ -144,6 +146,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       void source.stop();
     };
     options.signal?.addEventListener("abort", stop, { once: true });
+    if (options.signal?.aborted) stop();
 
     let ingest: IngestSummary;
     try {
@@ -151,11 +154,11 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       report("ingesting");
       source.start();
       const handler = createIngestHandler({
-        s3: aws.s3,
-        sqs: aws.sqs,
+        s3: local.s3,
+        sqs: local.sqs,
         logger,
         config: {
-          queueUrl: aws.workQueue.url,
+          queueUrl: local.workQueue.url,
           reportsPrefix: REPORTS_PREFIX,
           ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
           sendConcurrency: options.sendConcurrency ?? PIPELINE_DEFAULTS.sendConcurrency,
@@ -164,7 +167,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       });
       const summaries = await handler(
         objectCreatedEvent({
-          bucket: aws.bucket,
+          bucket: local.bucket,
           key,
           size: fileSize,
           eTag: upload.ETag?.replaceAll('"', ""),
@@ -187,18 +190,18 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     }
 
     report("reporting");
-    const pending = await queueDepth(aws.sqs, aws.workQueue.url);
+    const pending = await queueDepth(local.sqs, local.workQueue.url);
     const keys = reportKeys(key, REPORTS_PREFIX);
     const failuresFile = join(reportsDir, basename(keys.rejects).replace(/\.rejects\.csv$/, ".failures.csv"));
-    const failedUsers = await exportFailures(aws, failuresFile, appliedUsers, logger);
+    const failedUsers = await exportFailures(local, failuresFile, appliedUsers, logger);
     await uploadFile(
-      aws.s3,
-      aws.bucket,
+      local.s3,
+      local.bucket,
       keys.rejects.replace(/\.rejects\.csv$/, ".failures.csv"),
       failuresFile,
     );
     const copied = await copyReports(
-      aws,
+      local,
       [ingest.reports.rejects, ingest.reports.summary, ingest.reports.unsent],
       reportsDir,
     );
@@ -249,7 +252,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     report("done");
     return summary;
   } finally {
-    await aws.stop();
+    await aws?.stop();
     if (ownLog) {
       ownLog.end();
       await finished(ownLog).catch(() => {});
