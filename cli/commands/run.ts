@@ -86,7 +86,7 @@ export function runCommand(): Command {
     });
 }
 
-/** Set by a run of the sample whose every user was accounted for. */
+/** Set by a run (or dry run) of the bundled sample whose every user was accounted for. */
 let sampleAccounted = false;
 
 async function run(file: string, options: RunOptions): Promise<number> {
@@ -114,8 +114,9 @@ async function run(file: string, options: RunOptions): Promise<number> {
       if (options.json) {
         const { users, valid, rejected, methods, durationMs } = summary;
         out.write(`${JSON.stringify({ users, valid, rejected, methods, durationMs, dryRun: true })}\n`);
-      } else out.write(formatDryRun(file, summary));
+      } else out.write(formatDryRun(relative(process.cwd(), file) || file, summary));
       if (summary.fileError) return fail(summary.fileError.message, RUN_EXIT.usage);
+      sampleAccounted = file === SAMPLE_FILE;
       return summary.rejected > 0 ? RUN_EXIT.someNotApplied : RUN_EXIT.allApplied;
     } catch (error) {
       return fail(
