@@ -1,0 +1,121 @@
+import { relative } from "node:path";
+import type { DryRunSummary } from "../lib/local/dryRun.js";
+import type { LocalMigrationSummary } from "../lib/local/types.js";
+import { formatDuration } from "./formatDuration.js";
+
+/** Exit codes of `run` (README "Run it on one machine"). */
+export const RUN_EXIT = {
+  /** Every user of the file was applied. */
+  allApplied: 0,
+  /** Some users were rejected, failed or not sent (see the reports). */
+  someNotApplied: 1,
+  /** Bad options, an unreadable or unsupported file, a file-level error, refused credentials. */
+  usage: 2,
+  /** Stopped by Ctrl-C. */
+  interrupted: 130,
+} as const;
+
+/** The exit code a finished run deserves. */
+export function exitCodeOf(summary: LocalMigrationSummary): number {
+  if (summary.interrupted) return RUN_EXIT.interrupted;
+  if (summary.fileError) return RUN_EXIT.usage;
+  const notApplied = summary.rejected + summary.failed + summary.failedToSend + summary.pending;
+  return notApplied > 0 || !summary.accounted ? RUN_EXIT.someNotApplied : RUN_EXIT.allApplied;
+}
+
+/** The `--json` line of design.md; `failed` includes users SQS would not take; `pending` only when interrupted. */
+export function jsonSummary(summary: LocalMigrationSummary): string {
+  return JSON.stringify({
+    users: summary.users,
+    applied: summary.applied,
+    rejected: summary.rejected,
+    failed: summary.failed + summary.failedToSend,
+    durationMs: summary.durationMs,
+    ...(summary.interrupted ? { interrupted: true, pending: summary.pending } : {}),
+  });
+}
+
+const here = (path: string) => relative(process.cwd(), path) || ".";
+
+function row(label: string, value: string | number, note = ""): string {
+  return `  ${label.padEnd(10)}${String(value).padStart(9)}${note ? `   ${note}` : ""}`;
+}
+
+/** The table printed at the end of a run. */
+export function formatRunSummary(summary: LocalMigrationSummary): string {
+  const seconds = summary.durationMs / 1000;
+  const rate = seconds > 0 ? (summary.applied + summary.failed) / seconds : 0;
+  const reports = summary.reports;
+  const lines = [
+    "",
+    `Summary of ${here(summary.file)} (uploaded as ${summary.key})`,
+    row("users", summary.users),
+    row("applied", summary.applied),
+    row(
+      "rejected",
+      summary.rejected,
+      summary.rejected > 0 && reports.rejects ? `invalid input: ${here(reports.rejects)}` : "",
+    ),
+    row(
+      "failed",
+      summary.failed,
+      summary.failed > 0 ? `refused by Auth0 or out of retries: ${here(reports.failures)}` : "",
+    ),
+  ];
+  if (summary.failedToSend > 0) {
+    lines.push(
+      row(
+        "not sent",
+        summary.failedToSend,
+        reports.unsent ? `SQS refused them: ${here(reports.unsent)}` : "",
+      ),
+    );
+  }
+  if (summary.interrupted || summary.pending > 0) {
+    lines.push(row("pending", summary.pending, "not applied: still queued when the run stopped"));
+  }
+  lines.push(row("time", formatDuration(summary.durationMs), `${rate.toFixed(1)} users/s through Auth0`));
+  lines.push("", `Reports in ${here(reports.dir)}/`);
+  for (const [name, path] of [
+    ["rejects", reports.rejects],
+    ["failures", reports.failures],
+    ["unsent", reports.unsent],
+    ["summary", reports.summary],
+    ["run", reports.run],
+    ["log", reports.log],
+  ] as const) {
+    if (path) lines.push(`  ${name.padEnd(9)} ${here(path)}`);
+  }
+  if (summary.fileError)
+    lines.push("", "The file stopped early: the counts cover the lines before the error.");
+  if (!summary.accounted) {
+    const counted =
+      summary.applied + summary.rejected + summary.failed + summary.failedToSend + summary.pending;
+    lines.push(
+      "",
+      `Warning: ${summary.users - counted} users are not accounted for; see ${here(reports.run)}.`,
+    );
+  }
+  if (summary.interrupted) {
+    lines.push(
+      "",
+      `Interrupted: ${summary.applied} users applied, ${summary.failed} failed, ${summary.rejected} rejected; ${summary.pending} not applied.`,
+      "Run the same file again to finish: applying a user's factors again leaves them as they are.",
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/** The table of a dry run. */
+export function formatDryRun(file: string, summary: DryRunSummary): string {
+  const lines = [
+    `Dry run of ${file}: nothing was sent.`,
+    row("users", summary.users),
+    row("valid", summary.valid, `${summary.methods} methods would be sent`),
+    row("rejected", summary.rejected, summary.rejected > 0 ? `run 'validate ${file}' to list them` : ""),
+    row("time", formatDuration(summary.durationMs)),
+  ];
+  if (summary.fileError)
+    lines.push("", "The file stopped early: the counts cover the lines before the error.");
+  return `${lines.join("\n")}\n`;
+}

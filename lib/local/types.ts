@@ -1,0 +1,118 @@
+import type { CountryCode } from "libphonenumber-js";
+import type { ApplyOptions } from "../apply/types.js";
+import type { Logger } from "../logging/Logger.js";
+
+/** The Auth0 tenant a local run writes to: a real one, or the bundled simulator. */
+export interface Auth0Target {
+  /** `tenant.eu.auth0.com`, or a base URL such as the simulator's `http://127.0.0.1:PORT`. */
+  domain: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/** Options of `runLocalMigration`. Pipeline settings default to the CDK stack's ({@link PIPELINE_DEFAULTS}). */
+export interface LocalMigrationOptions {
+  /** The input file on this machine (`.csv`, `.jsonl`, optionally `.gz`). */
+  file: string;
+  target: Auth0Target;
+  /** Allow empty method sets (uploads the file with `allow-clear: true` metadata). @default false */
+  allowClear?: boolean;
+  /** Country for national phone numbers. @default none */
+  defaultCountry?: CountryCode;
+  /** Requests per second for the whole fleet of apply workers. @default PIPELINE_DEFAULTS.rpsCeiling */
+  rpsCeiling?: number;
+  /** Share of the tenant's rate-limit bucket to use. @default PIPELINE_DEFAULTS.budgetShare */
+  budgetShare?: number;
+  /** Concurrent apply invocations (the event source's MaximumConcurrency). @default PIPELINE_DEFAULTS.maxConcurrency */
+  maxConcurrency?: number;
+  /** PUTs in flight within one invocation. @default PIPELINE_DEFAULTS.applyConcurrency */
+  applyConcurrency?: number;
+  /** Records per invocation. @default PIPELINE_DEFAULTS.batchSize */
+  batchSize?: number;
+  /** @default PIPELINE_DEFAULTS.maxBatchingWindowSeconds */
+  maxBatchingWindowSeconds?: number;
+  /** @default PIPELINE_DEFAULTS.applyTimeoutSeconds */
+  applyTimeoutSeconds?: number;
+  /** @default PIPELINE_DEFAULTS.visibilityTimeoutSeconds */
+  visibilityTimeoutSeconds?: number;
+  /** @default PIPELINE_DEFAULTS.maxReceiveCount */
+  maxReceiveCount?: number;
+  /** SendMessageBatch calls in flight during ingest. @default PIPELINE_DEFAULTS.sendConcurrency */
+  sendConcurrency?: number;
+  /** Tuning of the apply handler's retries (tests shorten the redelivery delays). @default the handler's own */
+  applyOptions?: ApplyOptions;
+  /** Where the reports are copied. @default `./factor-sync-reports/<runId>` */
+  reportsDir?: string;
+  /** Names the run and its reports folder. @default the start time, e.g. `2026-11-29T18-30-05-123Z` */
+  runId?: string;
+  /** Used for every Auth0 request. @default globalThis.fetch */
+  fetch?: typeof fetch;
+  /** Ctrl-C: stop taking batches, let the running ones finish, then report. */
+  signal?: AbortSignal;
+  /** Called as the run progresses (often: throttle any rendering). */
+  onProgress?: (progress: MigrationProgress) => void;
+  /** @default a JSON-lines log file `run.log` in the reports folder */
+  logger?: Logger;
+  /** @default Date.now */
+  clock?: () => number;
+}
+
+/** Where a run is. */
+export type MigrationPhase = "starting" | "ingesting" | "applying" | "stopping" | "reporting" | "done";
+
+/** Counts while the run goes on. `users` and `sent` are known once the whole file has been read. */
+export interface MigrationProgress {
+  phase: MigrationPhase;
+  users?: number;
+  sent?: number;
+  rejected: number;
+  applied: number;
+  /** Users dead-lettered by the apply handler so far. */
+  failed: number;
+  /** Transient failures returned for redelivery so far. */
+  retries: number;
+  /** 429s waited out so far. */
+  throttled: number;
+  elapsedMs: number;
+}
+
+/** The local copies of a run's reports. */
+export interface LocalReports {
+  dir: string;
+  /** `line,user_id,errors`. */
+  rejects?: string;
+  /** The ingest summary (JSON). */
+  summary?: string;
+  /** `user_id,line,status,errorCode,message,attempts,failedAt,source_key`, exported from the DLQ. */
+  failures: string;
+  /** Valid users SQS would not take, when there were any. */
+  unsent?: string;
+  /** This run's accounting (JSON). */
+  run: string;
+  /** The handlers' JSON log lines, when the run wrote its own log. */
+  log?: string;
+}
+
+/** How a local run ended. Every user of the file is in exactly one of the counts. */
+export interface LocalMigrationSummary {
+  runId: string;
+  file: string;
+  /** The object key the file was uploaded to. */
+  key: string;
+  users: number;
+  applied: number;
+  rejected: number;
+  /** Users in the DLQ (refused by Auth0, or transient failures that used up their attempts). */
+  failed: number;
+  /** Valid users SQS would not take. */
+  failedToSend: number;
+  /** Users still in the work queue: non-zero only when the run was interrupted. */
+  pending: number;
+  /** True when applied + rejected + failed + failedToSend + pending = users. */
+  accounted: boolean;
+  interrupted: boolean;
+  durationMs: number;
+  /** A file-level error that stopped reading (the counts cover the lines before it). */
+  fileError?: { name: string; message: string; line?: number };
+  reports: LocalReports;
+}

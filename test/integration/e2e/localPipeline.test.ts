@@ -1,0 +1,130 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isKnownSampleUser } from "../../../lib/local/bundledSimulator.js";
+import { runLocalMigration } from "../../../lib/local/runLocalMigration.js";
+import type { LocalMigrationOptions, LocalMigrationSummary } from "../../../lib/local/types.js";
+import { type Auth0Simulator, startAuth0Simulator } from "../../../lib/simulator/index.js";
+import { readCsvReport } from "../../helpers/reports.js";
+import { tenantState } from "../../helpers/tenantState.js";
+import { type GeneratedUsers, generateUsersCsv } from "../../helpers/usersFile.js";
+
+const E2E_TIMEOUT = 180_000;
+
+/** Every TOTP secret of a file, as written and as normalised: none may appear in any report or log. */
+function totpSecretsOf(csv: string): string[] {
+  return csv
+    .split("\n")
+    .slice(1)
+    .map((line) => line.split(",")[5] ?? "")
+    .filter((secret) => secret.length >= 16)
+    .flatMap((secret) => [secret, secret.replaceAll(" ", "").toUpperCase()]);
+}
+
+async function expectNoSecretIn(dir: string, secrets: string[]): Promise<void> {
+  for (const name of await readdir(dir)) {
+    const text = await readFile(join(dir, name), "utf8");
+    for (const secret of secrets) expect(text.includes(secret), `${name} holds a TOTP secret`).toBe(false);
+  }
+}
+
+/** Checks the whole outcome of a run of `file` against what the generator says it must be. */
+async function expectCompleteOutcome(
+  summary: LocalMigrationSummary,
+  file: GeneratedUsers,
+  simulator: Auth0Simulator,
+): Promise<void> {
+  expect({
+    users: summary.users,
+    applied: summary.applied,
+    rejected: summary.rejected,
+    failed: summary.failed,
+    failedToSend: summary.failedToSend,
+    pending: summary.pending,
+    accounted: summary.accounted,
+    interrupted: summary.interrupted,
+  }).toEqual({
+    users: file.users,
+    applied: file.applied.size,
+    rejected: file.rejected.size,
+    failed: file.refused.size,
+    failedToSend: 0,
+    pending: 0,
+    accounted: true,
+    interrupted: false,
+  });
+  expect(summary.applied + summary.rejected + summary.failed).toBe(summary.users);
+
+  // The tenant holds exactly the desired state of every applied user, and nothing else.
+  expect(tenantState(simulator)).toEqual(file.applied);
+
+  const rejects = await readCsvReport(summary.reports.rejects ?? "");
+  expect(rejects.map((row) => Number(row.line)).sort((a, b) => a - b)).toEqual(
+    [...file.rejected.keys()].sort((a, b) => a - b),
+  );
+  for (const row of rejects) expect(row.errors).toContain(file.rejected.get(Number(row.line)));
+
+  const failures = await readCsvReport(summary.reports.failures);
+  expect(new Map(failures.map((row) => [row.user_id, Number(row.line)]))).toEqual(file.refused);
+  for (const row of failures) {
+    expect(row).toMatchObject({ status: "404", source_key: summary.key });
+    expect(row.message).not.toBe("");
+  }
+}
+
+describe("the local pipeline, end to end against the simulator", () => {
+  let dir: string;
+  let simulator: Auth0Simulator;
+  let file: GeneratedUsers;
+  let path: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "e2e-pipeline-"));
+    file = generateUsersCsv({ users: 2000, seed: 11 });
+    path = join(dir, "users.csv");
+    await writeFile(path, file.csv);
+    // A fast tenant and a fast ceiling keep the test short; pacing itself is tested in the apply and bench suites.
+    simulator = await startAuth0Simulator({
+      rps: 1000,
+      burst: 200,
+      latencyMs: [0, 2],
+      knownUsers: isKnownSampleUser,
+    });
+  });
+  afterAll(async () => {
+    await simulator.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const options = (reportsDir: string): LocalMigrationOptions => ({
+    file: path,
+    target: { domain: simulator.url, clientId: simulator.clientId, clientSecret: simulator.clientSecret },
+    rpsCeiling: 500,
+    reportsDir: join(dir, reportsDir),
+  });
+
+  it(
+    "accounts for every user of 2,000: applied as the file says, rejected and failed each in its report with a reason",
+    async () => {
+      const summary = await runLocalMigration(options("first"));
+
+      await expectCompleteOutcome(summary, file, simulator);
+      await expectNoSecretIn(summary.reports.dir, totpSecretsOf(file.csv));
+    },
+    E2E_TIMEOUT,
+  );
+
+  it(
+    "changes nothing and loses nothing when the same file runs again",
+    async () => {
+      const before = tenantState(simulator);
+
+      const summary = await runLocalMigration(options("second"));
+
+      await expectCompleteOutcome(summary, file, simulator);
+      expect(tenantState(simulator)).toEqual(before);
+    },
+    E2E_TIMEOUT,
+  );
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { exitCodeOf, jsonSummary } from "../../../cli/runReport.js";
+import type { LocalMigrationSummary } from "../../../lib/local/types.js";
+
+function summary(overrides: Partial<LocalMigrationSummary> = {}): LocalMigrationSummary {
+  return {
+    runId: "r",
+    file: "users.csv",
+    key: "incoming/users.csv",
+    users: 10,
+    applied: 10,
+    rejected: 0,
+    failed: 0,
+    failedToSend: 0,
+    pending: 0,
+    accounted: true,
+    interrupted: false,
+    durationMs: 1234,
+    reports: { dir: "/r", failures: "/r/users.csv.failures.csv", run: "/r/users.csv.run.json" },
+    ...overrides,
+  };
+}
+
+describe("exitCodeOf", () => {
+  it.each([
+    ["every user applied", {}, 0],
+    ["some rejected", { applied: 9, rejected: 1 }, 1],
+    ["some failed", { applied: 9, failed: 1 }, 1],
+    ["some not sent", { applied: 9, failedToSend: 1 }, 1],
+    ["users not accounted for", { applied: 9, accounted: false }, 1],
+    ["a file-level error", { fileError: { name: "UnknownColumnError", message: "m", line: 1 } }, 2],
+    ["an interruption", { applied: 4, pending: 6, interrupted: true }, 130],
+  ])("exits for %s with its code", (_case, overrides, code) => {
+    expect(exitCodeOf(summary(overrides))).toBe(code);
+  });
+});
+
+describe("jsonSummary", () => {
+  it("prints exactly users, applied, rejected, failed and durationMs, counting unsent users as failed", () => {
+    expect(jsonSummary(summary({ applied: 6, rejected: 1, failed: 2, failedToSend: 1 }))).toBe(
+      '{"users":10,"applied":6,"rejected":1,"failed":3,"durationMs":1234}',
+    );
+  });
+
+  it("adds interrupted and pending after Ctrl-C", () => {
+    expect(jsonSummary(summary({ applied: 4, pending: 6, interrupted: true }))).toBe(
+      '{"users":10,"applied":4,"rejected":0,"failed":0,"durationMs":1234,"interrupted":true,"pending":6}',
+    );
+  });
+});
