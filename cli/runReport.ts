@@ -15,12 +15,18 @@ export const RUN_EXIT = {
   interrupted: 130,
 } as const;
 
-/** The exit code a finished run deserves. */
-export function exitCodeOf(summary: LocalMigrationSummary): number {
+/**
+ * The exit code of a run: 0 all applied, 1 some users rejected or failed (or unaccounted), 2 file error,
+ * 130 interrupted. A demo run (`npm start` on the bundled sample, which rejects and fails users on purpose)
+ * succeeds when every user is accounted for, so a first run does not end in npm's error banner.
+ */
+export function exitCodeOf(summary: LocalMigrationSummary, options: { demo?: boolean } = {}): number {
   if (summary.interrupted) return RUN_EXIT.interrupted;
   if (summary.fileError) return RUN_EXIT.usage;
+  if (!summary.accounted) return RUN_EXIT.someNotApplied;
+  if (options.demo) return RUN_EXIT.allApplied;
   const notApplied = summary.rejected + summary.failed + summary.failedToSend + summary.pending;
-  return notApplied > 0 || !summary.accounted ? RUN_EXIT.someNotApplied : RUN_EXIT.allApplied;
+  return notApplied > 0 ? RUN_EXIT.someNotApplied : RUN_EXIT.allApplied;
 }
 
 /** The `--json` line of design.md; `failed` includes users SQS would not take; `pending` only when interrupted. */

@@ -77,19 +77,12 @@ export function runCommand(): Command {
     .option("--dry-run", "read and validate the file and count its users; send nothing")
     .exitOverride()
     .action(async (file: string | undefined, options: RunOptions) => {
-      const code = await run(file ?? SAMPLE_FILE, options);
-      // The sample rejects and fails some users on purpose: a complete run of it is a success.
-      process.exitCode =
-        file === undefined && code === RUN_EXIT.someNotApplied && sampleAccounted
-          ? RUN_EXIT.allApplied
-          : code;
+      process.exitCode = await run(file ?? SAMPLE_FILE, options, file === undefined);
     });
 }
 
-/** Set by a run (or dry run) of the bundled sample whose every user was accounted for. */
-let sampleAccounted = false;
-
-async function run(file: string, options: RunOptions): Promise<number> {
+/** `demo`: the bundled sample, run because no file was given (see {@link exitCodeOf}). */
+async function run(file: string, options: RunOptions, demo: boolean): Promise<number> {
   const out = process.stdout;
   // With --json, stdout holds the JSON alone: everything for people goes to stderr.
   const say = (line: string) => (options.json ? process.stderr : out).write(`${line}\n`);
@@ -116,8 +109,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
         out.write(`${JSON.stringify({ users, valid, rejected, methods, durationMs, dryRun: true })}\n`);
       } else out.write(formatDryRun(relative(process.cwd(), file) || file, summary));
       if (summary.fileError) return fail(summary.fileError.message, RUN_EXIT.usage);
-      sampleAccounted = file === SAMPLE_FILE;
-      return summary.rejected > 0 ? RUN_EXIT.someNotApplied : RUN_EXIT.allApplied;
+      return summary.rejected > 0 && !demo ? RUN_EXIT.someNotApplied : RUN_EXIT.allApplied;
     } catch (error) {
       return fail(
         `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
@@ -184,8 +176,7 @@ async function run(file: string, options: RunOptions): Promise<number> {
     if (options.json) out.write(`${jsonSummary(summary)}\n`);
     else out.write(formatRunSummary(summary));
     if (summary.fileError) process.stderr.write(`error: ${summary.fileError.message}\n`);
-    sampleAccounted = file === SAMPLE_FILE && summary.accounted && !summary.interrupted && !summary.fileError;
-    return exitCodeOf(summary);
+    return exitCodeOf(summary, { demo });
   } catch (error) {
     if (error instanceof LocalRunError || error instanceof InvalidAuth0DomainError) {
       return fail(error.message, RUN_EXIT.usage);

@@ -33,6 +33,14 @@ describe("exitCodeOf", () => {
   ])("exits for %s with its code", (_case, overrides, code) => {
     expect(exitCodeOf(summary(overrides))).toBe(code);
   });
+
+  it.each([
+    ["rejects and failures it was built to have", { applied: 8, rejected: 1, failed: 1 }, 0],
+    ["users not accounted for", { applied: 9, accounted: false }, 1],
+    ["an interruption", { applied: 4, pending: 6, interrupted: true }, 130],
+  ])("exits a demo run of the sample with %s by its own rule", (_case, overrides, code) => {
+    expect(exitCodeOf(summary(overrides), { demo: true })).toBe(code);
+  });
 });
 
 describe("jsonSummary", () => {
