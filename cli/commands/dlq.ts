@@ -25,7 +25,7 @@ interface DlqExportOptions {
 interface DlqRedriveOptions {
   dlqArn: string;
   endpointUrl?: string;
-  to?: string;
+  to: string;
   rate?: number;
   region?: string;
   wait: boolean;
@@ -99,68 +99,70 @@ export function dlqExportCommand(): Command {
 }
 
 /**
- * `dlq-redrive --dlq-arn ARN [--to ARN] [--rate N] [--region R] [--no-wait]`: moves a deployed stack's
- * dead letters back to their source queue (SQS StartMessageMoveTask) and reports progress until done.
+ * `dlq-redrive --dlq-arn ARN --to ARN [--rate N] [--region R] [--no-wait]`: moves a deployed stack's
+ * dead letters back to the work queue (SQS StartMessageMoveTask) and reports progress until done.
  * Exit 0 completed, 1 SQS refused or the task failed or was cancelled, 2 bad options, 130 stopped watching.
  */
 export function dlqRedriveCommand(): Command {
-  return new Command("dlq-redrive")
-    .description(
-      "Move the messages of a dead-letter queue back to their source queue (after fixing the cause).",
-    )
-    .requiredOption("--dlq-arn <arn>", "the dead-letter queue's ARN")
-    .option("--to <arn>", "destination queue ARN (default: each message's original source queue)")
-    .addOption(
-      new Option(
-        "--rate <n>",
-        `messages per second, 1 to ${MAX_REDRIVE_RATE} (default: SQS's own)`,
-      ).argParser(integerIn(1, MAX_REDRIVE_RATE)),
-    )
-    .option("--region <region>", "AWS region (default: the one in the ARN)", region)
-    .option("--endpoint-url <url>", "SQS endpoint, for an emulator (fauxqs, LocalStack)", endpointUrl)
-    .option("--no-wait", "return once the task has started")
-    .exitOverride()
-    .action(async (options: DlqRedriveOptions, command: Command) => {
-      const dlq = parseQueueArn(options.dlqArn);
-      if (!dlq) {
-        command.error(`error: option '--dlq-arn <arn>': '${options.dlqArn}' is not an SQS queue ARN.`, {
-          exitCode: 2,
-        });
-      }
-      if (options.to !== undefined && !parseQueueArn(options.to)) {
-        command.error(`error: option '--to <arn>': '${options.to}' is not an SQS queue ARN.`, {
-          exitCode: 2,
-        });
-      }
-      const sqs = new SQSClient({ region: options.region ?? dlq.region, endpoint: options.endpointUrl });
-      const controller = new AbortController();
-      const stopListening = onSigint(() => controller.abort());
-      const destination = options.to ?? "their source queue";
-      process.stderr.write(`Moving the messages of ${options.dlqArn} to ${destination}...\n`);
-      try {
-        const final = await redriveDeadLetters(
-          sqs,
-          { dlqArn: options.dlqArn, destinationArn: options.to, maxPerSecond: options.rate },
-          { wait: options.wait, signal: controller.signal, onProgress: (progress) => report(progress) },
-        );
-        if (final.status === "RUNNING") {
-          const why = controller.signal.aborted ? "Stopped watching" : "Started";
-          process.stderr.write(
-            `${why}: the move task keeps running in SQS (task handle ${final.taskHandle}; follow it with aws sqs list-message-move-tasks --source-arn ${options.dlqArn}).\n`,
-          );
-          if (controller.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
-        } else if (final.status !== "COMPLETED") {
-          fail(`the move task ended ${final.status} after moving ${final.moved} messages`, 1);
-        } else {
-          process.stderr.write(`Redrive completed: ${final.moved} messages moved.\n`);
+  return (
+    new Command("dlq-redrive")
+      .description(
+        "Move the messages of a dead-letter queue back to the work queue (after fixing the cause).",
+      )
+      .requiredOption("--dlq-arn <arn>", "the dead-letter queue's ARN")
+      // Required: SQS knows a source queue only for messages its redrive policy moved, not for those apply sent.
+      .requiredOption("--to <arn>", "the work queue's ARN (the stack's WorkQueueArn output)")
+      .addOption(
+        new Option(
+          "--rate <n>",
+          `messages per second, 1 to ${MAX_REDRIVE_RATE} (default: SQS's own)`,
+        ).argParser(integerIn(1, MAX_REDRIVE_RATE)),
+      )
+      .option("--region <region>", "AWS region (default: the one in the ARN)", region)
+      .option("--endpoint-url <url>", "SQS endpoint, for an emulator (fauxqs, LocalStack)", endpointUrl)
+      .option("--no-wait", "return once the task has started")
+      .exitOverride()
+      .action(async (options: DlqRedriveOptions, command: Command) => {
+        const dlq = parseQueueArn(options.dlqArn);
+        if (!dlq) {
+          command.error(`error: option '--dlq-arn <arn>': '${options.dlqArn}' is not an SQS queue ARN.`, {
+            exitCode: 2,
+          });
         }
-      } catch (error) {
-        fail(describeCause(error), 1);
-      } finally {
-        stopListening();
-        sqs.destroy();
-      }
-    });
+        if (!parseQueueArn(options.to)) {
+          command.error(`error: option '--to <arn>': '${options.to}' is not an SQS queue ARN.`, {
+            exitCode: 2,
+          });
+        }
+        const sqs = new SQSClient({ region: options.region ?? dlq.region, endpoint: options.endpointUrl });
+        const controller = new AbortController();
+        const stopListening = onSigint(() => controller.abort());
+        process.stderr.write(`Moving the messages of ${options.dlqArn} to ${options.to}...\n`);
+        try {
+          const final = await redriveDeadLetters(
+            sqs,
+            { dlqArn: options.dlqArn, destinationArn: options.to, maxPerSecond: options.rate },
+            { wait: options.wait, signal: controller.signal, onProgress: (progress) => report(progress) },
+          );
+          if (final.status === "RUNNING") {
+            const why = controller.signal.aborted ? "Stopped watching" : "Started";
+            process.stderr.write(
+              `${why}: the move task keeps running in SQS (task handle ${final.taskHandle}; follow it with aws sqs list-message-move-tasks --source-arn ${options.dlqArn}).\n`,
+            );
+            if (controller.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
+          } else if (final.status !== "COMPLETED") {
+            fail(`the move task ended ${final.status} after moving ${final.moved} messages`, 1);
+          } else {
+            process.stderr.write(`Redrive completed: ${final.moved} messages moved.\n`);
+          }
+        } catch (error) {
+          fail(describeCause(error), 1);
+        } finally {
+          stopListening();
+          sqs.destroy();
+        }
+      })
+  );
 }
 
 function report(progress: RedriveProgress): void {

@@ -11,8 +11,11 @@ import { DeadLetterRedriveError, describe } from "./errors.js";
 export interface RedriveRequest {
   /** The dead-letter queue's ARN. */
   dlqArn: string;
-  /** Where to move the messages. @default each message's original source queue (SQS remembers it) */
-  destinationArn?: string;
+  /**
+   * Where to move the messages: the work queue. Required, because SQS remembers a source only for messages its
+   * redrive policy moved; the dead letters apply writes itself (most of them) have none.
+   */
+  destinationArn: string;
   /** Messages per second, 1 to 500. @default SQS's own, which raises the rate as it goes */
   maxPerSecond?: number;
 }
@@ -46,7 +49,7 @@ export interface RedriveProgress {
 export const MAX_REDRIVE_RATE = 500;
 
 /**
- * Moves the messages of a dead-letter queue back to their source queue (or to `destinationArn`) with SQS's
+ * Moves the messages of a dead-letter queue to `destinationArn` (the work queue) with SQS's
  * StartMessageMoveTask, so each is applied again with its original body, then follows the task with
  * ListMessageMoveTasks until it completes. Run it after fixing the cause of the failures (`dlq-export` says
  * what they were).

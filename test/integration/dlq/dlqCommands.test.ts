@@ -17,6 +17,7 @@ import { userFactorsBody } from "../../helpers/messages.js";
 import { startMoveTaskEndpoint } from "../../helpers/moveTaskEndpoint.js";
 
 const AWS_ENV = { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" };
+const WORK_ARN = "arn:aws:sqs:eu-west-1:123456789012:factor-sync-work";
 
 describe("dlq-export and dlq-redrive commands", () => {
   let harness: FauxqsHarness;
@@ -85,18 +86,28 @@ describe("dlq-export and dlq-redrive commands", () => {
     );
     try {
       const result = await runCli(
-        ["dlq-redrive", "--dlq-arn", dlq.arn, "--rate", "20", "--endpoint-url", endpoint.url],
+        [
+          "dlq-redrive",
+          "--dlq-arn",
+          dlq.arn,
+          "--to",
+          WORK_ARN,
+          "--rate",
+          "20",
+          "--endpoint-url",
+          endpoint.url,
+        ],
         AWS_ENV,
       );
 
       expect(result).toEqual({
         code: 0,
         stdout: "",
-        stderr: `Moving the messages of ${dlq.arn} to their source queue...\nCOMPLETED: 7 of 7 messages moved\nRedrive completed: 7 messages moved.\n`,
+        stderr: `Moving the messages of ${dlq.arn} to ${WORK_ARN}...\nCOMPLETED: 7 of 7 messages moved\nRedrive completed: 7 messages moved.\n`,
       });
       expect(endpoint.calls[0]).toEqual({
         action: "StartMessageMoveTask",
-        input: { SourceArn: dlq.arn, MaxNumberOfMessagesPerSecond: 20 },
+        input: { SourceArn: dlq.arn, DestinationArn: WORK_ARN, MaxNumberOfMessagesPerSecond: 20 },
       });
     } finally {
       await endpoint.stop();
@@ -105,9 +116,22 @@ describe("dlq-export and dlq-redrive commands", () => {
 
   it.each([
     [["dlq-export"], "error: required option '--queue-url <url>' not specified\n"],
-    [["dlq-redrive", "--dlq-arn", "arn:aws:sqs:eu-west-1:123:q"], "is not an SQS queue ARN"],
     [
-      ["dlq-redrive", "--dlq-arn", "arn:aws:sqs:eu-west-1:123456789012:q", "--rate", "fast"],
+      ["dlq-redrive", "--dlq-arn", "arn:aws:sqs:eu-west-1:123:q", "--to", WORK_ARN],
+      "is not an SQS queue ARN",
+    ],
+    [["dlq-redrive", "--dlq-arn", WORK_ARN], "error: required option '--to <arn>' not specified\n"],
+    [["dlq-redrive", "--dlq-arn", WORK_ARN, "--to", "work"], "is not an SQS queue ARN"],
+    [
+      [
+        "dlq-redrive",
+        "--dlq-arn",
+        "arn:aws:sqs:eu-west-1:123456789012:q",
+        "--to",
+        WORK_ARN,
+        "--rate",
+        "fast",
+      ],
       "expected an integer from 1 to 500",
     ],
   ])("%j is a usage error: one line on stderr, exit 2", async (args, message) => {

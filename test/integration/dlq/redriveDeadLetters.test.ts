@@ -17,7 +17,9 @@ describe("redriveDeadLetters on fauxqs", () => {
   it("reports an endpoint without message move tasks as a DeadLetterRedriveError naming the action", async () => {
     const dlq = await createTestQueue(harness.sqs, "work-dlq");
 
-    const redrive = redriveDeadLetters(harness.sqs, { dlqArn: dlq.arn });
+    const work = await createTestQueue(harness.sqs, "work");
+
+    const redrive = redriveDeadLetters(harness.sqs, { dlqArn: dlq.arn, destinationArn: work.arn });
 
     await expect(redrive).rejects.toBeInstanceOf(DeadLetterRedriveError);
     await expect(redrive).rejects.toThrow(

@@ -81,14 +81,17 @@ describe("redriveDeadLetters", () => {
     expect(done).toEqual(progress[2]);
   });
 
-  it("sends only the source when no destination or rate is given, so SQS returns each message where it came from", async () => {
+  it("leaves the rate to SQS when none is given", async () => {
     const client = await start((action) =>
       action === "StartMessageMoveTask" ? { body: { TaskHandle: "task-2" } } : { body: task("COMPLETED", 3) },
     );
 
-    await redriveDeadLetters(client, { dlqArn: DLQ_ARN }, { sleep: noSleep });
+    await redriveDeadLetters(client, { dlqArn: DLQ_ARN, destinationArn: WORK_ARN }, { sleep: noSleep });
 
-    expect(endpoint?.calls[0]).toEqual({ action: "StartMessageMoveTask", input: { SourceArn: DLQ_ARN } });
+    expect(endpoint?.calls[0]).toEqual({
+      action: "StartMessageMoveTask",
+      input: { SourceArn: DLQ_ARN, DestinationArn: WORK_ARN },
+    });
   });
 
   it("returns after the start when not asked to wait", async () => {
@@ -98,7 +101,11 @@ describe("redriveDeadLetters", () => {
         : { body: task("RUNNING", 0, { TaskHandle: "task-3" }) },
     );
 
-    const progress = await redriveDeadLetters(client, { dlqArn: DLQ_ARN }, { wait: false, sleep: noSleep });
+    const progress = await redriveDeadLetters(
+      client,
+      { dlqArn: DLQ_ARN, destinationArn: WORK_ARN },
+      { wait: false, sleep: noSleep },
+    );
 
     expect(progress.status).toBe("RUNNING");
     expect(endpoint?.calls.map((call) => call.action)).toEqual([
@@ -112,7 +119,11 @@ describe("redriveDeadLetters", () => {
       error: { type: "UnsupportedOperation", message: "A message movement task is already running" },
     }));
 
-    const redrive = redriveDeadLetters(client, { dlqArn: DLQ_ARN }, { sleep: noSleep });
+    const redrive = redriveDeadLetters(
+      client,
+      { dlqArn: DLQ_ARN, destinationArn: WORK_ARN },
+      { sleep: noSleep },
+    );
 
     await expect(redrive).rejects.toBeInstanceOf(DeadLetterRedriveError);
     await expect(redrive).rejects.toThrow(
@@ -127,7 +138,11 @@ describe("redriveDeadLetters", () => {
         : { body: task("FAILED", 2, { FailureReason: "AWS.SimpleQueueService.NonExistentQueue" }) },
     );
 
-    const redrive = redriveDeadLetters(client, { dlqArn: DLQ_ARN }, { sleep: noSleep });
+    const redrive = redriveDeadLetters(
+      client,
+      { dlqArn: DLQ_ARN, destinationArn: WORK_ARN },
+      { sleep: noSleep },
+    );
 
     await expect(redrive).rejects.toThrow(
       new DeadLetterRedriveError(DLQ_ARN, "the move task failed: AWS.SimpleQueueService.NonExistentQueue"),
@@ -137,9 +152,9 @@ describe("redriveDeadLetters", () => {
   it.each([0, 501, 2.5])("refuses a rate of %s before calling SQS", async (rate) => {
     const client = await start(() => ({ body: {} }));
 
-    await expect(redriveDeadLetters(client, { dlqArn: DLQ_ARN, maxPerSecond: rate })).rejects.toThrow(
-      new DeadLetterRedriveError(DLQ_ARN, "maxPerSecond must be an integer from 1 to 500"),
-    );
+    await expect(
+      redriveDeadLetters(client, { dlqArn: DLQ_ARN, destinationArn: WORK_ARN, maxPerSecond: rate }),
+    ).rejects.toThrow(new DeadLetterRedriveError(DLQ_ARN, "maxPerSecond must be an integer from 1 to 500"));
     expect(endpoint?.calls).toEqual([]);
   });
 });
