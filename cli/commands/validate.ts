@@ -36,7 +36,7 @@ const FILE_ERROR = 2;
  */
 export function validateCommand(): Command {
   return new Command("validate")
-    .description("check a file of desired factors without sending anything; list every rejected user")
+    .description("Check a file of desired factors without sending anything; list every rejected user.")
     .argument("<file>", "a .csv or .jsonl file, optionally .gz")
     .option(
       "--json",
