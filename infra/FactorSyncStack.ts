@@ -167,7 +167,11 @@ export class FactorSyncStack extends Stack {
   private wireIngest(): void {
     const { bucket } = this.storage;
     const { role } = this.ingest;
-    role.addToPrincipalPolicy(allow(["s3:GetObject"], [bucket.arnForObjects(`${INCOMING_PREFIX}*`)]));
+    // The bucket is versioned and ingest reads the exact version its event names (GetObject with VersionId),
+    // which S3 authorizes as GetObjectVersion; plain GetObject covers events without a version id.
+    role.addToPrincipalPolicy(
+      allow(["s3:GetObject", "s3:GetObjectVersion"], [bucket.arnForObjects(`${INCOMING_PREFIX}*`)]),
+    );
     // Reports may be large: multipart uploads need PutObject, and AbortMultipartUpload when one fails.
     role.addToPrincipalPolicy(
       allow(["s3:PutObject", "s3:AbortMultipartUpload"], [bucket.arnForObjects(`${REPORTS_PREFIX}*`)]),
@@ -179,7 +183,7 @@ export class FactorSyncStack extends Stack {
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${INCOMING_PREFIX}*]`,
       reason:
-        "Input object keys are chosen by whoever uploads a file, unknown at deploy time; the grant is GetObject on one prefix of one bucket.",
+        "Input object keys are chosen by whoever uploads a file, unknown at deploy time; the grant is GetObject and GetObjectVersion on one prefix of one bucket.",
     });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${REPORTS_PREFIX}*]`,

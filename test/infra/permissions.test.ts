@@ -61,7 +61,7 @@ describe("IAM permissions", () => {
     };
   });
 
-  it("let ingest read input files, write reports, send to the work queue and record its failures: nothing else", () => {
+  it("let ingest read input files (the exact version each event names), write reports, send to the work queue and record its failures: nothing else", () => {
     expect(permissionsOf(s, s.stack.ingest)).toEqual(
       [
         `kms:Decrypt on ${id.key}.Arn`,
@@ -70,6 +70,7 @@ describe("IAM permissions", () => {
         `logs:PutLogEvents on ${id.ingestLogs}.Arn`,
         `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
         `s3:GetObject on ${id.bucket}.Arn/incoming/*`,
+        `s3:GetObjectVersion on ${id.bucket}.Arn/incoming/*`,
         `s3:PutObject on ${id.bucket}.Arn/reports/*`,
         `sqs:SendMessage on ${id.failures}.Arn`,
         `sqs:SendMessage on ${id.workQueue}.Arn`,
@@ -101,6 +102,7 @@ describe("IAM permissions", () => {
     expect(lines.filter((line) => line.includes("*")).sort()).toEqual([
       `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
       `s3:GetObject on ${id.bucket}.Arn/incoming/*`,
+      `s3:GetObjectVersion on ${id.bucket}.Arn/incoming/*`,
       `s3:PutObject on ${id.bucket}.Arn/reports/*`,
     ]);
   });
