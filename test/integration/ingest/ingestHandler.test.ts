@@ -241,6 +241,23 @@ describe("ingest handler against fauxqs", () => {
     expect(await text("reports/users.xlsx.rejects.csv")).toBe(REJECTS_HEADER);
   });
 
+  // The stack sends ingest every key under incoming/ (no suffix filter), so names in any case reach it.
+  it.each([
+    ["incoming/case/USERS.CSV", csvFile([`auth0|1,totp,,,,${FIXTURE_TOTP_SECRET},`])],
+    [
+      "incoming/case/Users.JsonL.GZ",
+      gzip(jsonlFile([jsonlLine("auth0|1", [{ type: "totp", totp_secret: FIXTURE_TOTP_SECRET }])])),
+    ],
+  ])("reads %s, whose ending differs from .csv or .jsonl[.gz] only in case", async (key, body) => {
+    const { summaries, messages } = await ingest(key, body);
+    expect(messages.map((m) => [m.source.key, m.userId, m.methods])).toEqual([
+      [key, "auth0|1", [{ type: "totp", totp_secret: FIXTURE_TOTP_SECRET }]],
+    ]);
+    expect(
+      summaries.map(({ users, sent, rejected, fileError }) => ({ users, sent, rejected, fileError })),
+    ).toEqual([{ users: 1, sent: 1, rejected: 0, fileError: undefined }]);
+  });
+
   it("keeps the users sent before a truncated gzip, and the summary says where reading stopped", async () => {
     const key = "incoming/truncated.csv.gz";
     const rows = Array.from({ length: 2_000 }, (_, i) => `auth0|${i + 1},totp,,,,${FIXTURE_TOTP_SECRET},`);
