@@ -59,6 +59,15 @@ describe("PipelineFunction bundling", () => {
     expect(sourceMap.sourcesContent).toBeUndefined();
   });
 
+  it("holds zod's mini build with its English messages only: neither zod classic nor another locale", () => {
+    // `import { z } from "zod"` made esbuild keep the whole namespace, every locale included: half of the bundle.
+    const zodFiles = sourceMap.sources
+      .filter((source) => source.includes("node_modules/zod/"))
+      .map((source) => source.replace(/^.*node_modules\/zod\//, ""));
+    expect(zodFiles).toContain("v4/mini/schemas.js");
+    expect(zodFiles.filter((file) => !/^v4\/(core|mini)\//.test(file))).toEqual(["v4/locales/en.js"]);
+  });
+
   it("is minified", () => {
     // Unminified, the SDK alone spans tens of thousands of lines; minified, only multi-line string literals
     // (the SDK's warning texts) still hold line breaks.
