@@ -579,3 +579,42 @@ describe("FactorSyncStack with every setting given", () => {
     s.annotations.hasNoWarning("*", Match.anyValue());
   });
 });
+
+describe.each([
+  ["the defaults", {}],
+  ["settings given", { maxReceiveCount: "7", maxConcurrency: "9" }],
+])("apply's environment with %s", (_, context) => {
+  let s: SynthesizedStack;
+  let environment: Record<string, unknown>;
+  let workQueue: Record<string, unknown>;
+  beforeAll(() => {
+    s = synthesizeStack(context);
+    environment = (
+      propertiesOf(s.template, s.logicalId(s.stack.apply.function)).Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    workQueue = propertiesOf(s.template, s.logicalId(s.stack.workQueue));
+  });
+
+  it("gives MAX_RECEIVE_COUNT the work queue's own maxReceiveCount, so apply dead-letters with a reason on the last allowed receive", () => {
+    const redrive = workQueue.RedrivePolicy as { maxReceiveCount: number };
+    expect(environment.MAX_RECEIVE_COUNT).toBe(String(redrive.maxReceiveCount));
+  });
+
+  it("gives MAX_CONCURRENCY the event source's own MaximumConcurrency, so the pacer splits the ceiling across real workers", () => {
+    const mappings = resourcesOfType(s.template, "AWS::Lambda::EventSourceMapping").map(([, p]) => p);
+    expect(mappings.map((mapping) => [mapping.FunctionName, mapping.EventSourceArn])).toEqual([
+      [ref(s.logicalId(s.stack.apply.function)), getAtt(s.logicalId(s.stack.workQueue))],
+    ]);
+    const scaling = mappings[0]?.ScalingConfig as { MaximumConcurrency: number };
+    expect(environment.MAX_CONCURRENCY).toBe(String(scaling.MaximumConcurrency));
+  });
+
+  it("gives DLQ_URL the queue the work queue's redrive policy targets, so both kinds of dead letter end in one place", () => {
+    const redrive = workQueue.RedrivePolicy as { deadLetterTargetArn: unknown };
+    const dlq = s.logicalId(s.stack.deadLetterQueue);
+    expect(redrive.deadLetterTargetArn).toEqual(getAtt(dlq));
+    expect(environment.DLQ_URL).toEqual(ref(dlq));
+  });
+});

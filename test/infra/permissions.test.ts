@@ -81,16 +81,22 @@ describe("IAM permissions", () => {
   it("let apply consume the work queue, dead-letter, and read the Auth0 secret: nothing else", () => {
     expect(permissionsOf(s, s.stack.apply)).toEqual(
       [
+        // Receiving from the work queue, reading the secret, and SendMessage to the DLQ all decrypt with the key.
         `kms:Decrypt on ${id.key}.Arn`,
+        // SendMessage to the (encrypted) DLQ.
         `kms:GenerateDataKey on ${id.key}.Arn`,
         `logs:CreateLogStream on ${id.applyLogs}.Arn`,
         `logs:PutLogEvents on ${id.applyLogs}.Arn`,
+        // loadAuth0Credentials, once per container.
         `secretsmanager:GetSecretValue on ${id.secret}`,
+        // SqsApplyQueue.delayRedelivery: ChangeMessageVisibilityBatch is authorized as ChangeMessageVisibility.
         `sqs:ChangeMessageVisibility on ${id.workQueue}.Arn`,
+        // The event source polls with the function's role (CDK's grantConsumeMessages adds GetQueueUrl too).
         `sqs:DeleteMessage on ${id.workQueue}.Arn`,
         `sqs:GetQueueAttributes on ${id.workQueue}.Arn`,
         `sqs:GetQueueUrl on ${id.workQueue}.Arn`,
         `sqs:ReceiveMessage on ${id.workQueue}.Arn`,
+        // SqsApplyQueue.deadLetter.
         `sqs:SendMessage on ${id.dlq}.Arn`,
       ].sort(),
     );
