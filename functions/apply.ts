@@ -1,7 +1,8 @@
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { Context, SQSBatchResponse, SQSEvent } from "aws-lambda";
-import { z } from "zod";
+import { en } from "zod/locales";
+import * as z from "zod/mini";
 import { applyBatch } from "../lib/apply/applyBatch.js";
 import { createApplyDeps } from "../lib/apply/createApplyDeps.js";
 import type { ApplyDeps } from "../lib/apply/types.js";
@@ -27,20 +28,37 @@ export class ApplyConfigurationError extends Error {
   }
 }
 
+// zod/mini registers no error messages of its own: register the English ones, as zod classic does, so a bad
+// variable is explained the same way.
+z.config(en());
+
 /** An empty variable counts as unset, so its default applies. */
-const optional = <T extends z.ZodType>(schema: T) =>
-  z.preprocess((value) => (value === "" ? undefined : value), schema);
+const optional = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(
+    z.transform((value: unknown) => (value === "" ? undefined : value)),
+    schema,
+  );
+
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
 const environmentSchema = z.object({
-  AUTH0_DOMAIN: z.string().min(1),
-  AUTH0_SECRET_ARN: z.string().min(1),
+  AUTH0_DOMAIN: z.string().check(z.minLength(1)),
+  AUTH0_SECRET_ARN: z.string().check(z.minLength(1)),
   DLQ_URL: z.url(),
-  MAX_RECEIVE_COUNT: optional(z.coerce.number().int().min(1).default(PIPELINE_DEFAULTS.maxReceiveCount)),
-  RPS_CEILING: optional(z.coerce.number().positive().default(PIPELINE_DEFAULTS.rpsCeiling)),
-  BUDGET_SHARE: optional(z.coerce.number().gt(0).max(1).default(PIPELINE_DEFAULTS.budgetShare)),
-  MAX_CONCURRENCY: optional(z.coerce.number().int().min(1).default(PIPELINE_DEFAULTS.maxConcurrency)),
-  APPLY_CONCURRENCY: optional(z.coerce.number().int().min(1).default(PIPELINE_DEFAULTS.applyConcurrency)),
-  LOG_LEVEL: optional(z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info")),
+  MAX_RECEIVE_COUNT: optional(
+    z._default(z.coerce.number().check(z.int(), z.gte(1)), PIPELINE_DEFAULTS.maxReceiveCount),
+  ),
+  RPS_CEILING: optional(z._default(z.coerce.number().check(z.positive()), PIPELINE_DEFAULTS.rpsCeiling)),
+  BUDGET_SHARE: optional(
+    z._default(z.coerce.number().check(z.gt(0), z.lte(1)), PIPELINE_DEFAULTS.budgetShare),
+  ),
+  MAX_CONCURRENCY: optional(
+    z._default(z.coerce.number().check(z.int(), z.gte(1)), PIPELINE_DEFAULTS.maxConcurrency),
+  ),
+  APPLY_CONCURRENCY: optional(
+    z._default(z.coerce.number().check(z.int(), z.gte(1)), PIPELINE_DEFAULTS.applyConcurrency),
+  ),
+  LOG_LEVEL: optional(z._default(z.enum(LOG_LEVELS), "info")),
 });
 
 /** The apply function's configuration, as read from its environment. */

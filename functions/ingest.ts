@@ -21,7 +21,8 @@ export type IngestHandler = (event: S3Event) => Promise<IngestSummary[]>;
 
 /**
  * Builds the ingest handler: for each ObjectCreated record, ingests the object (see `ingestObject`). Objects
- * under the reports prefix are skipped, so a notification set too wide cannot make reports of reports. A file-level
+ * under the reports prefix are skipped, so a notification set too wide cannot make reports of reports, and so are
+ * folder markers (keys ending in `/`, which the S3 console creates when a folder is made). A file-level
  * error of the input ends in its summary; any other error (S3 or SQS unusable) is thrown: the invocation fails,
  * and Lambda's on-failure destination records it with its event.
  *
@@ -39,6 +40,12 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       const bucket = record.s3.bucket.name;
       if (config.reportsPrefix !== "" && key.startsWith(config.reportsPrefix)) {
         logger.warn({ bucket, key }, "skipped: the object is a report");
+        continue;
+      }
+      // The notification covers every key under incoming/, so that unsupported names get a report; a folder
+      // marker is no file anyone uploaded, and a report about it would only be noise.
+      if (key.endsWith("/")) {
+        logger.info({ bucket, key }, "skipped: the object is a folder marker");
         continue;
       }
       const { versionId, eTag } = record.s3.object;

@@ -14,9 +14,6 @@ import { PipelineAlarms } from "./PipelineAlarms.js";
 import { PipelineFunction } from "./PipelineFunction.js";
 import { PipelineStorage } from "./PipelineStorage.js";
 
-/** File name endings ingest reads (design.md, "Input files"); each gets its own S3 notification filter. */
-export const INPUT_SUFFIXES = [".csv", ".jsonl", ".csv.gz", ".jsonl.gz"] as const;
-
 /** Ingest streams a whole file in one invocation: the longest Lambda allows. */
 const INGEST_TIMEOUT = Duration.minutes(15);
 /** Parsing and validating is CPU-bound: 1769 MB buys one full vCPU. */
@@ -167,7 +164,11 @@ export class FactorSyncStack extends Stack {
   private wireIngest(): void {
     const { bucket } = this.storage;
     const { role } = this.ingest;
-    role.addToPrincipalPolicy(allow(["s3:GetObject"], [bucket.arnForObjects(`${INCOMING_PREFIX}*`)]));
+    // The bucket is versioned and ingest reads the exact version its event names (GetObject with VersionId),
+    // which S3 authorizes as GetObjectVersion; plain GetObject covers events without a version id.
+    role.addToPrincipalPolicy(
+      allow(["s3:GetObject", "s3:GetObjectVersion"], [bucket.arnForObjects(`${INCOMING_PREFIX}*`)]),
+    );
     // Reports may be large: multipart uploads need PutObject, and AbortMultipartUpload when one fails.
     role.addToPrincipalPolicy(
       allow(["s3:PutObject", "s3:AbortMultipartUpload"], [bucket.arnForObjects(`${REPORTS_PREFIX}*`)]),
@@ -179,7 +180,7 @@ export class FactorSyncStack extends Stack {
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${INCOMING_PREFIX}*]`,
       reason:
-        "Input object keys are chosen by whoever uploads a file, unknown at deploy time; the grant is GetObject on one prefix of one bucket.",
+        "Input object keys are chosen by whoever uploads a file, unknown at deploy time; the grant is GetObject and GetObjectVersion on one prefix of one bucket.",
     });
     Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${bucketArn}/${REPORTS_PREFIX}*]`,
@@ -187,12 +188,12 @@ export class FactorSyncStack extends Stack {
         "Report keys mirror the input keys (reports/<key>.rejects.csv, .summary.json), unknown at deploy time; the grant is PutObject on one prefix of one bucket.",
     });
 
-    for (const suffix of INPUT_SUFFIXES) {
-      bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.ingest.function), {
-        prefix: INCOMING_PREFIX,
-        suffix,
-      });
-    }
+    // Every upload under incoming/, whatever its name: ingest itself answers an unsupported name with a file-level
+    // error in its summary (design.md, "Input files"). Suffix filters would drop such files without a word, and
+    // S3 matches them case-sensitively, so even `users.CSV` would be silently ignored.
+    bucket.addEventNotification(EventType.OBJECT_CREATED, new LambdaDestination(this.ingest.function), {
+      prefix: INCOMING_PREFIX,
+    });
 
     // A failed ingest is not retried: a rerun re-sends every user already sent (harmless, PUT is idempotent, but it
     // spends the tenant's rate limit twice), and what fails a whole file (a timeout, a missing permission) fails

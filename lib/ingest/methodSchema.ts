@@ -1,4 +1,5 @@
-import { z } from "zod";
+// A namespace import lets esbuild drop what is unused; `import { z }` kept all of zod, every locale included.
+import * as z from "zod";
 import type { AuthenticationMethod, AuthenticationMethodType } from "../factors/types.js";
 import { normalisePhoneNumber, type PhoneNumberResult } from "./phoneNumber.js";
 import { normaliseTotpSecret } from "./totpSecret.js";

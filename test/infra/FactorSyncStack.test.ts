@@ -1,7 +1,6 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PLACEHOLDER_AUTH0_DOMAIN } from "../../infra/config.js";
-import { INPUT_SUFFIXES } from "../../infra/FactorSyncStack.js";
 import { PIPELINE_DEFAULTS } from "../../lib/config/defaults.js";
 import { propertiesOf, resourcesOfType, type SynthesizedStack, synthesizeStack } from "../helpers/infra.js";
 
@@ -175,24 +174,20 @@ describe("FactorSyncStack with default settings", () => {
         expect(resources[id]?.DeletionPolicy).toBe("Retain");
     });
 
-    it("send ObjectCreated events under incoming/ to ingest, one filter for each accepted file ending", () => {
+    it("send every ObjectCreated event under incoming/ to ingest, whatever the name, so ingest reports unsupported ones", () => {
       const [notifications] = resourcesOfType(s.template, "Custom::S3BucketNotifications");
       expect(notifications?.[1].BucketName).toEqual(ref(ids.bucket));
+      // One prefix filter and no suffix filter: S3's suffix filters are case-sensitive and would drop
+      // `users.CSV` or `users.txt` without a word, where ingest writes a summary that says what is wrong.
       expect(notifications?.[1].NotificationConfiguration).toEqual({
-        LambdaFunctionConfigurations: INPUT_SUFFIXES.map((suffix) => ({
-          Events: ["s3:ObjectCreated:*"],
-          Filter: {
-            Key: {
-              FilterRules: [
-                { Name: "suffix", Value: suffix },
-                { Name: "prefix", Value: "incoming/" },
-              ],
-            },
+        LambdaFunctionConfigurations: [
+          {
+            Events: ["s3:ObjectCreated:*"],
+            Filter: { Key: { FilterRules: [{ Name: "prefix", Value: "incoming/" }] } },
+            LambdaFunctionArn: getAtt(ids.ingest),
           },
-          LambdaFunctionArn: getAtt(ids.ingest),
-        })),
+        ],
       });
-      expect(INPUT_SUFFIXES).toEqual([".csv", ".jsonl", ".csv.gz", ".jsonl.gz"]);
       expect(
         resourcesOfType(s.template, "AWS::Lambda::Permission").map(([, properties]) => properties),
       ).toEqual([
@@ -582,5 +577,44 @@ describe("FactorSyncStack with every setting given", () => {
 
   it("does not warn about the Auth0 domain", () => {
     s.annotations.hasNoWarning("*", Match.anyValue());
+  });
+});
+
+describe.each([
+  ["the defaults", {}],
+  ["settings given", { maxReceiveCount: "7", maxConcurrency: "9" }],
+])("apply's environment with %s", (_, context) => {
+  let s: SynthesizedStack;
+  let environment: Record<string, unknown>;
+  let workQueue: Record<string, unknown>;
+  beforeAll(() => {
+    s = synthesizeStack(context);
+    environment = (
+      propertiesOf(s.template, s.logicalId(s.stack.apply.function)).Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    workQueue = propertiesOf(s.template, s.logicalId(s.stack.workQueue));
+  });
+
+  it("gives MAX_RECEIVE_COUNT the work queue's own maxReceiveCount, so apply dead-letters with a reason on the last allowed receive", () => {
+    const redrive = workQueue.RedrivePolicy as { maxReceiveCount: number };
+    expect(environment.MAX_RECEIVE_COUNT).toBe(String(redrive.maxReceiveCount));
+  });
+
+  it("gives MAX_CONCURRENCY the event source's own MaximumConcurrency, so the pacer splits the ceiling across real workers", () => {
+    const mappings = resourcesOfType(s.template, "AWS::Lambda::EventSourceMapping").map(([, p]) => p);
+    expect(mappings.map((mapping) => [mapping.FunctionName, mapping.EventSourceArn])).toEqual([
+      [ref(s.logicalId(s.stack.apply.function)), getAtt(s.logicalId(s.stack.workQueue))],
+    ]);
+    const scaling = mappings[0]?.ScalingConfig as { MaximumConcurrency: number };
+    expect(environment.MAX_CONCURRENCY).toBe(String(scaling.MaximumConcurrency));
+  });
+
+  it("gives DLQ_URL the queue the work queue's redrive policy targets, so both kinds of dead letter end in one place", () => {
+    const redrive = workQueue.RedrivePolicy as { deadLetterTargetArn: unknown };
+    const dlq = s.logicalId(s.stack.deadLetterQueue);
+    expect(redrive.deadLetterTargetArn).toEqual(getAtt(dlq));
+    expect(environment.DLQ_URL).toEqual(ref(dlq));
   });
 });

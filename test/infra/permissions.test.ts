@@ -61,7 +61,7 @@ describe("IAM permissions", () => {
     };
   });
 
-  it("let ingest read input files, write reports, send to the work queue and record its failures: nothing else", () => {
+  it("let ingest read input files (the exact version each event names), write reports, send to the work queue and record its failures: nothing else", () => {
     expect(permissionsOf(s, s.stack.ingest)).toEqual(
       [
         `kms:Decrypt on ${id.key}.Arn`,
@@ -70,6 +70,7 @@ describe("IAM permissions", () => {
         `logs:PutLogEvents on ${id.ingestLogs}.Arn`,
         `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
         `s3:GetObject on ${id.bucket}.Arn/incoming/*`,
+        `s3:GetObjectVersion on ${id.bucket}.Arn/incoming/*`,
         `s3:PutObject on ${id.bucket}.Arn/reports/*`,
         `sqs:SendMessage on ${id.failures}.Arn`,
         `sqs:SendMessage on ${id.workQueue}.Arn`,
@@ -80,16 +81,22 @@ describe("IAM permissions", () => {
   it("let apply consume the work queue, dead-letter, and read the Auth0 secret: nothing else", () => {
     expect(permissionsOf(s, s.stack.apply)).toEqual(
       [
+        // Receiving from the work queue, reading the secret, and SendMessage to the DLQ all decrypt with the key.
         `kms:Decrypt on ${id.key}.Arn`,
+        // SendMessage to the (encrypted) DLQ.
         `kms:GenerateDataKey on ${id.key}.Arn`,
         `logs:CreateLogStream on ${id.applyLogs}.Arn`,
         `logs:PutLogEvents on ${id.applyLogs}.Arn`,
+        // loadAuth0Credentials, once per container.
         `secretsmanager:GetSecretValue on ${id.secret}`,
+        // SqsApplyQueue.delayRedelivery: ChangeMessageVisibilityBatch is authorized as ChangeMessageVisibility.
         `sqs:ChangeMessageVisibility on ${id.workQueue}.Arn`,
+        // The event source polls with the function's role (CDK's grantConsumeMessages adds GetQueueUrl too).
         `sqs:DeleteMessage on ${id.workQueue}.Arn`,
         `sqs:GetQueueAttributes on ${id.workQueue}.Arn`,
         `sqs:GetQueueUrl on ${id.workQueue}.Arn`,
         `sqs:ReceiveMessage on ${id.workQueue}.Arn`,
+        // SqsApplyQueue.deadLetter.
         `sqs:SendMessage on ${id.dlq}.Arn`,
       ].sort(),
     );
@@ -101,6 +108,7 @@ describe("IAM permissions", () => {
     expect(lines.filter((line) => line.includes("*")).sort()).toEqual([
       `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
       `s3:GetObject on ${id.bucket}.Arn/incoming/*`,
+      `s3:GetObjectVersion on ${id.bucket}.Arn/incoming/*`,
       `s3:PutObject on ${id.bucket}.Arn/reports/*`,
     ]);
   });

@@ -3,6 +3,7 @@ import type { UserFactors } from "../../../lib/factors/types.js";
 import { QueueSendError } from "../../../lib/fanout/errors.js";
 import { parseUserFactorsMessage } from "../../../lib/messages/UserFactorsMessage.js";
 import type { IngestSummary } from "../../../lib/reports/IngestSummary.js";
+import { capturedLogger } from "../../helpers/capturedLogger.js";
 import { type Emulator, startEmulator } from "../../helpers/emulator.js";
 import {
   CSV_HEADER,
@@ -240,6 +241,23 @@ describe("ingest handler against fauxqs", () => {
     expect(await text("reports/users.xlsx.rejects.csv")).toBe(REJECTS_HEADER);
   });
 
+  // The stack sends ingest every key under incoming/ (no suffix filter), so names in any case reach it.
+  it.each([
+    ["incoming/case/USERS.CSV", csvFile([`auth0|1,totp,,,,${FIXTURE_TOTP_SECRET},`])],
+    [
+      "incoming/case/Users.JsonL.GZ",
+      gzip(jsonlFile([jsonlLine("auth0|1", [{ type: "totp", totp_secret: FIXTURE_TOTP_SECRET }])])),
+    ],
+  ])("reads %s, whose ending differs from .csv or .jsonl[.gz] only in case", async (key, body) => {
+    const { summaries, messages } = await ingest(key, body);
+    expect(messages.map((m) => [m.source.key, m.userId, m.methods])).toEqual([
+      [key, "auth0|1", [{ type: "totp", totp_secret: FIXTURE_TOTP_SECRET }]],
+    ]);
+    expect(
+      summaries.map(({ users, sent, rejected, fileError }) => ({ users, sent, rejected, fileError })),
+    ).toEqual([{ users: 1, sent: 1, rejected: 0, fileError: undefined }]);
+  });
+
   it("keeps the users sent before a truncated gzip, and the summary says where reading stopped", async () => {
     const key = "incoming/truncated.csv.gz";
     const rows = Array.from({ length: 2_000 }, (_, i) => `auth0|${i + 1},totp,,,,${FIXTURE_TOTP_SECRET},`);
@@ -387,6 +405,27 @@ describe("ingest handler against fauxqs", () => {
     const before = await listKeys(emulator.s3, emulator.bucket, "reports/");
     expect(await makeIngestHandler(emulator)(makeS3Event({ bucket: emulator.bucket, key }))).toEqual([]);
     expect(await listKeys(emulator.s3, emulator.bucket, "reports/")).toEqual(before);
+  });
+
+  it("skips a folder marker (a key ending in /, as the S3 console creates), says so in the log, and reads the rest", async () => {
+    const queueUrl = emulator.newQueue();
+    const marker = "incoming/folder marker/";
+    const file = "incoming/folder marker/users.csv";
+    await putObject(emulator.s3, emulator.bucket, marker, "");
+    await putObject(emulator.s3, emulator.bucket, file, csvFile([`auth0|1,totp,,,,${FIXTURE_TOTP_SECRET},`]));
+    const { logger, lines } = capturedLogger();
+    const summaries = await makeIngestHandler(emulator, { queueUrl, logger })(
+      makeS3Event({ bucket: emulator.bucket, key: marker }, { bucket: emulator.bucket, key: file }),
+    );
+    expect(summaries.map((summary) => [summary.source.key, summary.sent])).toEqual([[file, 1]]);
+    expect(await listKeys(emulator.s3, emulator.bucket, "reports/folder marker/")).toEqual([
+      "reports/folder marker/users.csv.rejects.csv",
+      "reports/folder marker/users.csv.summary.json",
+    ]);
+    const logged = lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged.filter((line) => line.key === marker).map(({ time: _, ...line }) => line)).toEqual([
+      { level: 30, bucket: emulator.bucket, key: marker, msg: "skipped: the object is a folder marker" },
+    ]);
   });
 
   it("returns no summary for an event without records (S3's test event)", async () => {

@@ -51,4 +51,30 @@ describe("readApplyEnvironment", () => {
     expect(() => readApplyEnvironment(env)).toThrow(ApplyConfigurationError);
     expect(() => readApplyEnvironment(env)).toThrow(message);
   });
+
+  it.each([
+    [
+      "AUTH0_DOMAIN",
+      { ...required, AUTH0_DOMAIN: undefined },
+      "environment variable AUTH0_DOMAIN: is required (Invalid input: expected string, received undefined)",
+    ],
+    [
+      "BUDGET_SHARE",
+      { ...required, BUDGET_SHARE: "1.5" },
+      "environment variable BUDGET_SHARE: is invalid (Too big: expected number to be <=1)",
+    ],
+    [
+      "MAX_RECEIVE_COUNT",
+      { ...required, MAX_RECEIVE_COUNT: "2.5" },
+      "environment variable MAX_RECEIVE_COUNT: is invalid (Invalid input: expected int, received number)",
+    ],
+    [
+      "LOG_LEVEL",
+      { ...required, LOG_LEVEL: "loud" },
+      'environment variable LOG_LEVEL: is invalid (Invalid option: expected one of "trace"|"debug"|"info"|"warn"|"error"|"fatal"|"silent")',
+    ],
+  ])("explains in words what is wrong with %s", (variable, env, message) => {
+    expect(() => readApplyEnvironment(env)).toThrow(ApplyConfigurationError);
+    expect(() => readApplyEnvironment(env)).toThrow(expect.objectContaining({ variable, message }));
+  });
 });
