@@ -1,16 +1,12 @@
+import { csvCell } from "../reports/csv.js";
 import type { FailedUser } from "./FailedUser.js";
 
 /** The header of a failures report (`reports/<key>.failures.csv`), one row per dead-lettered user. */
 export const FAILURES_CSV_HEADER = "user_id,line,status,errorCode,message,attempts,failedAt,source_key";
 
-/** Quotes a cell as RFC 4180 asks: only when it holds a comma, a quote or a line break. */
-function csvCell(value: string | number | undefined): string {
-  const text = value === undefined ? "" : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-}
-
 /**
- * Formats one failed user as a CSV row (no line break) under {@link FAILURES_CSV_HEADER}.
+ * Formats one failed user as a CSV row (no line break) under {@link FAILURES_CSV_HEADER}, with the same
+ * quoting and formula-injection guard as the other reports (a user id like `=HYPERLINK(...)` stays text).
  *
  * @example
  * writer.write(`${FAILURES_CSV_HEADER}\n${toFailuresCsvRow(failed)}\n`);
@@ -27,6 +23,6 @@ export function toFailuresCsvRow(failed: FailedUser): string {
     reason.failedAt,
     failed.sourceKey,
   ]
-    .map(csvCell)
+    .map((cell) => csvCell(cell ?? ""))
     .join(",");
 }

@@ -38,4 +38,14 @@ describe("toFailuresCsvRow", () => {
       }),
     ).toBe('"a,""b""",,400,,"line one\nline two",2,,');
   });
+
+  it("keeps a value that starts like a spreadsheet formula as text, as the other reports do", () => {
+    expect(
+      toFailuresCsvRow({
+        messageId: "m-4",
+        userId: '=HYPERLINK("http://x","y")',
+        reason: { status: "404", message: "-1", attempts: 1, failedAt: "" },
+      }),
+    ).toBe('"\'=HYPERLINK(""http://x"",""y"")",,404,,\'-1,1,,');
+  });
 });
