@@ -102,8 +102,8 @@ export class MalformedHeaderError extends InputFileError {
 }
 
 /**
- * The input stopped being readable part-way: corrupt or truncated gzip data, or a CSV row too long to be a
- * row (usually a quote that is never closed). Users before `line` were read completely (and may have been
+ * The input stopped being readable part-way: corrupt or truncated gzip data, a CSV row too long to be a
+ * row, or broken CSV quoting that would read every later line into one row. Users before `line` were read completely (and may have been
  * yielded); nothing after it was read.
  */
 export class CorruptInputError extends InputFileError {

@@ -34,7 +34,7 @@ interface BadInputCase {
   valid: UserFactors[];
   rejected: RejectedUser[];
   /** The file-level error thrown after the users above, if any. */
-  error?: { type: new (...args: never[]) => InputFileError; line?: number };
+  error?: { type: new (...args: never[]) => InputFileError; line?: number; message?: string };
   /** Secrets in the file that no message may contain (the fixture secret is always checked). */
   secrets?: string[];
 }
@@ -57,6 +57,7 @@ const REPEATED = (line: number) =>
   `the same user_id already appeared on line ${line}: all of a user's methods must be together (one JSONL line, or contiguous CSV rows)`;
 const NOT_BASE32 =
   "totp_secret is not base32 (only letters A-Z and digits 2-7, after removing spaces and '=' padding)";
+const STOPPED = (line: number) => `: reading stopped after line ${line}; the rest of the file was not read`;
 const longName = "n".repeat(999_000);
 
 const cases: BadInputCase[] = [
@@ -534,7 +535,7 @@ const cases: BadInputCase[] = [
     ],
   },
   {
-    name: "a quote never closed swallows the rest of the file into its user, and says which lines",
+    name: "a quote never closed stops the file before its row, naming the line to fix; users before it stay valid",
     kind: CSV,
     content: csvFile([
       totpRow("auth0|1"),
@@ -543,13 +544,53 @@ const cases: BadInputCase[] = [
       totpRow("auth0|4"),
     ]),
     valid: [totp("auth0|1", 2)],
-    rejected: [
-      {
-        line: 3,
-        userId: "auth0|2",
-        errors: ["malformed CSV: a quoted cell is never closed (lines 3-5 were read as one row)"],
-      },
-    ],
+    rejected: [],
+    error: {
+      type: CorruptInputError,
+      line: 2,
+      message: `line 3: malformed CSV: a quoted cell is never closed, so every later line would be read as part of this row (fix the quoting on line 3)${STOPPED(2)}`,
+    },
+  },
+  {
+    name: "a closing quote followed by other characters stops the file instead of swallowing the 1,000 users after it",
+    kind: CSV,
+    content: csvFile([
+      totpRow("auth0|A"),
+      `auth0|B,phone,"${FIXTURE_PHONES.us}"x,,,,`,
+      ...Array.from({ length: 1000 }, (_, i) => totpRow(`auth0|C${i}`)),
+    ]),
+    valid: [totp("auth0|A", 2)],
+    rejected: [],
+    error: {
+      type: CorruptInputError,
+      line: 2,
+      message: `line 3: malformed CSV: a closing quote is followed by other characters (double a quote inside a quoted cell), so every later line would be read as part of this row (fix the quoting on line 3)${STOPPED(2)}`,
+    },
+  },
+  {
+    name: "a broken row that may continue the user before it stops the file without sending that user",
+    kind: CSV,
+    content: csvFile([
+      totpRow("auth0|1"),
+      totpRow("auth0|2"),
+      `auth0|2,phone,"${FIXTURE_PHONES.us},,,,`,
+      totpRow("auth0|3"),
+    ]),
+    valid: [totp("auth0|1", 2)],
+    rejected: [],
+    error: {
+      type: CorruptInputError,
+      line: 2,
+      message: `line 4: malformed CSV: a quoted cell is never closed, so every later line would be read as part of this row (fix the quoting on line 4)${STOPPED(2)}`,
+    },
+  },
+  {
+    name: "a broken row whose user_id cannot be read does not send the user before it (it may be the same)",
+    kind: CSV,
+    content: csvFile([totpRow("auth0|1"), `"auth0|2,phone,${FIXTURE_PHONES.us},,,,`, totpRow("auth0|3")]),
+    valid: [],
+    rejected: [],
+    error: { type: CorruptInputError, line: 1 },
   },
   {
     name: "the same method twice in one user (after normalisation) is rejected",
@@ -642,6 +683,7 @@ describe("bad input", () => {
     } else {
       expect(outcome.error).toBeInstanceOf(testCase.error.type);
       expect((outcome.error as InputFileError).line).toBe(testCase.error.line);
+      if (testCase.error.message !== undefined) expect(outcome.error?.message).toBe(testCase.error.message);
     }
     const reported = JSON.stringify([outcome.rejected, outcome.error?.message ?? ""]);
     for (const secret of [SECRET, ...(testCase.secrets ?? [])]) expect(reported).not.toContain(secret);
