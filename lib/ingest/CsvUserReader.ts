@@ -169,7 +169,13 @@ export class CsvUserReader implements UserDraftReader {
     const userId = cells[index.user_id] ?? "";
     const draft = this.draftFor(userId, start, end);
     const at = start;
-    if (userId === "") draft.errors.push({ at, message: "user_id is empty" });
+    if (userId === "") {
+      const attached = draft.userId !== "";
+      draft.errors.push({
+        at,
+        message: attached ? "user_id is empty (every row needs the user's id)" : "user_id is empty",
+      });
+    }
     if (this.invalidUtf8Seen && cells.some((cell) => cell.includes("\uFFFD"))) {
       draft.errors.push({ at, message: "the row is not valid UTF-8" });
       return;
@@ -198,10 +204,14 @@ export class CsvUserReader implements UserDraftReader {
     else draft.methods.push({ at, input });
   }
 
-  /** The draft a row of `userId` belongs to: the current one while the id is the same, else a new one. */
+  /**
+   * The draft a row of `userId` belongs to: the current one while the id is the same, else a new one. A row
+   * without an id (empty or unreadable) joins the current user: it may be one of its methods, so sending the
+   * user without it could delete a factor; the row's error rejects the whole user.
+   */
   private draftFor(userId: string, start: number, end: number): UserDraft {
     let draft = this.current;
-    if (draft === undefined || userId === "" || draft.userId !== userId) {
+    if (draft === undefined || (userId !== "" && draft.userId !== userId)) {
       this.completeCurrent();
       draft = { userId, line: start, endLine: end, methods: [], errors: [], parts: 0, clear: false };
       this.current = draft;

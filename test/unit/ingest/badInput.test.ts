@@ -630,6 +630,50 @@ const cases: BadInputCase[] = [
     rejected: [{ line: 2, userId: "", errors: ["user_id is empty"] }],
   },
   {
+    name: "a row without user_id inside a user rejects that whole user instead of ending it",
+    kind: CSV,
+    content: csvFile([
+      totpRow("auth0|1"),
+      csvRow({ type: "phone", phone_number: FIXTURE_PHONES.us }),
+      csvRow({ user_id: "auth0|1", type: "phone", phone_number: FIXTURE_PHONES.gb }),
+      totpRow("auth0|2"),
+    ]),
+    valid: [totp("auth0|2", 5)],
+    rejected: [
+      { line: 2, userId: "auth0|1", errors: ["line 3: user_id is empty (every row needs the user's id)"] },
+    ],
+  },
+  {
+    name: "a row without user_id after a user's rows rejects that user; the next user is read as usual",
+    kind: CSV,
+    content: csvFile([
+      totpRow("auth0|1"),
+      csvRow({ user_id: "auth0|1", type: "phone", phone_number: FIXTURE_PHONES.gb }),
+      csvRow({ type: "phone", phone_number: FIXTURE_PHONES.us }),
+      totpRow("auth0|2"),
+    ]),
+    valid: [totp("auth0|2", 5)],
+    rejected: [
+      { line: 2, userId: "auth0|1", errors: ["line 4: user_id is empty (every row needs the user's id)"] },
+    ],
+  },
+  {
+    name: "a one-line malformed row whose user_id cannot be read rejects the user before it",
+    kind: CSV,
+    content: csvFile([totpRow("auth0|1"), `auth"0|1,phone,${FIXTURE_PHONES.us},,,,`, totpRow("auth0|2")]),
+    valid: [totp("auth0|2", 4)],
+    rejected: [
+      {
+        line: 2,
+        userId: "auth0|1",
+        errors: [
+          "line 3: user_id could not be read",
+          "line 3: malformed CSV: a quote inside an unquoted cell (quote the whole cell and double the quote)",
+        ],
+      },
+    ],
+  },
+  {
     name: "an email that is not an address, and a bad preferred_authentication_method, are errors",
     kind: CSV,
     content: csvFile([
