@@ -110,6 +110,20 @@ const cases: BadInputCase[] = [
     error: { type: UnknownColumnError, line: 1 },
   },
   {
+    name: "a stray quote in the header that swallows data rows is reported without quoting them",
+    kind: CSV,
+    // The quote opened in the header closes at the end of the first data row: the header's last cell holds it.
+    content: `user_id,type,totp_secret,"name\nauth0|1,totp,${SECRET},Work"\nauth0|2,totp,${SECRET},Home\n`,
+    valid: [],
+    rejected: [],
+    error: {
+      type: UnknownColumnError,
+      line: 1,
+      message:
+        "line 1: column 4 of the header runs over several lines: a quote in the header is not closed where it should be (fix the header's quoting)",
+    },
+  },
+  {
     name: "a header without user_id stops the file",
     kind: CSV,
     content: csvFile([`totp,${SECRET}`], { header: "type,totp_secret" }),
