@@ -32,7 +32,8 @@ class RecordParser extends Parser {
       // We compare cell counts ourselves: a short or long row rejects its user, not the file.
       relax_column_count: true,
       skip_empty_lines: true,
-      // Broken quoting: csv-parse reports the record to on_skip and goes on with the next.
+      // Broken quoting: csv-parse reports the record to on_skip and goes on with the next (a record that
+      // swallowed later lines stops the file: see stopAtBrokenRow).
       skip_records_with_error: true,
       on_skip: onSkip,
     });
@@ -168,7 +169,13 @@ export class CsvUserReader implements UserDraftReader {
     const userId = cells[index.user_id] ?? "";
     const draft = this.draftFor(userId, start, end);
     const at = start;
-    if (userId === "") draft.errors.push({ at, message: "user_id is empty" });
+    if (userId === "") {
+      const attached = draft.userId !== "";
+      draft.errors.push({
+        at,
+        message: attached ? "user_id is empty (every row needs the user's id)" : "user_id is empty",
+      });
+    }
     if (this.invalidUtf8Seen && cells.some((cell) => cell.includes("\uFFFD"))) {
       draft.errors.push({ at, message: "the row is not valid UTF-8" });
       return;
@@ -197,10 +204,14 @@ export class CsvUserReader implements UserDraftReader {
     else draft.methods.push({ at, input });
   }
 
-  /** The draft a row of `userId` belongs to: the current one while the id is the same, else a new one. */
+  /**
+   * The draft a row of `userId` belongs to: the current one while the id is the same, else a new one. A row
+   * without an id (empty or unreadable) joins the current user: it may be one of its methods, so sending the
+   * user without it could delete a factor; the row's error rejects the whole user.
+   */
   private draftFor(userId: string, start: number, end: number): UserDraft {
     let draft = this.current;
-    if (draft === undefined || userId === "" || draft.userId !== userId) {
+    if (draft === undefined || (userId !== "" && draft.userId !== userId)) {
       this.completeCurrent();
       draft = { userId, line: start, endLine: end, methods: [], errors: [], parts: 0, clear: false };
       this.current = draft;
@@ -239,19 +250,45 @@ export class CsvUserReader implements UserDraftReader {
     if (pending === undefined) return;
     this.pending = undefined;
     if (this.header === undefined) throw new MalformedHeaderError(pending.line);
-    const span = lastLine > pending.line ? ` (lines ${pending.line}-${lastLine} were read as one row)` : "";
-    const problem =
-      pending.code === "CSV_QUOTE_NOT_CLOSED"
-        ? "a quoted cell is never closed"
-        : pending.code === "INVALID_OPENING_QUOTE"
-          ? "a quote inside an unquoted cell (quote the whole cell and double the quote)"
-          : pending.code === "CSV_INVALID_CLOSING_QUOTE"
-            ? "a closing quote is followed by other characters (double a quote inside a quoted cell)"
-            : "the row is not well-formed CSV";
-    const draft = this.draftFor(pending.userId, pending.line, Math.max(lastLine, pending.line));
+    const problem = describeMalformed(pending.code);
+    // csv-parse stays inside the quote: every later line went into this row. Rejecting it as one user would
+    // silently drop all the users after it, so the file stops here instead.
+    if (lastLine > pending.line) this.stopAtBrokenRow(pending, problem);
+    const draft = this.draftFor(pending.userId, pending.line, pending.line);
     const at = pending.line;
     if (pending.userId === "") draft.errors.push({ at, message: "user_id could not be read" });
-    draft.errors.push({ at, message: `malformed CSV: ${problem}${span}` });
+    draft.errors.push({ at, message: `malformed CSV: ${problem}` });
+  }
+
+  /**
+   * Stops the file at a broken row that swallowed the lines after it. The current user is handed over only
+   * when the broken row is known to belong to another user: otherwise it may have more rows, and sending it
+   * without them would delete its other factors.
+   */
+  private stopAtBrokenRow(pending: PendingMalformed, problem: string): never {
+    const current = this.current;
+    if (current === undefined || (pending.userId !== "" && pending.userId !== current.userId)) {
+      this.completeCurrent();
+      this.completed = pending.line - 1;
+    }
+    throw new CorruptInputError(
+      `line ${pending.line}: malformed CSV: ${problem}, so every later line would be read as part of this row (fix the quoting on line ${pending.line})`,
+      this.completed,
+    );
+  }
+}
+
+/** What a csv-parse error code means for the person fixing the file. */
+function describeMalformed(code: string): string {
+  switch (code) {
+    case "CSV_QUOTE_NOT_CLOSED":
+      return "a quoted cell is never closed";
+    case "INVALID_OPENING_QUOTE":
+      return "a quote inside an unquoted cell (quote the whole cell and double the quote)";
+    case "CSV_INVALID_CLOSING_QUOTE":
+      return "a closing quote is followed by other characters (double a quote inside a quoted cell)";
+    default:
+      return "the row is not well-formed CSV";
   }
 }
 

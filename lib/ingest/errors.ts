@@ -37,22 +37,37 @@ export class EmptyFileError extends InputFileError {
   }
 }
 
-/** The CSV header names a column factor-sync does not know (a typo must not silently drop data). */
+/** The longest header cell an {@link UnknownColumnError} quotes: a longer one is more likely data than a typo. */
+const MAX_QUOTED_COLUMN = 40;
+
+/**
+ * The CSV header names a column factor-sync does not know (a typo must not silently drop data). The cell is
+ * quoted only when it looks like a name (one line, at most 40 characters): a stray quote can make a header
+ * cell hold the rows after it, TOTP secrets included, and the message goes to reports and stderr.
+ */
 export class UnknownColumnError extends InputFileError {
   public override readonly name = "UnknownColumnError";
+  /** The cell as written, when it is short and on one line; otherwise undefined (it may hold data). */
+  public readonly column: string | undefined;
 
   public constructor(
-    public readonly column: string,
+    column: string,
     public readonly position: number,
     line: number,
     known: readonly string[],
   ) {
+    const quotable = column.length <= MAX_QUOTED_COLUMN && !/[\r\n]/.test(column);
     super(
       column === ""
         ? `line ${line}: column ${position} of the header has no name (remove the extra delimiter)`
-        : `line ${line}: unknown column '${column}' in the header (known columns: ${known.join(", ")})`,
+        : /[\r\n]/.test(column)
+          ? `line ${line}: column ${position} of the header runs over several lines: a quote in the header is not closed where it should be (fix the header's quoting)`
+          : quotable
+            ? `line ${line}: unknown column '${column}' in the header (known columns: ${known.join(", ")})`
+            : `line ${line}: column ${position} of the header is not a known column name (known columns: ${known.join(", ")})`,
       line,
     );
+    this.column = quotable ? column : undefined;
   }
 }
 
@@ -102,8 +117,8 @@ export class MalformedHeaderError extends InputFileError {
 }
 
 /**
- * The input stopped being readable part-way: corrupt or truncated gzip data, or a CSV row too long to be a
- * row (usually a quote that is never closed). Users before `line` were read completely (and may have been
+ * The input stopped being readable part-way: corrupt or truncated gzip data, a CSV row too long to be a
+ * row, or broken CSV quoting that would read every later line into one row. Users before `line` were read completely (and may have been
  * yielded); nothing after it was read.
  */
 export class CorruptInputError extends InputFileError {

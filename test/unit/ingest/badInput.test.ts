@@ -34,7 +34,7 @@ interface BadInputCase {
   valid: UserFactors[];
   rejected: RejectedUser[];
   /** The file-level error thrown after the users above, if any. */
-  error?: { type: new (...args: never[]) => InputFileError; line?: number };
+  error?: { type: new (...args: never[]) => InputFileError; line?: number; message?: string };
   /** Secrets in the file that no message may contain (the fixture secret is always checked). */
   secrets?: string[];
 }
@@ -57,6 +57,7 @@ const REPEATED = (line: number) =>
   `the same user_id already appeared on line ${line}: all of a user's methods must be together (one JSONL line, or contiguous CSV rows)`;
 const NOT_BASE32 =
   "totp_secret is not base32 (only letters A-Z and digits 2-7, after removing spaces and '=' padding)";
+const STOPPED = (line: number) => `: reading stopped after line ${line}; the rest of the file was not read`;
 const longName = "n".repeat(999_000);
 
 const cases: BadInputCase[] = [
@@ -107,6 +108,20 @@ const cases: BadInputCase[] = [
     valid: [],
     rejected: [],
     error: { type: UnknownColumnError, line: 1 },
+  },
+  {
+    name: "a stray quote in the header that swallows data rows is reported without quoting them",
+    kind: CSV,
+    // The quote opened in the header closes at the end of the first data row: the header's last cell holds it.
+    content: `user_id,type,totp_secret,"name\nauth0|1,totp,${SECRET},Work"\nauth0|2,totp,${SECRET},Home\n`,
+    valid: [],
+    rejected: [],
+    error: {
+      type: UnknownColumnError,
+      line: 1,
+      message:
+        "line 1: column 4 of the header runs over several lines: a quote in the header is not closed where it should be (fix the header's quoting)",
+    },
   },
   {
     name: "a header without user_id stops the file",
@@ -534,7 +549,7 @@ const cases: BadInputCase[] = [
     ],
   },
   {
-    name: "a quote never closed swallows the rest of the file into its user, and says which lines",
+    name: "a quote never closed stops the file before its row, naming the line to fix; users before it stay valid",
     kind: CSV,
     content: csvFile([
       totpRow("auth0|1"),
@@ -543,13 +558,53 @@ const cases: BadInputCase[] = [
       totpRow("auth0|4"),
     ]),
     valid: [totp("auth0|1", 2)],
-    rejected: [
-      {
-        line: 3,
-        userId: "auth0|2",
-        errors: ["malformed CSV: a quoted cell is never closed (lines 3-5 were read as one row)"],
-      },
-    ],
+    rejected: [],
+    error: {
+      type: CorruptInputError,
+      line: 2,
+      message: `line 3: malformed CSV: a quoted cell is never closed, so every later line would be read as part of this row (fix the quoting on line 3)${STOPPED(2)}`,
+    },
+  },
+  {
+    name: "a closing quote followed by other characters stops the file instead of swallowing the 1,000 users after it",
+    kind: CSV,
+    content: csvFile([
+      totpRow("auth0|A"),
+      `auth0|B,phone,"${FIXTURE_PHONES.us}"x,,,,`,
+      ...Array.from({ length: 1000 }, (_, i) => totpRow(`auth0|C${i}`)),
+    ]),
+    valid: [totp("auth0|A", 2)],
+    rejected: [],
+    error: {
+      type: CorruptInputError,
+      line: 2,
+      message: `line 3: malformed CSV: a closing quote is followed by other characters (double a quote inside a quoted cell), so every later line would be read as part of this row (fix the quoting on line 3)${STOPPED(2)}`,
+    },
+  },
+  {
+    name: "a broken row that may continue the user before it stops the file without sending that user",
+    kind: CSV,
+    content: csvFile([
+      totpRow("auth0|1"),
+      totpRow("auth0|2"),
+      `auth0|2,phone,"${FIXTURE_PHONES.us},,,,`,
+      totpRow("auth0|3"),
+    ]),
+    valid: [totp("auth0|1", 2)],
+    rejected: [],
+    error: {
+      type: CorruptInputError,
+      line: 2,
+      message: `line 4: malformed CSV: a quoted cell is never closed, so every later line would be read as part of this row (fix the quoting on line 4)${STOPPED(2)}`,
+    },
+  },
+  {
+    name: "a broken row whose user_id cannot be read does not send the user before it (it may be the same)",
+    kind: CSV,
+    content: csvFile([totpRow("auth0|1"), `"auth0|2,phone,${FIXTURE_PHONES.us},,,,`, totpRow("auth0|3")]),
+    valid: [],
+    rejected: [],
+    error: { type: CorruptInputError, line: 1 },
   },
   {
     name: "the same method twice in one user (after normalisation) is rejected",
@@ -587,6 +642,50 @@ const cases: BadInputCase[] = [
     content: csvFile([totpRow(""), totpRow("auth0|2")]),
     valid: [totp("auth0|2", 3)],
     rejected: [{ line: 2, userId: "", errors: ["user_id is empty"] }],
+  },
+  {
+    name: "a row without user_id inside a user rejects that whole user instead of ending it",
+    kind: CSV,
+    content: csvFile([
+      totpRow("auth0|1"),
+      csvRow({ type: "phone", phone_number: FIXTURE_PHONES.us }),
+      csvRow({ user_id: "auth0|1", type: "phone", phone_number: FIXTURE_PHONES.gb }),
+      totpRow("auth0|2"),
+    ]),
+    valid: [totp("auth0|2", 5)],
+    rejected: [
+      { line: 2, userId: "auth0|1", errors: ["line 3: user_id is empty (every row needs the user's id)"] },
+    ],
+  },
+  {
+    name: "a row without user_id after a user's rows rejects that user; the next user is read as usual",
+    kind: CSV,
+    content: csvFile([
+      totpRow("auth0|1"),
+      csvRow({ user_id: "auth0|1", type: "phone", phone_number: FIXTURE_PHONES.gb }),
+      csvRow({ type: "phone", phone_number: FIXTURE_PHONES.us }),
+      totpRow("auth0|2"),
+    ]),
+    valid: [totp("auth0|2", 5)],
+    rejected: [
+      { line: 2, userId: "auth0|1", errors: ["line 4: user_id is empty (every row needs the user's id)"] },
+    ],
+  },
+  {
+    name: "a one-line malformed row whose user_id cannot be read rejects the user before it",
+    kind: CSV,
+    content: csvFile([totpRow("auth0|1"), `auth"0|1,phone,${FIXTURE_PHONES.us},,,,`, totpRow("auth0|2")]),
+    valid: [totp("auth0|2", 4)],
+    rejected: [
+      {
+        line: 2,
+        userId: "auth0|1",
+        errors: [
+          "line 3: user_id could not be read",
+          "line 3: malformed CSV: a quote inside an unquoted cell (quote the whole cell and double the quote)",
+        ],
+      },
+    ],
   },
   {
     name: "an email that is not an address, and a bad preferred_authentication_method, are errors",
@@ -642,6 +741,7 @@ describe("bad input", () => {
     } else {
       expect(outcome.error).toBeInstanceOf(testCase.error.type);
       expect((outcome.error as InputFileError).line).toBe(testCase.error.line);
+      if (testCase.error.message !== undefined) expect(outcome.error?.message).toBe(testCase.error.message);
     }
     const reported = JSON.stringify([outcome.rejected, outcome.error?.message ?? ""]);
     for (const secret of [SECRET, ...(testCase.secrets ?? [])]) expect(reported).not.toContain(secret);

@@ -39,6 +39,29 @@ describe("parseCsvHeader", () => {
     );
   });
 
+  it("names a header cell that runs over several lines by its position, never quoting it", () => {
+    const error = captureError(() =>
+      parseCsvHeader(["user_id", "type", "totp_secret", "name\nauth0|1,totp,JBSWY3DPEHPK3PXP,Work"], 1),
+    );
+    expect(error).toBeInstanceOf(UnknownColumnError);
+    expect(error.message).toBe(
+      "line 1: column 4 of the header runs over several lines: a quote in the header is not closed where it should be (fix the header's quoting)",
+    );
+    expect((error as UnknownColumnError).column).toBeUndefined();
+    expect(JSON.stringify([error.message, error])).not.toContain("JBSWY3DPEHPK3PXP");
+  });
+
+  it("names a header cell longer than 40 characters by its position, never quoting it", () => {
+    const error = captureError(() =>
+      parseCsvHeader(["user_id", "type", `x${"JBSWY3DPEHPK3PXP".repeat(3)}`], 1),
+    );
+    expect(error).toBeInstanceOf(UnknownColumnError);
+    expect(error.message).toBe(
+      "line 1: column 3 of the header is not a known column name (known columns: user_id, type, phone_number, preferred_authentication_method, email, totp_secret, name)",
+    );
+    expect((error as UnknownColumnError).column).toBeUndefined();
+  });
+
   it("says which column has no name", () => {
     expect(() => parseCsvHeader(["user_id", "type", ""], 1)).toThrow(
       "line 1: column 3 of the header has no name (remove the extra delimiter)",
@@ -63,3 +86,12 @@ describe("parseCsvHeader", () => {
     expect(() => parseCsvHeader(cells, 1)).toThrow(message);
   });
 });
+
+function captureError(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected an error");
+}
