@@ -162,8 +162,14 @@ describe("apply handler against the simulator and fauxqs", () => {
   });
 
   it("dead-letters a 401 that persists after the refresh, with its reason", async () => {
-    // Tokens that expire at once: the refreshed token is refused too.
-    const { emulator, invoke } = await setup({ simulator: { tokenLifetimeSeconds: 0.001 } });
+    // Tokens that live 1 ms on a simulator clock that moves 10 ms at every reading: every token, the refreshed
+    // one too, has expired by the time a PUT presents it, however fast the machine (no race with real time).
+    let now = Date.now();
+    const clock = () => {
+      now += 10;
+      return now;
+    };
+    const { emulator, invoke } = await setup({ simulator: { tokenLifetimeSeconds: 0.001, clock } });
     const user = userFactors(1);
     await enqueue(emulator, [user]);
     await runEventSource(emulator, invoke);
