@@ -36,7 +36,8 @@ type RecordResult =
  * - 5xx, timeout, connection error: retried with backoff up to `attemptsPerReceive` times; then returned as a
  *   batch item failure with a short visibility delay, or dead-lettered with the last reason on the last
  *   allowed receive (`ApproximateReceiveCount ≥ maxReceiveCount`), so no DLQ message lacks a reason.
- * - No request starts with less than `timeMarginMs` left: the rest are returned as batch item failures.
+ * - No request starts, and no pacer wait runs, past `timeMarginMs` before the end: the rest are returned as
+ *   batch item failures.
  * - A record whose dead-lettering fails is returned as a batch item failure: nothing is lost.
  *
  * @example
@@ -51,7 +52,7 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
   const attemptsPerReceive = options.attemptsPerReceive ?? 3;
   const redeliveryBaseSeconds = options.redeliveryBaseSeconds ?? 10;
   const redeliveryMaxSeconds = options.redeliveryMaxSeconds ?? 300;
-  const timeMarginMs = options.timeMarginMs ?? 12_000;
+  const timeMarginMs = options.timeMarginMs ?? 32_000;
   const remainingTimeMs = deps.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY);
   const clock = deps.clock ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
@@ -138,9 +139,13 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
     let throttled = 0;
     let last: TransientOutcome | undefined;
     for (;;) {
-      if (!hasTime()) return leave(record, message, receiveCount, attempts, throttled, last);
-      await pacer.acquire();
-      if (!hasTime()) return leave(record, message, receiveCount, attempts, throttled, last);
+      const remainingMs = remainingTimeMs();
+      if (remainingMs < timeMarginMs) return leave(record, message, receiveCount, attempts, throttled, last);
+      // A pause may end after the invocation would: give the record back instead of waiting past the margin.
+      const deadlineMs = clock() + remainingMs - timeMarginMs;
+      if (!(await pacer.acquire(deadlineMs)) || !hasTime()) {
+        return leave(record, message, receiveCount, attempts, throttled, last);
+      }
       const sentAtMs = clock();
       const outcome = await client.putAuthenticationMethods(message.userId, message.methods);
       switch (outcome.kind) {

@@ -13,7 +13,8 @@ export interface AuthenticationMethodsWriter {
 
 /** The pacer calls apply makes ({@link Pacer} implements them). */
 export interface RequestPacer {
-  acquire(): Promise<void>;
+  /** `false` when the next slot falls after `deadlineMs` (then nothing is sent). */
+  acquire(deadlineMs?: number): Promise<boolean>;
   observe(rateLimit: PutOutcome["rateLimit"], sentAtMs?: number): void;
   throttled(resetAtMs?: number): void;
 }
@@ -54,7 +55,11 @@ export interface ApplyOptions {
   redeliveryBaseSeconds?: number;
   /** Cap of that delay (below the queue's 360 s visibility timeout). @default 300 */
   redeliveryMaxSeconds?: number;
-  /** No request starts with less time than this left: one request timeout plus time to record the outcome. @default 12_000 */
+  /**
+   * No request starts, and no pacer wait ends, with less time than this left: the worst case of one call
+   * (PUT, token request and PUT again after a 401, each up to the request timeout) plus time to record the
+   * outcome. @default 32_000
+   */
   timeMarginMs?: number;
 }
 

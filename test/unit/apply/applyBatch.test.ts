@@ -278,6 +278,28 @@ describe("applyBatch", () => {
     ]);
   });
 
+  it("gives a record back at once instead of waiting out a 429 pause that ends after the time margin", async () => {
+    // 55 s left, a 32 s margin: the 60 s pause would end after the invocation, so nothing waits for it.
+    const { run, clock, queue, putUsers } = harness(() => tooMany(clock.nowMs + 60_000), 55_000);
+    const start = clock.nowMs;
+    const result = await run([userRecord(1, { receiveCount: 2 })], { timeMarginMs: 32_000 });
+    expect(putUsers()).toEqual(["auth0|user-1"]);
+    expect(result).toEqual({
+      batchItemFailures: [{ itemIdentifier: "msg-1" }],
+      counts: { applied: 0, deadLettered: 0, retried: 0, deferred: 1, throttled: 1 },
+    });
+    expect(queue.redeliveries).toEqual([{ messageId: "msg-1", delaySeconds: 0 }]);
+    expect(clock.sleeps).toEqual([]);
+    expect(clock.nowMs).toBe(start);
+  });
+
+  it("keeps by default a margin of one call's worst case: PUT, token request and PUT again", async () => {
+    const { run, putUsers } = harness(ok, 31_000);
+    const result = await run([userRecord(1)]);
+    expect(putUsers()).toEqual([]);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "msg-1" }]);
+  });
+
   it("dead-letters with a timeout reason a record the time budget left untried on its last receive", async () => {
     const { run, queue, startedAt } = harness(ok, 5_000);
     const result = await run([userRecord(1, { receiveCount: 5 })], {
