@@ -17,6 +17,8 @@ export interface RequestPacer {
   acquire(deadlineMs?: number): Promise<boolean>;
   observe(rateLimit: PutOutcome["rateLimit"], sentAtMs?: number): void;
   throttled(resetAtMs?: number): void;
+  /** When the current (or last) 429/header pause ends, epoch milliseconds. */
+  readonly pausedUntilMs: number;
 }
 
 /** One record to be made visible again after a delay, instead of after the whole visibility timeout. */
@@ -29,6 +31,12 @@ export interface RedeliveryEntry {
 export interface ApplyQueue {
   /** Sends the record's original body to the dead-letter queue with the reason as message attributes. */
   deadLetter(record: SQSRecord, reason: DeadLetterReason): Promise<void>;
+  /**
+   * Sends the record's body unchanged to the work queue as a new message, visible after `delaySeconds`
+   * (≤ 900): its receive count starts over, so waiting out 429s does not use up delivery attempts.
+   * @throws when it cannot: the caller keeps the record then.
+   */
+  requeue(record: SQSRecord, delaySeconds: number): Promise<void>;
   /** Shortens the visibility timeout of records returned as batch item failures. Best effort. */
   delayRedelivery(entries: RedeliveryEntry[]): Promise<void>;
 }
@@ -90,6 +98,8 @@ export interface ApplyCounts {
   retried: number;
   /** Returned for redelivery unattempted or unfinished because the time budget ran out. */
   deferred: number;
+  /** Sent back to the work queue as new messages: only 429s in this receive, then the time budget ran out. */
+  requeued: number;
   /** 429s waited out. */
   throttled: number;
 }
