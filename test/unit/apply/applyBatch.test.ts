@@ -401,6 +401,18 @@ describe("applyBatch", () => {
     expect(queue.deadLetters[0]?.reason.message).toBe("totp_secret [redacted] is not accepted");
   });
 
+  it("removes an echoed TOTP secret before shortening a long message, so no part of it is kept", async () => {
+    const user = userFactors(3);
+    const secret = user.methods[0]?.type === "totp" ? user.methods[0].totp_secret : "";
+    // The secret starts at character 495 of Auth0's message: a cut at 500 would keep its first 5 characters.
+    const padding = "x".repeat(495);
+    const { run, queue } = harness(() =>
+      auth0Error(400, `${padding}${secret} is not accepted`, "invalid_body"),
+    );
+    await run([userRecord(3)]);
+    expect(queue.deadLetters[0]?.reason.message).toBe(`${padding}[reda`);
+  });
+
   it("logs no TOTP secret, phone number or email whatever the outcome", async () => {
     const users = [0, 1, 2, 3, 4, 5].map((n) => userFactors(n));
     const { run, lines } = harness(
