@@ -77,6 +77,8 @@ class CountingQueue implements ApplyQueue {
   public async deadLetter(): Promise<void> {
     this.deadLettered++;
   }
+  /** No time budget in the benchmark, so nothing is requeued. */
+  public async requeue(): Promise<void> {}
   public async delayRedelivery(): Promise<void> {}
 }
 

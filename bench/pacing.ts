@@ -79,7 +79,8 @@ await Promise.all(
     });
     const client = new ManagementApiClient({ endpoint, tokens });
     const pacer = new Pacer({ rpsCeiling: ceiling, maxConcurrency: workers, budgetShare: share });
-    const queue = { deadLetter: async () => {}, delayRedelivery: async () => {} };
+    // No time budget here (remainingTimeMs is unset), so nothing is ever requeued.
+    const queue = { deadLetter: async () => {}, requeue: async () => {}, delayRedelivery: async () => {} };
     for (;;) {
       const batch = pending.splice(0, 10);
       if (batch.length === 0) return;

@@ -219,8 +219,10 @@ export class FactorSyncStack extends Stack {
     );
     const { role } = this.apply;
     role.addToPrincipalPolicy(allow(["sqs:SendMessage"], [this.deadLetterQueue.queueArn]));
+    // SqsApplyQueue.requeue: a record that met only 429s goes back as a new message (its receives start over).
+    role.addToPrincipalPolicy(allow(["sqs:SendMessage"], [this.workQueue.queueArn]));
     role.addToPrincipalPolicy(allow(["secretsmanager:GetSecretValue"], [this.secret.secretArn]));
-    // Decrypt: messages and the secret; GenerateDataKey: dead letters.
+    // Decrypt: messages and the secret; GenerateDataKey: dead letters and requeued messages.
     role.addToPrincipalPolicy(allow(["kms:Decrypt", "kms:GenerateDataKey"], [this.key.keyArn]));
   }
 

@@ -16,7 +16,8 @@ export interface SqsApplyQueueOptions {
 }
 
 /**
- * {@link ApplyQueue} over SQS: SendMessage to the DLQ with the original body and the reason as attributes, and
+ * {@link ApplyQueue} over SQS: SendMessage to the DLQ with the original body and the reason as attributes,
+ * SendMessage of the original body back to the work queue (a record that only met 429s), and
  * ChangeMessageVisibilityBatch on the work queue for records returned as batch item failures.
  *
  * @example
@@ -36,6 +37,17 @@ export class SqsApplyQueue implements ApplyQueue {
         QueueUrl: this.#options.dlqUrl,
         MessageBody: record.body,
         MessageAttributes: toDeadLetterAttributes(reason),
+      }),
+    );
+  }
+
+  /** @throws the SDK's error (or a bad `eventSourceARN`): the caller must keep the record then. */
+  public async requeue(record: SQSRecord, delaySeconds: number): Promise<void> {
+    await this.#options.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.#options.queueUrl ?? queueUrlFromArn(record.eventSourceARN),
+        MessageBody: record.body,
+        DelaySeconds: delaySeconds,
       }),
     );
   }

@@ -24,6 +24,8 @@ type RecordResult =
   | { kind: "deadLettered" }
   | { kind: "retry"; delaySeconds: number }
   | { kind: "deferred" }
+  /** Only 429s in this receive: sent back to the work queue as a new message, reported done. */
+  | { kind: "requeued" }
   /** Dead-lettering failed: keep the record (batch item failure) so it is not lost. */
   | { kind: "kept" };
 
@@ -31,12 +33,15 @@ type RecordResult =
  * Applies one SQS batch of {@link UserFactorsMessage}s: one paced PUT per user, up to `applyConcurrency` at
  * once, and an outcome for every record (design.md, "Outcomes"):
  *
- * - 2xx: done. 429: waited out (until `x-ratelimit-reset` plus jitter) and retried, never counted as an attempt.
+ * - 2xx: done. 429: waited out (until `x-ratelimit-reset` plus jitter) and retried, never counted as an attempt;
+ *   a record that met only 429s when the time budget runs out is sent back to the work queue as a new message
+ *   (delayed by the rest of the pause) and reported done, so throttling does not use up its receives.
  * - 400/401-after-refresh/403/404/409, a malformed body: sent to the DLQ with the reason, reported done.
  * - 5xx, timeout, connection error: retried with backoff up to `attemptsPerReceive` times; then returned as a
  *   batch item failure with a short visibility delay, or dead-lettered with the last reason on the last
  *   allowed receive (`ApproximateReceiveCount ≥ maxReceiveCount`), so no DLQ message lacks a reason.
- * - No request starts with less than `timeMarginMs` left: the rest are returned as batch item failures.
+ * - No request starts, and no pacer wait runs, past `timeMarginMs` before the end: the rest are returned as
+ *   batch item failures.
  * - A record whose dead-lettering fails is returned as a batch item failure: nothing is lost.
  *
  * @example
@@ -51,14 +56,21 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
   const attemptsPerReceive = options.attemptsPerReceive ?? 3;
   const redeliveryBaseSeconds = options.redeliveryBaseSeconds ?? 10;
   const redeliveryMaxSeconds = options.redeliveryMaxSeconds ?? 300;
-  const timeMarginMs = options.timeMarginMs ?? 12_000;
+  const timeMarginMs = options.timeMarginMs ?? 32_000;
   const remainingTimeMs = deps.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY);
   const clock = deps.clock ?? Date.now;
   const sleep = deps.sleep ?? realSleep;
   const random = deps.random ?? Math.random;
   const { client, pacer, queue, logger } = deps;
   const emit = (event: ApplyOutcomeEvent) => deps.onOutcome?.(event);
-  const counts: ApplyCounts = { applied: 0, deadLettered: 0, retried: 0, deferred: 0, throttled: 0 };
+  const counts: ApplyCounts = {
+    applied: 0,
+    deadLettered: 0,
+    retried: 0,
+    deferred: 0,
+    requeued: 0,
+    throttled: 0,
+  };
   const hasTime = (extraMs = 0) => remainingTimeMs() - extraMs >= timeMarginMs;
 
   async function deadLetter(record: SQSRecord, reason: DeadLetterReason): Promise<RecordResult> {
@@ -88,6 +100,34 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
     return { kind: "deadLettered" };
   }
 
+  /**
+   * Sends a record that met only 429s back to the work queue as a new message, delayed by the rest of the
+   * pause: returning it as a batch item failure would count a receive (and, on the last, dead-letter it)
+   * though no real attempt was made. Returns undefined when the send fails.
+   */
+  async function requeue(record: SQSRecord, message: UserFactorsMessage): Promise<RecordResult | undefined> {
+    const pauseLeftMs = pacer.pausedUntilMs - clock();
+    const delaySeconds = pauseLeftMs > 0 ? Math.min(900, Math.ceil(pauseLeftMs / 1000)) : 0;
+    try {
+      await queue.requeue(record, delaySeconds);
+    } catch (error) {
+      logger.warn(
+        {
+          messageId: record.messageId,
+          userId: message.userId,
+          error: error instanceof Error ? error.name : "unknown",
+        },
+        "could not send the throttled record back to the work queue; it is returned for redelivery",
+      );
+      return undefined;
+    }
+    logger.info(
+      { messageId: record.messageId, userId: message.userId, delaySeconds },
+      "throttled record sent back to the work queue",
+    );
+    return { kind: "requeued" };
+  }
+
   /** Ends a record that did not reach a final answer in this invocation. */
   async function leave(
     record: SQSRecord,
@@ -97,6 +137,10 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
     throttled: number,
     last: TransientOutcome | undefined,
   ): Promise<RecordResult> {
+    if (attempts === 0 && throttled > 0) {
+      const requeued = await requeue(record, message);
+      if (requeued) return requeued;
+    }
     if (receiveCount >= maxReceiveCount) {
       const failedAt = new Date(clock());
       const reason: DeadLetterReason = last
@@ -138,9 +182,13 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
     let throttled = 0;
     let last: TransientOutcome | undefined;
     for (;;) {
-      if (!hasTime()) return leave(record, message, receiveCount, attempts, throttled, last);
-      await pacer.acquire();
-      if (!hasTime()) return leave(record, message, receiveCount, attempts, throttled, last);
+      const remainingMs = remainingTimeMs();
+      if (remainingMs < timeMarginMs) return leave(record, message, receiveCount, attempts, throttled, last);
+      // A pause may end after the invocation would: give the record back instead of waiting past the margin.
+      const deadlineMs = clock() + remainingMs - timeMarginMs;
+      if (!(await pacer.acquire(deadlineMs)) || !hasTime()) {
+        return leave(record, message, receiveCount, attempts, throttled, last);
+      }
       const sentAtMs = clock();
       const outcome = await client.putAuthenticationMethods(message.userId, message.methods);
       switch (outcome.kind) {
@@ -216,6 +264,9 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
         batchItemFailures.push({ itemIdentifier: record.messageId });
         // Not tried, or cut short by the clock: back at once, for the next invocation.
         redeliveries.push({ record, delaySeconds: 0 });
+        break;
+      case "requeued":
+        counts.requeued++;
         break;
       case "kept":
         batchItemFailures.push({ itemIdentifier: record.messageId });

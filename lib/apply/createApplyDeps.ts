@@ -24,7 +24,7 @@ export interface ApplySettings {
   applyConcurrency?: number;
   /** @default PIPELINE_DEFAULTS.maxReceiveCount */
   maxReceiveCount?: number;
-  /** Per-request timeout; the time margin is this plus 2 s. @default 10_000 */
+  /** Per-request timeout; the time margin is three of these plus 2 s. @default 10_000 */
   requestTimeoutMs?: number;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
@@ -68,7 +68,8 @@ export function createApplyDeps(
     options: {
       applyConcurrency: settings.applyConcurrency ?? PIPELINE_DEFAULTS.applyConcurrency,
       maxReceiveCount: settings.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount,
-      timeMarginMs: requestTimeoutMs + 2_000,
+      // One call may be PUT, token request and PUT again (a 401), each up to the request timeout.
+      timeMarginMs: 3 * requestTimeoutMs + 2_000,
     },
   };
 }

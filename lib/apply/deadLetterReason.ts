@@ -2,6 +2,9 @@ import type { PermanentOutcome, TransientOutcome } from "../auth0/PutOutcome.js"
 import type { DeadLetterReason } from "../messages/DeadLetter.js";
 import type { UserFactorsMessage } from "../messages/UserFactorsMessage.js";
 
+/** Longest `message` attribute recorded in the DLQ. */
+const MAX_MESSAGE_LENGTH = 500;
+
 /**
  * Removes every TOTP secret of the message from a text that goes into the DLQ (an Auth0 validation message
  * could echo a value; a TOTP secret must never be stored outside the message body itself).
@@ -17,7 +20,8 @@ export function withoutSecrets(text: string, message: UserFactorsMessage): strin
 }
 
 /**
- * The reason recorded with a user given up on after an Auth0 outcome.
+ * The reason recorded with a user given up on after an Auth0 outcome; its message without TOTP secrets, then
+ * shortened to 500 characters.
  *
  * @example
  * reasonFromOutcome(outcome, message, 1, new Date());
@@ -32,7 +36,8 @@ export function reasonFromOutcome(
   return {
     status: String(outcome.status),
     ...(outcome.errorCode ? { errorCode: outcome.errorCode } : {}),
-    message: withoutSecrets(outcome.message, message),
+    // Secrets out first, then shortened: the other way round, a secret cut in two would stay half recorded.
+    message: withoutSecrets(outcome.message, message).slice(0, MAX_MESSAGE_LENGTH),
     attempts,
     failedAt: failedAt.toISOString(),
     sourceKey: message.source.key,

@@ -13,9 +13,12 @@ export interface AuthenticationMethodsWriter {
 
 /** The pacer calls apply makes ({@link Pacer} implements them). */
 export interface RequestPacer {
-  acquire(): Promise<void>;
+  /** `false` when the next slot falls after `deadlineMs` (then nothing is sent). */
+  acquire(deadlineMs?: number): Promise<boolean>;
   observe(rateLimit: PutOutcome["rateLimit"], sentAtMs?: number): void;
   throttled(resetAtMs?: number): void;
+  /** When the current (or last) 429/header pause ends, epoch milliseconds. */
+  readonly pausedUntilMs: number;
 }
 
 /** One record to be made visible again after a delay, instead of after the whole visibility timeout. */
@@ -28,6 +31,12 @@ export interface RedeliveryEntry {
 export interface ApplyQueue {
   /** Sends the record's original body to the dead-letter queue with the reason as message attributes. */
   deadLetter(record: SQSRecord, reason: DeadLetterReason): Promise<void>;
+  /**
+   * Sends the record's body unchanged to the work queue as a new message, visible after `delaySeconds`
+   * (≤ 900): its receive count starts over, so waiting out 429s does not use up delivery attempts.
+   * @throws when it cannot: the caller keeps the record then.
+   */
+  requeue(record: SQSRecord, delaySeconds: number): Promise<void>;
   /** Shortens the visibility timeout of records returned as batch item failures. Best effort. */
   delayRedelivery(entries: RedeliveryEntry[]): Promise<void>;
 }
@@ -54,7 +63,11 @@ export interface ApplyOptions {
   redeliveryBaseSeconds?: number;
   /** Cap of that delay (below the queue's 360 s visibility timeout). @default 300 */
   redeliveryMaxSeconds?: number;
-  /** No request starts with less time than this left: one request timeout plus time to record the outcome. @default 12_000 */
+  /**
+   * No request starts, and no pacer wait ends, with less time than this left: the worst case of one call
+   * (PUT, token request and PUT again after a 401, each up to the request timeout) plus time to record the
+   * outcome. @default 32_000
+   */
   timeMarginMs?: number;
 }
 
@@ -85,6 +98,8 @@ export interface ApplyCounts {
   retried: number;
   /** Returned for redelivery unattempted or unfinished because the time budget ran out. */
   deferred: number;
+  /** Sent back to the work queue as new messages: only 429s in this receive, then the time budget ran out. */
+  requeued: number;
   /** 429s waited out. */
   throttled: number;
 }

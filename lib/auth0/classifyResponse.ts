@@ -8,8 +8,6 @@ export interface Auth0ErrorBody {
   errorCode?: string;
 }
 
-const MAX_MESSAGE_LENGTH = 500;
-
 /**
  * Reads Auth0's error body. Anything that is not that JSON shape yields `{}`: the raw text is never kept,
  * since an unknown body could echo what was sent.
@@ -43,7 +41,9 @@ export function classifyResponse(
 ): PutOutcome {
   const withRateLimit = rateLimit ? { rateLimit } : {};
   if (status >= 200 && status < 300) return { kind: "applied", status, ...withRateLimit };
-  const message = (body.message ?? body.error ?? `HTTP ${status}`).slice(0, MAX_MESSAGE_LENGTH);
+  // Kept whole: it may echo a TOTP secret, which the caller removes before shortening it (a cut here could
+  // split a secret so that the removal no longer finds it).
+  const message = body.message ?? body.error ?? `HTTP ${status}`;
   const detail = body.errorCode ? { errorCode: body.errorCode, message } : { message };
   if (status === 429) {
     return {

@@ -11,7 +11,11 @@ export interface DeadLetterReason {
   errorCode?: string;
   /** Auth0's `message`, or ours. Never contains a TOTP secret. */
   message: string;
-  /** Attempts made (PUTs sent across all receives). */
+  /**
+   * PUTs sent (429s not counted) in the receive that gave up, not across all receives: earlier receives'
+   * tries are not carried in the message. 0 for a malformed body or a record the time budget left untried.
+   * For a message SQS moved by itself (no recorded reason), its receive count.
+   */
   attempts: number;
   /** When the user was given up on, ISO 8601. */
   failedAt: string;

@@ -102,17 +102,26 @@ export class Pacer {
     return this.#pausedUntilMs;
   }
 
-  /** Resolves when this worker may send its next request. */
-  public async acquire(): Promise<void> {
+  /**
+   * Resolves `true` when this worker may send its next request. With `deadlineMs` (epoch milliseconds), it
+   * resolves `false` instead, without sleeping past the deadline and without taking the slot, when the next
+   * slot falls after it (a long 429 or header pause): the caller gives the work back rather than outlive its
+   * invocation.
+   *
+   * @example
+   * if (!(await pacer.acquire(Date.now() + context.getRemainingTimeInMillis() - marginMs))) return leave();
+   */
+  public async acquire(deadlineMs?: number): Promise<boolean> {
     for (;;) {
       const now = this.#clock();
       const epoch = this.#epoch;
       const slot = Math.max(this.#nextSlotMs, now - this.#catchUpMs, this.#pausedUntilMs);
+      if (deadlineMs !== undefined && slot > deadlineMs) return false;
       this.#nextSlotMs = slot + this.intervalMs;
       if (slot > now) await this.#sleep(slot - now);
       if (epoch === this.#epoch) {
         this.#stats.acquired++;
-        return;
+        return true;
       }
       // A pause began while this caller waited: its slot may fall inside it, so take a new one after it.
     }

@@ -64,12 +64,20 @@ export function userRecord(n: number, options: SqsRecordOptions = {}): SQSRecord
 export class RecordingApplyQueue implements ApplyQueue {
   public readonly deadLetters: { messageId: string; body: string; reason: DeadLetterReason }[] = [];
   public readonly redeliveries: { messageId: string; delaySeconds: number }[] = [];
+  public readonly requeued: { messageId: string; body: string; delaySeconds: number }[] = [];
   public failDeadLetters = false;
+  public failRequeues = false;
 
   public async deadLetter(record: SQSRecord, reason: DeadLetterReason): Promise<void> {
     if (this.failDeadLetters)
       throw Object.assign(new Error("SQS is unavailable"), { name: "ServiceUnavailable" });
     this.deadLetters.push({ messageId: record.messageId, body: record.body, reason });
+  }
+
+  public async requeue(record: SQSRecord, delaySeconds: number): Promise<void> {
+    if (this.failRequeues)
+      throw Object.assign(new Error("SQS is unavailable"), { name: "ServiceUnavailable" });
+    this.requeued.push({ messageId: record.messageId, body: record.body, delaySeconds });
   }
 
   public async delayRedelivery(entries: RedeliveryEntry[]): Promise<void> {

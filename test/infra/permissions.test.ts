@@ -83,7 +83,7 @@ describe("IAM permissions", () => {
       [
         // Receiving from the work queue, reading the secret, and SendMessage to the DLQ all decrypt with the key.
         `kms:Decrypt on ${id.key}.Arn`,
-        // SendMessage to the (encrypted) DLQ.
+        // SendMessage to the (encrypted) DLQ and work queue.
         `kms:GenerateDataKey on ${id.key}.Arn`,
         `logs:CreateLogStream on ${id.applyLogs}.Arn`,
         `logs:PutLogEvents on ${id.applyLogs}.Arn`,
@@ -98,6 +98,8 @@ describe("IAM permissions", () => {
         `sqs:ReceiveMessage on ${id.workQueue}.Arn`,
         // SqsApplyQueue.deadLetter.
         `sqs:SendMessage on ${id.dlq}.Arn`,
+        // SqsApplyQueue.requeue: a record that met only 429s goes back to the work queue.
+        `sqs:SendMessage on ${id.workQueue}.Arn`,
       ].sort(),
     );
   });

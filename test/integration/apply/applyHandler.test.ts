@@ -315,6 +315,30 @@ describe("apply handler against the simulator and fauxqs", () => {
     expectNoSensitiveLogs(lines(), users);
   });
 
+  it("sends a record that met only 429s on its last receive back to the work queue, not to the DLQ", async () => {
+    // One token in 20 s: with the token fetched first and the bucket emptied, every PUT is a 429 whose
+    // reset is about 20 s away, past the 10 s this invocation has left.
+    const { sim, emulator, handle, tokens } = await setup({
+      simulator: { rps: 0.05, burst: 2 },
+      queue: { maxReceiveCount: 1 },
+      apply: { maxReceiveCount: 1 },
+    });
+    await tokens.getToken();
+    sim.consume(2);
+    const user = userFactors(1);
+    await enqueue(emulator, [user]);
+    const event = await receiveEvent(emulator);
+    expect(event.Records.map((record) => record.attributes.ApproximateReceiveCount)).toEqual(["1"]);
+    const response = await handle(event, { getRemainingTimeInMillis: () => 10_000 });
+    await settleEvent(emulator, event, response);
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(sim.stats.throttled).toBe(1);
+    expect(sim.stats.applied).toBe(0);
+    // A new message, delayed for the rest of the pause: its receives start over.
+    expect(emulator.inspectWork()).toEqual({ ready: 0, inflight: [], delayed: 1 });
+    expect(await drainDeadLetters(emulator)).toEqual([]);
+  });
+
   it("retries a burst of 5xx and applies everyone", async () => {
     const { sim, emulator, invoke } = await setup({
       simulator: { faults: { errorRate: 0.3 }, seed: 7 },

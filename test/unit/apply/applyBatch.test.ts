@@ -95,7 +95,7 @@ describe("applyBatch", () => {
     const result = await run([userRecord(1), userRecord(2), userRecord(3)]);
     expect(result).toEqual({
       batchItemFailures: [],
-      counts: { applied: 3, deadLettered: 0, retried: 0, deferred: 0, throttled: 0 },
+      counts: { applied: 3, deadLettered: 0, retried: 0, deferred: 0, requeued: 0, throttled: 0 },
     });
     expect(putUsers().sort()).toEqual(["auth0|user-1", "auth0|user-2", "auth0|user-3"]);
     expect(queue.deadLetters).toEqual([]);
@@ -168,7 +168,7 @@ describe("applyBatch", () => {
     const result = await run([userRecord(1)], { attemptsPerReceive: 1 });
     expect(result).toEqual({
       batchItemFailures: [],
-      counts: { applied: 1, deadLettered: 0, retried: 0, deferred: 0, throttled: 1 },
+      counts: { applied: 1, deadLettered: 0, retried: 0, deferred: 0, requeued: 0, throttled: 1 },
     });
     expect(queue.deadLetters).toEqual([]);
     // The reset is whole seconds: the retry goes at the second boundary after the next, plus half the jitter.
@@ -184,7 +184,14 @@ describe("applyBatch", () => {
       index < 2 ? auth0Error(503, "Service Unavailable") : ok(),
     );
     const result = await run([userRecord(1)]);
-    expect(result.counts).toEqual({ applied: 1, deadLettered: 0, retried: 0, deferred: 0, throttled: 0 });
+    expect(result.counts).toEqual({
+      applied: 1,
+      deadLettered: 0,
+      retried: 0,
+      deferred: 0,
+      requeued: 0,
+      throttled: 0,
+    });
     // Backoff with random 0.5: 250/2 + 0.25 × 250 = 188 ms, then 500/2 + 0.25 × 500 = 375 ms.
     expect(clock.sleeps.filter((ms) => ms > 100)).toEqual([188, 375]);
     expect(events.map((event) => event.kind)).toEqual(["retry", "retry", "applied"]);
@@ -195,7 +202,7 @@ describe("applyBatch", () => {
     const result = await run([userRecord(1, { receiveCount: 2 })]);
     expect(result).toEqual({
       batchItemFailures: [{ itemIdentifier: "msg-1" }],
-      counts: { applied: 0, deadLettered: 0, retried: 1, deferred: 0, throttled: 0 },
+      counts: { applied: 0, deadLettered: 0, retried: 1, deferred: 0, requeued: 0, throttled: 0 },
     });
     expect(queue.deadLetters).toEqual([]);
     // 10 s × 2^(2 − 1), with jitter 0.8 + 0.4 × 0.5 = 1.
@@ -249,7 +256,7 @@ describe("applyBatch", () => {
     expect(putUsers()).toEqual([]);
     expect(result).toEqual({
       batchItemFailures: [{ itemIdentifier: "msg-1" }, { itemIdentifier: "msg-2" }],
-      counts: { applied: 0, deadLettered: 0, retried: 0, deferred: 2, throttled: 0 },
+      counts: { applied: 0, deadLettered: 0, retried: 0, deferred: 2, requeued: 0, throttled: 0 },
     });
     expect(queue.redeliveries).toEqual([
       { messageId: "msg-1", delaySeconds: 0 },
@@ -267,7 +274,14 @@ describe("applyBatch", () => {
     const records = Array.from({ length: 10 }, (_, i) => userRecord(i));
     const result = await run(records, { timeMarginMs: 12_000, applyConcurrency: 1 });
     expect(putUsers()).toHaveLength(4);
-    expect(result.counts).toEqual({ applied: 4, deadLettered: 0, retried: 0, deferred: 6, throttled: 0 });
+    expect(result.counts).toEqual({
+      applied: 4,
+      deadLettered: 0,
+      retried: 0,
+      deferred: 6,
+      requeued: 0,
+      throttled: 0,
+    });
     expect(result.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([
       "msg-4",
       "msg-5",
@@ -276,6 +290,77 @@ describe("applyBatch", () => {
       "msg-8",
       "msg-9",
     ]);
+  });
+
+  it("gives a record back at once instead of waiting out a 429 pause that ends after the time margin", async () => {
+    // 55 s left, a 32 s margin: the 60 s pause would end after the invocation, so nothing waits for it.
+    const { run, clock, queue, putUsers } = harness(() => tooMany(clock.nowMs + 60_000), 55_000);
+    const start = clock.nowMs;
+    const record = userRecord(1, { receiveCount: 2 });
+    const result = await run([record], { timeMarginMs: 32_000 });
+    expect(putUsers()).toEqual(["auth0|user-1"]);
+    // Only a 429 in this receive: back to the work queue for the rest of the pause (60 s + 50 ms jitter).
+    expect(result).toEqual({
+      batchItemFailures: [],
+      counts: { applied: 0, deadLettered: 0, retried: 0, deferred: 0, requeued: 1, throttled: 1 },
+    });
+    expect(queue.requeued).toEqual([{ messageId: "msg-1", body: record.body, delaySeconds: 61 }]);
+    expect(clock.sleeps).toEqual([]);
+    expect(clock.nowMs).toBe(start);
+  });
+
+  it("sends a record that met only 429s on its last receive back to the work queue instead of dead-lettering it", async () => {
+    const { run, clock, queue } = harness(() => tooMany(clock.nowMs + 20_000), 40_000);
+    const record = userRecord(1, { receiveCount: 5 });
+    const result = await run([record], { maxReceiveCount: 5, timeMarginMs: 32_000 });
+    expect(result).toEqual({
+      batchItemFailures: [],
+      counts: { applied: 0, deadLettered: 0, retried: 0, deferred: 0, requeued: 1, throttled: 1 },
+    });
+    expect(queue.requeued).toEqual([{ messageId: "msg-1", body: record.body, delaySeconds: 21 }]);
+    expect(queue.deadLetters).toEqual([]);
+    expect(queue.redeliveries).toEqual([]);
+  });
+
+  it("returns a throttled record as a batch item failure when it cannot be sent back to the work queue", async () => {
+    const { run, clock, queue, lines } = harness(() => tooMany(clock.nowMs + 60_000), 55_000);
+    queue.failRequeues = true;
+    const result = await run([userRecord(1, { receiveCount: 2 })], { timeMarginMs: 32_000 });
+    expect(result).toEqual({
+      batchItemFailures: [{ itemIdentifier: "msg-1" }],
+      counts: { applied: 0, deadLettered: 0, retried: 0, deferred: 1, requeued: 0, throttled: 1 },
+    });
+    expect(queue.requeued).toEqual([]);
+    expect(queue.redeliveries).toEqual([{ messageId: "msg-1", delaySeconds: 0 }]);
+    expect(lines().filter((line) => line.includes("could not send the throttled record back"))).toHaveLength(
+      1,
+    );
+  });
+
+  it("does not requeue a record that had a real attempt before its 429s", async () => {
+    const { run, clock, queue } = harness(
+      (_request, index) =>
+        index === 0 ? auth0Error(503, "Service Unavailable") : tooMany(clock.nowMs + 60_000),
+      55_000,
+    );
+    const result = await run([userRecord(1, { receiveCount: 2 })], { timeMarginMs: 32_000 });
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "msg-1" }]);
+    expect(result.counts).toEqual({
+      applied: 0,
+      deadLettered: 0,
+      retried: 1,
+      deferred: 0,
+      requeued: 0,
+      throttled: 1,
+    });
+    expect(queue.requeued).toEqual([]);
+  });
+
+  it("keeps by default a margin of one call's worst case: PUT, token request and PUT again", async () => {
+    const { run, putUsers } = harness(ok, 31_000);
+    const result = await run([userRecord(1)]);
+    expect(putUsers()).toEqual([]);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "msg-1" }]);
   });
 
   it("dead-letters with a timeout reason a record the time budget left untried on its last receive", async () => {
@@ -314,6 +399,18 @@ describe("applyBatch", () => {
     );
     await run([userRecord(3)]);
     expect(queue.deadLetters[0]?.reason.message).toBe("totp_secret [redacted] is not accepted");
+  });
+
+  it("removes an echoed TOTP secret before shortening a long message, so no part of it is kept", async () => {
+    const user = userFactors(3);
+    const secret = user.methods[0]?.type === "totp" ? user.methods[0].totp_secret : "";
+    // The secret starts at character 495 of Auth0's message: a cut at 500 would keep its first 5 characters.
+    const padding = "x".repeat(495);
+    const { run, queue } = harness(() =>
+      auth0Error(400, `${padding}${secret} is not accepted`, "invalid_body"),
+    );
+    await run([userRecord(3)]);
+    expect(queue.deadLetters[0]?.reason.message).toBe(`${padding}[reda`);
   });
 
   it("logs no TOTP secret, phone number or email whatever the outcome", async () => {

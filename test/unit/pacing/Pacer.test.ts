@@ -155,3 +155,36 @@ describe("Pacer after a 429", () => {
     expect(pacer.stats.throttledPauses).toBe(1);
   });
 });
+
+describe("Pacer with a deadline", () => {
+  it("refuses at once, without sleeping or taking the slot, when a pause ends after the deadline", async () => {
+    const { pacer, clock } = pacerWith({ rpsCeiling: 10, maxConcurrency: 1, catchUpIntervals: 0 });
+    const start = clock.nowMs;
+    pacer.throttled(start + 60_000);
+    expect(await clock.run(pacer.acquire(start + 55_000))).toBe(false);
+    expect(clock.sleeps).toEqual([]);
+    expect(clock.nowMs).toBe(start);
+    expect(pacer.stats.acquired).toBe(0);
+    // The refused slot was not taken: the next caller gets the first slot after the pause.
+    expect(await clock.run(pacer.acquire())).toBe(true);
+    expect(clock.nowMs - start).toBe(60_000);
+  });
+
+  it("refuses a waiting caller whose new slot, after a pause that began meanwhile, falls past its deadline", async () => {
+    const { pacer, clock } = pacerWith({ rpsCeiling: 10, maxConcurrency: 1, catchUpIntervals: 0 });
+    const start = clock.nowMs;
+    await clock.run(pacer.acquire());
+    const waiting = pacer.acquire(start + 5_000);
+    pacer.throttled(start + 30_000);
+    expect(await clock.run(waiting)).toBe(false);
+    expect(clock.nowMs - start).toBe(100);
+  });
+
+  it("grants a slot that falls on or before the deadline", async () => {
+    const { pacer, clock } = pacerWith({ rpsCeiling: 10, maxConcurrency: 1, catchUpIntervals: 0 });
+    const start = clock.nowMs;
+    pacer.throttled(start + 1_000);
+    expect(await clock.run(pacer.acquire(start + 1_000))).toBe(true);
+    expect(clock.nowMs - start).toBe(1_000);
+  });
+});
