@@ -4,17 +4,10 @@ import {
   MissingHeaderError,
   UnknownColumnError,
 } from "./errors.js";
+import { METHOD_FIELDS } from "./methodSchema.js";
 
-/** The CSV columns factor-sync knows, in the order the documentation lists them. */
-export const CSV_COLUMNS = [
-  "user_id",
-  "type",
-  "phone_number",
-  "preferred_authentication_method",
-  "email",
-  "totp_secret",
-  "name",
-] as const;
+/** The CSV columns factor-sync knows, in the order the documentation lists them: the user id, then a method's fields. */
+export const CSV_COLUMNS = ["user_id", ...METHOD_FIELDS] as const;
 
 /** A known column name. */
 export type CsvColumn = (typeof CSV_COLUMNS)[number];

@@ -1,4 +1,5 @@
-import type { S3Event, S3EventRecord } from "aws-lambda";
+import type { S3Event } from "aws-lambda";
+import { encodeEventKey, objectCreatedEvent } from "../../lib/local/objectCreatedEvent.js";
 
 /** The object of an S3 ObjectCreated record. */
 export interface CreatedObject {
@@ -10,42 +11,15 @@ export interface CreatedObject {
   size?: number;
 }
 
-/** Encodes a key as S3 event notifications do: URL-encoded, with `+` for a space. */
-export function encodeS3EventKey(key: string): string {
-  return encodeURIComponent(key).replaceAll("%20", "+").replaceAll("%2F", "/");
-}
+/** Encodes a key as S3 event notifications do: URL-encoded, with `+` for a space (the local runner's encoder). */
+export const encodeS3EventKey = encodeEventKey;
 
-/** A complete `ObjectCreated:Put` record, as S3 sends it. */
-export function makeS3EventRecord(object: CreatedObject): S3EventRecord {
-  return {
-    eventVersion: "2.1",
-    eventSource: "aws:s3",
-    awsRegion: "us-east-1",
-    eventTime: "2026-11-29T18:00:00.000Z",
-    eventName: "ObjectCreated:Put",
-    userIdentity: { principalId: "AWS:AIDAEXAMPLE" },
-    requestParameters: { sourceIPAddress: "127.0.0.1" },
-    responseElements: { "x-amz-request-id": "EXAMPLE123456789", "x-amz-id-2": "EXAMPLE/id2" },
-    s3: {
-      s3SchemaVersion: "1.0",
-      configurationId: "incoming",
-      bucket: {
-        name: object.bucket,
-        ownerIdentity: { principalId: "EXAMPLE" },
-        arn: `arn:aws:s3:::${object.bucket}`,
-      },
-      object: {
-        key: encodeS3EventKey(object.key),
-        size: object.size ?? 0,
-        eTag: object.eTag ?? "",
-        ...(object.versionId !== undefined ? { versionId: object.versionId } : {}),
-        sequencer: "0055AED6DCD90281E5",
-      },
-    },
-  };
-}
-
-/** An S3 event with one ObjectCreated record per object. */
+/**
+ * An S3 event with one ObjectCreated record per object, built by the same code the local runner uses, so the
+ * tests and `npm start` feed the handler identical events.
+ */
 export function makeS3Event(...objects: CreatedObject[]): S3Event {
-  return { Records: objects.map(makeS3EventRecord) };
+  return {
+    Records: objects.flatMap((object) => objectCreatedEvent({ ...object, size: object.size ?? 0 }).Records),
+  };
 }
