@@ -40,6 +40,8 @@ interface SetupOptions {
   pacer?: PacerOptions;
   apply?: ApplyOptions;
   requestTimeoutMs?: number;
+  /** The token provider's clock (the simulator's is `simulator.clock`). @default Date.now */
+  tokenClock?: () => number;
 }
 
 /** The apply handler wired to a simulator over HTTP and fauxqs, as the Lambda would be. */
@@ -52,6 +54,7 @@ async function setup(options: SetupOptions = {}) {
   const tokens = new TokenProvider({
     endpoint,
     credentials: { clientId: sim.clientId, clientSecret: sim.clientSecret },
+    clock: options.tokenClock,
   });
   const client = new ManagementApiClient({ endpoint, tokens, timeoutMs: options.requestTimeoutMs ?? 5_000 });
   const { logger, lines } = capturedLogger();
@@ -135,11 +138,18 @@ describe("apply handler against the simulator and fauxqs", () => {
   });
 
   it("fetches a new token before the cached one expires", async () => {
-    const { sim, emulator, invoke } = await setup({ simulator: { tokenLifetimeSeconds: 1 } });
+    // One clock for the client and the tenant, moved by the test: the cached token cannot expire mid-batch
+    // however slow the machine, and its lifetime passes between the batches without a real wait.
+    let now = Date.now();
+    const clock = () => now;
+    const { sim, emulator, invoke } = await setup({
+      simulator: { tokenLifetimeSeconds: 1, clock },
+      tokenClock: clock,
+    });
     const users = Array.from({ length: 20 }, (_, n) => userFactors(n));
     await enqueue(emulator, users.slice(0, 10));
     await runEventSource(emulator, invoke);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    now += 1_100;
     await enqueue(emulator, users.slice(10));
     await runEventSource(emulator, invoke);
     expect(sim.stats.tokensIssued).toBe(2);
