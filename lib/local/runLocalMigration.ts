@@ -3,7 +3,6 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { GetQueueAttributesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { Upload } from "@aws-sdk/lib-storage";
 import { createApplyHandler } from "../../functions/apply.js";
 import { createIngestHandler } from "../../functions/ingest.js";
@@ -19,6 +18,7 @@ import { reportKeys } from "../reports/reportKeys.js";
 import { LocalRunError } from "./errors.js";
 import { type LocalAws, startLocalAws } from "./LocalAws.js";
 import { objectCreatedEvent } from "./objectCreatedEvent.js";
+import { queueDepth } from "./queueDepth.js";
 import { SqsEventSource } from "./SqsEventSource.js";
 import type {
   LocalMigrationOptions,
@@ -190,7 +190,9 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     }
 
     report("reporting");
-    const pending = await queueDepth(local.sqs, local.workQueue.url);
+    // Still in the work queue: visible, in flight or delayed.
+    const depth = await queueDepth(local.sqs, local.workQueue.url);
+    const pending = depth.visible + depth.inFlight + depth.delayed;
     const keys = reportKeys(key, REPORTS_PREFIX);
     const failuresFile = join(reportsDir, basename(keys.rejects).replace(/\.rejects\.csv$/, ".failures.csv"));
     const failedUsers = await exportFailures(local, failuresFile, appliedUsers, logger);
@@ -283,26 +285,6 @@ async function checkCredentials(
     const detail = error instanceof Error ? error.message : String(error);
     throw new LocalRunError(`could not get a Management API token from ${endpoint.baseUrl}: ${detail}`);
   }
-}
-
-/** Messages still in the work queue (visible, in flight or delayed). */
-async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const response = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  const attributes = response.Attributes ?? {};
-  return (
-    Number(attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
 }
 
 /**

@@ -49,25 +49,5 @@ export async function createTestQueue(
   return { url, arn: read.Attributes?.QueueArn ?? "" };
 }
 
-/** Messages of a queue by state (exact on fauxqs). */
-export async function queueDepth(
-  sqs: SQSClient,
-  queueUrl: string,
-): Promise<{ visible: number; inFlight: number; delayed: number }> {
-  const read = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        "ApproximateNumberOfMessages",
-        "ApproximateNumberOfMessagesNotVisible",
-        "ApproximateNumberOfMessagesDelayed",
-      ],
-    }),
-  );
-  const attributes = read.Attributes ?? {};
-  return {
-    visible: Number(attributes.ApproximateNumberOfMessages ?? 0),
-    inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
-    delayed: Number(attributes.ApproximateNumberOfMessagesDelayed ?? 0),
-  };
-}
+/** Messages of a queue by state (exact on fauxqs): the local runner's own reading. */
+export { queueDepth } from "../../lib/local/queueDepth.js";
