@@ -4,10 +4,17 @@ import type { CountryCode } from "libphonenumber-js";
 import type { RejectedUser } from "../../lib/factors/types.js";
 import {
   detectFileKind,
+  exceedsTolerance,
   formatRejection,
   InputFileError,
   InvalidCountryError,
+  InvalidMaxRejectedError,
+  InvalidPhoneCheckError,
+  type MaxRejected,
+  type PhoneCheck,
   parseCountryCode,
+  parseMaxRejected,
+  parsePhoneCheck,
   readUserFactors,
 } from "../../lib/ingest/index.js";
 
@@ -16,6 +23,8 @@ export interface ValidateOptions {
   json?: boolean;
   allowClear?: boolean;
   defaultCountry?: string;
+  phoneCheck?: string;
+  maxRejected?: string;
 }
 
 /** Where `validate` writes; the process's streams by default. */
@@ -30,9 +39,10 @@ const SOME_REJECTED = 1;
 const FILE_ERROR = 2;
 
 /**
- * `validate <file>`: reads a file as ingest would, sends nothing, and lists every rejected user.
- * Exit 0 when all users are valid, 1 when some are rejected, 2 on a file-level error (unsupported name,
- * unreadable or empty file, bad header, corrupt gzip) or a bad option.
+ * `validate <file>`: reads a file as ingest would (both passes), sends nothing, and lists every rejected place
+ * of a user. Exit 0 when all users are valid, 1 when some are rejected (and says so when they are more than
+ * `--max-rejected` allows), 2 on a file-level error (unsupported name, unreadable or empty file, bad header,
+ * corrupt gzip) or a bad option.
  */
 export function validateCommand(): Command {
   return new Command("validate")
@@ -44,6 +54,14 @@ export function validateCommand(): Command {
     )
     .option("--allow-clear", "accept users with an empty method set (it deletes all of their factors)")
     .option("--default-country <CC>", "ISO 3166-1 alpha-2 country for national phone numbers, e.g. US")
+    .option(
+      "--phone-check <mode>",
+      "strict (a valid number in its country's plan, the default) or e164 (Auth0's rule only)",
+    )
+    .option(
+      "--max-rejected <N|P%>",
+      "say whether ingest would send the file: at most N rejected users, or P% of its users",
+    )
     .action(async (file: string, options: ValidateOptions) => {
       process.exitCode = await validateFile(file, options);
     });
@@ -62,13 +80,18 @@ export async function validateFile(
 ): Promise<number> {
   const rejected: RejectedUser[] = [];
   let defaultCountry: CountryCode | undefined;
+  let phoneCheck: PhoneCheck | undefined;
+  let maxRejected: MaxRejected | undefined;
   let reader: ReturnType<typeof readUserFactors> | undefined;
   try {
     if (options.defaultCountry !== undefined) defaultCountry = parseCountryCode(options.defaultCountry);
+    if (options.phoneCheck !== undefined) phoneCheck = parsePhoneCheck(options.phoneCheck);
+    if (options.maxRejected !== undefined) maxRejected = parseMaxRejected(options.maxRejected);
     const kind = detectFileKind(file);
-    reader = readUserFactors(createReadStream(file), kind, {
+    reader = readUserFactors(() => opened(file), kind, {
       allowClear: options.allowClear,
       defaultCountry,
+      phoneCheck,
     });
     for await (const read of reader) {
       if (read.kind === "valid") continue;
@@ -87,13 +110,17 @@ export async function validateFile(
     return FILE_ERROR;
   }
   const { users, valid, methods } = reader.summary;
+  const rejectedCount = users - valid;
+  const tooMany = exceedsTolerance(maxRejected, rejectedCount, users);
   if (options.json) {
-    output.stdout.write(`${JSON.stringify({ users, methods, rejected })}\n`);
+    output.stdout.write(
+      `${JSON.stringify({ users, methods, rejected, ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}) })}\n`,
+    );
   } else {
-    const rejectedCount = users - valid;
     output.stdout.write(
       `${users} ${users === 1 ? "user" : "users"}: ${valid} valid (${methods} ${methods === 1 ? "method" : "methods"}), ${rejectedCount} rejected\n`,
     );
+    if (tooMany !== undefined) output.stdout.write(`${tooMany.message}\n`);
   }
   return valid === users ? ALL_VALID : SOME_REJECTED;
 }
@@ -101,10 +128,22 @@ export async function validateFile(
 function describeError(error: unknown, file: string): string {
   if (error instanceof InputFileError) return error.message;
   if (error instanceof InvalidCountryError) return `--default-country: ${error.message}`;
+  if (error instanceof InvalidPhoneCheckError) return `--phone-check: ${error.message}`;
+  if (error instanceof InvalidMaxRejectedError) return `--max-rejected: ${error.message}`;
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "ENOENT") return `cannot read '${file}': no such file`;
   if (code === "EISDIR") return `cannot read '${file}': it is a directory`;
   if (code === "EACCES") return `cannot read '${file}': permission denied`;
   // Anything else is unexpected: one line, still no stack trace.
   return error instanceof Error ? error.message.split("\n")[0] || error.name : String(error);
+}
+
+/** The file opened for one pass, once it is known to be readable (so a missing file is an error of its own). */
+async function opened(file: string): Promise<ReturnType<typeof createReadStream>> {
+  const input = createReadStream(file);
+  await new Promise<void>((resolve, reject) => {
+    input.once("open", () => resolve());
+    input.once("error", reject);
+  });
+  return input;
 }
