@@ -7,7 +7,7 @@ import { PhoneWorkerPool } from "./PhoneWorkerPool.js";
 import type { PhoneNumberResult } from "./phoneNumber.js";
 import { type DraftBatch, phoneNumbersOf, readDraftBatches } from "./readDraftBatches.js";
 import type { FileKind, ReadOptions, ReadSummary, ReadUser, UserDraft } from "./types.js";
-import { PlaceState, UserPlaces } from "./UserPlaces.js";
+import { type PlacePlan, PlaceState, UserPlaces } from "./UserPlaces.js";
 import { createUserValidator, type UserValidator } from "./validateUser.js";
 
 /** Opens the file for one pass: called twice, and both times it must give the same bytes (the same object version). */
@@ -33,6 +33,8 @@ export interface UserFactorsReader extends AsyncIterable<ReadUser> {
 }
 
 const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+/** The plan of a place without a user id: rejected (for that reason), on its own. */
+const REJECTED: PlacePlan = { kind: "rejected" };
 
 /**
  * Reads a file of desired factors (CSV or JSONL, gzip or not) as design.md says, in two passes, because a
@@ -127,18 +129,32 @@ export function readUserFactors(
     const { fileError } = await pass1;
     const pool = workers();
     const seen = { users: 0, valid: 0, rejected: 0 };
+    // Each place's plan, looked up once a batch: when the batch is sealed (for its phone numbers) or read.
+    const plans = new WeakMap<readonly UserDraft[], (PlacePlan | undefined)[]>();
+    const plansOf = (drafts: readonly UserDraft[]) => {
+      let planned = plans.get(drafts);
+      if (planned === undefined) {
+        planned = drafts.map((draft) => (draft.userId === "" ? REJECTED : places.planOf(draft.userId)));
+        plans.set(drafts, planned);
+      }
+      return planned;
+    };
     try {
       const batches = readDraftBatches(await open(), kind, {
         maxRecordBytes,
         normalise: pool.normalise,
         // Only places validated again need their numbers: the fast ones are E.164 already.
-        numbersOf: (drafts) =>
-          phoneNumbersOf(drafts.filter((draft) => places.planOf(draft.userId)?.kind !== "fast")),
+        numbersOf: (drafts) => {
+          const planned = plansOf(drafts);
+          return phoneNumbersOf(drafts.filter((_, i) => planned[i]?.kind !== "fast"));
+        },
       });
       try {
         for await (const batch of batches) {
-          for (const draft of batch.drafts) {
-            const read = secondLook(draft, batch.phones, places, validate, seen);
+          const planned = plansOf(batch.drafts);
+          for (let i = 0; i < batch.drafts.length; i++) {
+            const draft = batch.drafts[i] as UserDraft;
+            const read = secondLook(draft, planned[i], batch.phones, validate, seen);
             if (read.kind === "valid") summary.methods += read.user.methods.length;
             yield read;
           }
@@ -214,12 +230,11 @@ function firstLook(
 /** Pass 2 for one place: what pass 1 found decides; only rejected and unusual places are validated again. */
 function secondLook(
   draft: UserDraft,
+  plan: PlacePlan | undefined,
   phones: ReadonlyMap<string, PhoneNumberResult> | undefined,
-  places: UserPlaces,
   validate: UserValidator,
   seen: { users: number; valid: number; rejected: number },
 ): ReadUser {
-  const plan = draft.userId === "" ? { kind: "rejected" as const } : places.planOf(draft.userId);
   if (plan === undefined)
     throw new InputChangedError(`pass 2 found a user on line ${draft.line} that pass 1 did not`);
   if (plan.kind === "fast") {
