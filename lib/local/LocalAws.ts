@@ -1,4 +1,5 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -18,10 +19,11 @@ export interface LocalQueue {
 /** The queue settings the CDK stack uses, from {@link PIPELINE_DEFAULTS}, and where the jobs table lives. */
 export interface LocalQueueSettings {
   /**
-   * The state folder: the jobs table (dynalite on LevelDB) is kept in it, so jobs survive between runs.
-   * @default DEFAULT_STATE_DIR in the current directory
+   * The state folder: the jobs table (dynalite on LevelDB) is kept in it, so jobs survive between runs (`run`
+   * passes `./.factor-sync` unless told otherwise).
+   * @default none: the jobs table is kept in memory and gone at stop (tests)
    */
-  stateDir: string;
+  stateDir: string | undefined;
   /** @default PIPELINE_DEFAULTS.visibilityTimeoutSeconds */
   visibilityTimeoutSeconds: number;
   /** @default PIPELINE_DEFAULTS.maxReceiveCount */
@@ -51,8 +53,8 @@ export interface LocalJobsTable {
   endpoint: string;
   client: DynamoDBClient;
   tableName: string;
-  /** The state folder, absolute. */
-  stateDir: string;
+  /** The state folder, absolute; undefined when the table is in memory. */
+  stateDir: string | undefined;
   /** Closes the client and, when this process started dynalite, dynalite (the data stays on disk). */
   stop(): Promise<void>;
 }
@@ -85,7 +87,7 @@ export async function startLocalAws(settings: Partial<LocalQueueSettings> = {}):
   const maxReceiveCount = settings.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount;
   const dlqRetentionSeconds = settings.dlqRetentionSeconds ?? PIPELINE_DEFAULTS.dlqRetentionSeconds;
   const { startFauxqs } = await loadFauxqs();
-  const jobs = await openLocalJobsTable(settings.stateDir ?? DEFAULT_STATE_DIR, { shared: false });
+  const jobs = await openLocalJobsTable(settings.stateDir, { shared: false });
   const server = await startFauxqs({ port: 0, host: "localhost", logger: false }).catch(async (error) => {
     await jobs.stop();
     throw error;
@@ -143,7 +145,8 @@ const LOCK_FILE = "dynamodb.json";
  * Opens the jobs table of a state folder: starts dynalite in-process on a free loopback port with its LevelDB in
  * `<stateDir>/dynamodb` (creating the folder and the table the first time), or, when another process (a `run`
  * in progress) serves that folder, connects to it: LevelDB allows one process per folder. `shared: false` (a
- * `run`) refuses a folder another run is using. The only place dynalite is started.
+ * `run`) refuses a folder another run is using. Without a folder, the table is in memory. The only place
+ * dynalite is started.
  *
  * @throws {@link LocalRunError} when the folder is in use and `shared` is false, or dynalite cannot open it.
  * @example
@@ -151,12 +154,25 @@ const LOCK_FILE = "dynamodb.json";
  * try { console.log(await new DynamoJobStore(table).listJobs()); } finally { await table.stop(); }
  */
 export async function openLocalJobsTable(
-  stateDir: string,
+  stateDir: string | undefined,
   options: { shared: boolean },
 ): Promise<LocalJobsTable> {
+  const tableName = LOCAL_RESOURCES.jobsTable;
+  if (stateDir === undefined) {
+    const { server, endpoint } = await startDynalite(undefined);
+    const client = localDynamoClient(endpoint);
+    const stop = async () => {
+      client.destroy();
+      await new Promise<void>((done) => server.close(() => done()));
+    };
+    await createJobsTable(client, tableName).catch(async (error: unknown) => {
+      await stop();
+      throw error;
+    });
+    return { endpoint, client, tableName, stateDir: undefined, stop };
+  }
   const dir = resolve(stateDir);
   const lockPath = join(dir, LOCK_FILE);
-  const tableName = LOCAL_RESOURCES.jobsTable;
   const lock = await readLock(lockPath);
   if (lock !== undefined && isAlive(lock.pid) && lock.pid !== process.pid) {
     if (!options.shared) {
@@ -192,6 +208,21 @@ export async function openLocalJobsTable(
     throw new LocalRunError(`cannot open the jobs table in ${dir}: ${(error as Error).message}`);
   }
   return { endpoint, client, tableName, stateDir: dir, stop };
+}
+
+async function startDynalite(path: string | undefined): Promise<{ server: Server; endpoint: string }> {
+  const { default: dynalite } = await import("dynalite");
+  const server = dynalite({
+    ...(path ? { path } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((done, fail) => {
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => done());
+  });
+  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 function localDynamoClient(endpoint: string): DynamoDBClient {
