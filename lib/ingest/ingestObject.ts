@@ -6,6 +6,7 @@ import { REPORTS_PREFIX } from "../config/defaults.js";
 import { sqsSendBatch } from "../fanout/sqsSendBatch.js";
 import type { FanoutCounts } from "../fanout/types.js";
 import { UserQueue } from "../fanout/UserQueue.js";
+import type { IngestJob } from "../jobs/IngestJob.js";
 import { type Logger, silentLogger } from "../logging/Logger.js";
 import type { MessageSource } from "../messages/UserFactorsMessage.js";
 import { CsvReportUpload } from "../reports/CsvReportUpload.js";
@@ -25,6 +26,11 @@ export interface IngestObjectDeps {
   logger?: Logger;
   /** @default () => new Date() */
   now?: () => Date;
+  /**
+   * The upload's job: users are counted in it before they are sent, sending stops when it is cancelled, and
+   * ingest's totals end up in it. @default none (no job accounting)
+   */
+  job?: IngestJob;
 }
 
 /** Options of {@link ingestObject}. */
@@ -67,6 +73,12 @@ export async function ingestObject(
   } catch (error) {
     // Only the class and message of an error that is not the file's fault (S3 or SQS unusable): never data.
     logger.error({ ...at, error: errorName(error), message: errorMessage(error) }, "ingest failed");
+    await deps.job?.fail(`${errorName(error)}: ${errorMessage(error)}`).catch((jobError: unknown) => {
+      logger.error(
+        { ...at, jobId: deps.job?.id, error: errorName(jobError) },
+        "could not mark the job failed",
+      );
+    });
     throw error;
   }
 }
@@ -133,18 +145,30 @@ async function ingest(
     },
   });
 
+  const job = deps.job;
+  // A user read when the job was found cancelled: not sent, and not counted as read.
+  let unread = 0;
   try {
     if (kind !== undefined && body !== undefined) {
+      await job?.startSending();
       const reader = readUserFactors(body, kind, { allowClear, defaultCountry: options.defaultCountry });
       try {
         for await (const item of reader) {
-          if (item.kind === "valid") await queue.enqueue(item.user);
-          else await rejects.writeRow(rejectsRow(item.user));
+          if (item.kind === "valid") {
+            if (job !== undefined && !(await job.beforeSend())) {
+              unread = 1;
+              logger.info({ ...at, jobId: job.id }, "job cancelled: ingest stops sending");
+              break;
+            }
+            await queue.enqueue(item.user);
+          } else await rejects.writeRow(rejectsRow(item.user));
         }
       } catch (error) {
         fileError = toFileError(error);
       } finally {
         read = { ...reader.summary };
+        read.users -= unread;
+        read.valid -= unread;
       }
     }
     counts = await queue.close();
@@ -182,6 +206,24 @@ async function ingest(
     ...(fileError !== undefined ? { fileError } : {}),
   };
   await putIngestSummary(deps.s3, object.bucket, keys.summary, summary);
+  await job?.finish({
+    users: summary.users,
+    valid: summary.valid,
+    rejected: summary.rejected,
+    unchanged: 0,
+    sent: summary.sent,
+    failedToSend: summary.failedToSend,
+    reports: summary.reports,
+    ...(fileError !== undefined
+      ? {
+          // The message may quote the file: the job (a table item) names only the class, the line and the report.
+          end: {
+            status: "failed",
+            reason: `${fileError.name}${fileError.line !== undefined ? ` at line ${fileError.line}` : ""}: see ${keys.summary}`,
+          },
+        }
+      : {}),
+  });
   logger.info(
     {
       ...at,

@@ -206,13 +206,15 @@ export class DynamoJobStore implements JobStore {
     ];
     const adds = "ADD #sent :minus, #pending :minus, #revision :one";
     // Moves on to `applying` only from the ingest statuses: a job cancelled (or paused) meanwhile keeps its status.
+    const end = totals.end;
     const moved = await this.conditionalUpdate(id, {
-      UpdateExpression: `SET ${[...sets, "#status = :applying"].join(", ")} ${adds}`,
+      UpdateExpression: `SET ${[...sets, "#status = :next", ...(end ? ["#reason = :reason"] : [])].join(", ")} ${adds}`,
       ConditionExpression: "#status IN (:validating, :sending) AND attribute_not_exists(#ingestFinishedAt)",
-      ExpressionAttributeNames: names,
+      ExpressionAttributeNames: { ...names, ...(end ? { "#reason": "reason" } : {}) },
       ExpressionAttributeValues: {
         ...values,
-        ":applying": s("applying"),
+        ":next": s(end?.status ?? "applying"),
+        ...(end ? { ":reason": s(end.reason) } : {}),
         ":validating": s("validating"),
         ":sending": s("sending"),
       },

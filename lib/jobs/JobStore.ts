@@ -30,6 +30,12 @@ export interface IngestTotals {
   /** ISO 8601. */
   finishedAt: string;
   reports: JobReports;
+  /**
+   * How ingest ended when not by reading the whole file: `failed` (a file-level error stopped it) or `rejected`
+   * (more rejected users than the tolerance), with the reason. Users already sent are still applied.
+   * @default the job moves on to `applying`
+   */
+  end?: { status: "failed" | "rejected"; reason: string };
 }
 
 /** What {@link JobStore.recordOutcomes} did with one batch. */
@@ -62,7 +68,7 @@ export interface JobStore {
   reserveSent(id: string, count: number): Promise<JobStatus>;
   /**
    * Ingest has finished: sets its totals, gives back the reserved users that were not sent, and moves the job to
-   * `applying` (unless it was cancelled meanwhile). Returns the job after the change.
+   * `applying`, or to `totals.end` (unless it was cancelled meanwhile). Returns the job after the change.
    */
   finishIngest(id: string, totals: IngestTotals, reserved: number): Promise<Job>;
   /** Ingest could not run (`failed`) or found too many rejected users (`rejected`): the job ends with `reason`. */
