@@ -174,7 +174,7 @@ export async function openLocalJobsTable(
   const dir = resolve(stateDir);
   const lockPath = join(dir, LOCK_FILE);
   const lock = await readLock(lockPath);
-  if (lock !== undefined && isAlive(lock.pid) && lock.pid !== process.pid) {
+  if (lock !== undefined && isAlive(lock.pid)) {
     if (!options.shared) {
       throw new LocalRunError(`the state folder ${dir} is in use by another run (process ${lock.pid})`);
     }
