@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { auth0SimCommand } from "./commands/auth0Sim.js";
 import { dlqExportCommand, dlqRedriveCommand } from "./commands/dlq.js";
+import { cancelCommand, jobsCommand, statusCommand } from "./commands/jobs.js";
 import { runCommand } from "./commands/run.js";
 import { validateCommand } from "./commands/validate.js";
 
@@ -11,7 +12,10 @@ const program = new Command("factor-sync")
   .addCommand(validateCommand())
   .addCommand(auth0SimCommand())
   .addCommand(dlqExportCommand())
-  .addCommand(dlqRedriveCommand());
+  .addCommand(dlqRedriveCommand())
+  .addCommand(jobsCommand())
+  .addCommand(statusCommand())
+  .addCommand(cancelCommand());
 
 try {
   await program.parseAsync();

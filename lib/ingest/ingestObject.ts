@@ -6,6 +6,7 @@ import { REPORTS_PREFIX } from "../config/defaults.js";
 import { sqsSendBatch } from "../fanout/sqsSendBatch.js";
 import type { FanoutCounts } from "../fanout/types.js";
 import { UserQueue } from "../fanout/UserQueue.js";
+import type { IngestJob } from "../jobs/IngestJob.js";
 import { type Logger, silentLogger } from "../logging/Logger.js";
 import type { MessageSource } from "../messages/UserFactorsMessage.js";
 import { CsvReportUpload } from "../reports/CsvReportUpload.js";
@@ -34,6 +35,11 @@ export interface IngestObjectDeps {
   logger?: Logger;
   /** @default () => new Date() */
   now?: () => Date;
+  /**
+   * The upload's job: users are counted in it before they are sent, sending stops when it is cancelled, and
+   * ingest's totals end up in it. @default none (no job accounting)
+   */
+  job?: IngestJob;
 }
 
 /** Options of {@link ingestObject}. */
@@ -98,6 +104,12 @@ export async function ingestObject(
   } catch (error) {
     // Only the class and message of an error that is not the file's fault (S3 or SQS unusable): never data.
     logger.error({ ...at, error: errorName(error), message: errorMessage(error) }, "ingest failed");
+    await deps.job?.fail(`${errorName(error)}: ${errorMessage(error)}`).catch((jobError: unknown) => {
+      logger.error(
+        { ...at, jobId: deps.job?.id, error: errorName(jobError) },
+        "could not mark the job failed",
+      );
+    });
     throw error;
   }
 }
@@ -179,6 +191,9 @@ async function ingest(
     },
   });
 
+  const job = deps.job;
+  // When the job is found cancelled, the users of pass 2 not yet reached are not counted as read.
+  let cancelled = false;
   try {
     if (kind !== undefined && body !== undefined) {
       const firstBody = body;
@@ -207,15 +222,28 @@ async function ingest(
       tooMany = exceedsTolerance(maxRejected, check.summary.rejected, check.summary.users);
       // Nothing is sent unless the whole file is readable and within its tolerance.
       const sending = check.fileError === undefined && tooMany === undefined;
+      if (sending) await job?.startSending();
       try {
         for await (const item of reader) {
           if (item.kind === "rejected") await rejects.writeRow(rejectsRow(item.user));
-          else if (sending) await queue.enqueue(item.user);
+          else if (sending) {
+            if (job !== undefined && !(await job.beforeSend())) {
+              cancelled = true;
+              logger.info({ ...at, jobId: job.id }, "job cancelled: ingest stops sending");
+              break;
+            }
+            await queue.enqueue(item.user);
+          }
         }
       } catch (error) {
         fileError = toFileError(error);
       } finally {
         read = { ...reader.summary };
+        if (cancelled) {
+          // The user found cancelled was yielded (counted in pass 2) but not sent: it is not counted either.
+          const { users, valid, rejected } = reader.progress;
+          read = { ...read, users: users - 1, valid: valid - 1, rejected };
+        }
       }
     }
     counts = await queue.close();
@@ -257,6 +285,24 @@ async function ingest(
     ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}),
   };
   await putIngestSummary(deps.s3, object.bucket, keys.summary, summary);
+  await job?.finish({
+    users: summary.users,
+    valid: summary.valid,
+    rejected: summary.rejected,
+    unchanged: 0,
+    sent: summary.sent,
+    failedToSend: summary.failedToSend,
+    reports: summary.reports,
+    ...(fileError !== undefined
+      ? {
+          // The message may quote the file: the job (a table item) names only the class, the line and the report.
+          end: {
+            status: "failed",
+            reason: `${fileError.name}${fileError.line !== undefined ? ` at line ${fileError.line}` : ""}: see ${keys.summary}`,
+          },
+        }
+      : {}),
+  });
   logger.info(
     {
       ...at,

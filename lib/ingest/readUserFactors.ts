@@ -28,8 +28,17 @@ export interface FileCheck {
  */
 export interface UserFactorsReader extends AsyncIterable<ReadUser> {
   readonly summary: ReadSummary;
+  /** Users pass 2 has yielded so far (a user in several places once, at its first place). */
+  readonly progress: Readonly<PassProgress>;
   /** Pass 1 (run once; iterating runs it first when it has not run). A file-level error is returned, not thrown. */
   check(): Promise<FileCheck>;
+}
+
+/** Users one pass has counted so far. */
+export interface PassProgress {
+  users: number;
+  valid: number;
+  rejected: number;
 }
 
 const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
@@ -83,6 +92,7 @@ export function readUserFactors(
   const places = new UserPlaces();
   let pass1: Promise<FileCheck> | undefined;
   let started = false;
+  const seen: PassProgress = { users: 0, valid: 0, rejected: 0 };
 
   /** Worker threads for phone numbers, started when a pass first has numbers for them. */
   const workers = () => {
@@ -128,7 +138,6 @@ export function readUserFactors(
     pass1 ??= check();
     const { fileError } = await pass1;
     const pool = workers();
-    const seen = { users: 0, valid: 0, rejected: 0 };
     // Each place's plan, looked up once a batch: when the batch is sealed (for its phone numbers) or read.
     const plans = new WeakMap<readonly UserDraft[], (PlacePlan | undefined)[]>();
     const plansOf = (drafts: readonly UserDraft[]) => {
@@ -180,6 +189,7 @@ export function readUserFactors(
 
   return {
     summary,
+    progress: seen,
     check: () => {
       pass1 ??= check();
       return pass1;
@@ -233,7 +243,7 @@ function secondLook(
   plan: PlacePlan | undefined,
   phones: ReadonlyMap<string, PhoneNumberResult> | undefined,
   validate: UserValidator,
-  seen: { users: number; valid: number; rejected: number },
+  seen: PassProgress,
 ): ReadUser {
   if (plan === undefined)
     throw new InputChangedError(`pass 2 found a user on line ${draft.line} that pass 1 did not`);

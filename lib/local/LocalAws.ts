@@ -1,6 +1,12 @@
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
+import { createJobsTable } from "../jobs/createJobsTable.js";
 import { LocalRunError } from "./errors.js";
 
 /** A queue of the local stack. */
@@ -10,8 +16,14 @@ export interface LocalQueue {
   arn: string;
 }
 
-/** The queue settings the CDK stack uses, from {@link PIPELINE_DEFAULTS}. */
+/** The queue settings the CDK stack uses, from {@link PIPELINE_DEFAULTS}, and where the jobs table lives. */
 export interface LocalQueueSettings {
+  /**
+   * The state folder: the jobs table (dynalite on LevelDB) is kept in it, so jobs survive between runs (`run`
+   * passes `./.factor-sync` unless told otherwise).
+   * @default none: the jobs table is kept in memory and gone at stop (tests)
+   */
+  stateDir: string | undefined;
   /** @default PIPELINE_DEFAULTS.visibilityTimeoutSeconds */
   visibilityTimeoutSeconds: number;
   /** @default PIPELINE_DEFAULTS.maxReceiveCount */
@@ -29,15 +41,33 @@ export interface LocalAws {
   bucket: string;
   workQueue: LocalQueue;
   dlq: LocalQueue;
-  /** Closes the clients and the emulator; everything in it is gone. */
+  /** The jobs table, kept in the state folder. */
+  jobs: LocalJobsTable;
+  /** Closes the clients and the emulators; S3 and SQS are gone, the jobs table stays on disk. */
   stop(): Promise<void>;
 }
+
+/** The jobs table of the local runtime: dynalite on the state folder, or the one a running `run` serves. */
+export interface LocalJobsTable {
+  /** `http://127.0.0.1:PORT`. */
+  endpoint: string;
+  client: DynamoDBClient;
+  tableName: string;
+  /** The state folder, absolute; undefined when the table is in memory. */
+  stateDir: string | undefined;
+  /** Closes the client and, when this process started dynalite, dynalite (the data stays on disk). */
+  stop(): Promise<void>;
+}
+
+/** The state folder of local runs, relative to the current directory. */
+export const DEFAULT_STATE_DIR = ".factor-sync";
 
 /** Names of the local resources. */
 export const LOCAL_RESOURCES = {
   bucket: "factor-sync-local",
   workQueue: "factor-sync-work",
   dlq: "factor-sync-dlq",
+  jobsTable: "factor-sync-jobs",
   region: "us-east-1",
 } as const;
 
@@ -57,7 +87,11 @@ export async function startLocalAws(settings: Partial<LocalQueueSettings> = {}):
   const maxReceiveCount = settings.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount;
   const dlqRetentionSeconds = settings.dlqRetentionSeconds ?? PIPELINE_DEFAULTS.dlqRetentionSeconds;
   const { startFauxqs } = await loadFauxqs();
-  const server = await startFauxqs({ port: 0, host: "localhost", logger: false });
+  const jobs = await openLocalJobsTable(settings.stateDir, { shared: false });
+  const server = await startFauxqs({ port: 0, host: "localhost", logger: false }).catch(async (error) => {
+    await jobs.stop();
+    throw error;
+  });
   const config = {
     endpoint: server.address,
     region: LOCAL_RESOURCES.region,
@@ -82,17 +116,140 @@ export async function startLocalAws(settings: Partial<LocalQueueSettings> = {}):
       bucket: LOCAL_RESOURCES.bucket,
       workQueue,
       dlq,
+      jobs,
       async stop() {
         s3.destroy();
         sqs.destroy();
         await server.stop();
+        await jobs.stop();
       },
     };
   } catch (error) {
     s3.destroy();
     sqs.destroy();
     await server.stop();
+    await jobs.stop();
     throw error;
+  }
+}
+
+/** What a process serving a state folder's jobs table writes into it, so other commands can reach the table. */
+interface StateLock {
+  pid: number;
+  endpoint: string;
+}
+
+const LOCK_FILE = "dynamodb.json";
+
+/**
+ * Opens the jobs table of a state folder: starts dynalite in-process on a free loopback port with its LevelDB in
+ * `<stateDir>/dynamodb` (creating the folder and the table the first time), or, when another process (a `run`
+ * in progress) serves that folder, connects to it: LevelDB allows one process per folder. `shared: false` (a
+ * `run`) refuses a folder another run is using. Without a folder, the table is in memory. The only place
+ * dynalite is started.
+ *
+ * @throws {@link LocalRunError} when the folder is in use and `shared` is false, or dynalite cannot open it.
+ * @example
+ * const table = await openLocalJobsTable(".factor-sync", { shared: true });
+ * try { console.log(await new DynamoJobStore(table).listJobs()); } finally { await table.stop(); }
+ */
+export async function openLocalJobsTable(
+  stateDir: string | undefined,
+  options: { shared: boolean },
+): Promise<LocalJobsTable> {
+  const tableName = LOCAL_RESOURCES.jobsTable;
+  if (stateDir === undefined) {
+    const { server, endpoint } = await startDynalite(undefined);
+    const client = localDynamoClient(endpoint);
+    const stop = async () => {
+      client.destroy();
+      await new Promise<void>((done) => server.close(() => done()));
+    };
+    await createJobsTable(client, tableName).catch(async (error: unknown) => {
+      await stop();
+      throw error;
+    });
+    return { endpoint, client, tableName, stateDir: undefined, stop };
+  }
+  const dir = resolve(stateDir);
+  const lockPath = join(dir, LOCK_FILE);
+  const lock = await readLock(lockPath);
+  if (lock !== undefined && isAlive(lock.pid)) {
+    if (!options.shared) {
+      throw new LocalRunError(`the state folder ${dir} is in use by another run (process ${lock.pid})`);
+    }
+    const client = localDynamoClient(lock.endpoint);
+    return { endpoint: lock.endpoint, client, tableName, stateDir: dir, stop: async () => client.destroy() };
+  }
+  await mkdir(dir, { recursive: true });
+  const { default: dynalite } = await import("dynalite");
+  const server = dynalite({
+    path: join(dir, "dynamodb"),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((done, fail) => {
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => done());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const client = localDynamoClient(endpoint);
+  const stop = async () => {
+    client.destroy();
+    await rm(lockPath, { force: true });
+    await new Promise<void>((done) => server.close(() => done()));
+  };
+  try {
+    await writeFile(lockPath, `${JSON.stringify({ pid: process.pid, endpoint } satisfies StateLock)}\n`);
+    await createJobsTable(client, tableName);
+  } catch (error) {
+    await stop();
+    throw new LocalRunError(`cannot open the jobs table in ${dir}: ${(error as Error).message}`);
+  }
+  return { endpoint, client, tableName, stateDir: dir, stop };
+}
+
+async function startDynalite(path: string | undefined): Promise<{ server: Server; endpoint: string }> {
+  const { default: dynalite } = await import("dynalite");
+  const server = dynalite({
+    ...(path ? { path } : {}),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await new Promise<void>((done, fail) => {
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => done());
+  });
+  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+function localDynamoClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: LOCAL_RESOURCES.region,
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  });
+}
+
+async function readLock(path: string): Promise<StateLock | undefined> {
+  try {
+    const lock = JSON.parse(await readFile(path, "utf8")) as Partial<StateLock>;
+    return typeof lock.pid === "number" && typeof lock.endpoint === "string"
+      ? { pid: lock.pid, endpoint: lock.endpoint }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -4,12 +4,14 @@ import type { AuthenticationMethod, UserFactors } from "../factors/types.js";
 /** The version of the message body written by ingest and read by apply. Bumped on any incompatible change. */
 export const MESSAGE_FORMAT_VERSION = 1;
 
-/** Where a message came from: the S3 object it was read from. */
+/** Where a message came from: the S3 object it was read from, and the job of that upload. */
 export interface MessageSource {
   bucket: string;
   key: string;
   versionId?: string;
   etag?: string;
+  /** The job of the upload (`lib/jobs`): apply records the user's outcome in it. Absent in older messages. */
+  jobId?: string;
 }
 
 /** The body of one work-queue message: one user and the complete set of methods to PUT. */
@@ -57,6 +59,7 @@ const messageSchema = z.strictObject({
     key: nonEmptyString(),
     versionId: z.optional(z.string()),
     etag: z.optional(z.string()),
+    jobId: z.optional(nonEmptyString()),
   }),
   line: z.number().check(z.int(), z.positive()),
   userId: nonEmptyString(),

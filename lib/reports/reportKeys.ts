@@ -8,6 +8,10 @@ export interface ReportKeys {
   summary: string;
   /** `line,user_id,reason`: valid users SQS would not take. Written only when there are any. */
   unsent: string;
+  /** The job's completion report (counts, durations, rate): written when the job finishes. */
+  result: string;
+  /** The job's failed users, the columns of `dlq-export`: written when the job finishes. */
+  failures: string;
 }
 
 /**
@@ -22,5 +26,11 @@ export function reportKeys(inputKey: string, reportsPrefix: string = REPORTS_PRE
   const prefix = reportsPrefix === "" || reportsPrefix.endsWith("/") ? reportsPrefix : `${reportsPrefix}/`;
   const rest = inputKey.startsWith(INCOMING_PREFIX) ? inputKey.slice(INCOMING_PREFIX.length) : inputKey;
   const base = `${prefix}${rest}`;
-  return { rejects: `${base}.rejects.csv`, summary: `${base}.summary.json`, unsent: `${base}.unsent.csv` };
+  return {
+    rejects: `${base}.rejects.csv`,
+    summary: `${base}.summary.json`,
+    unsent: `${base}.unsent.csv`,
+    result: `${base}.result.json`,
+    failures: `${base}.failures.csv`,
+  };
 }

@@ -7,6 +7,8 @@ describe("reportKeys", () => {
       rejects: "reports/2026/users.csv.gz.rejects.csv",
       summary: "reports/2026/users.csv.gz.summary.json",
       unsent: "reports/2026/users.csv.gz.unsent.csv",
+      result: "reports/2026/users.csv.gz.result.json",
+      failures: "reports/2026/users.csv.gz.failures.csv",
     });
   });
 

@@ -1,0 +1,126 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { Logger } from "../logging/Logger.js";
+import { finishJob } from "./completionReport.js";
+import type { JobStore } from "./JobStore.js";
+import type { Job, UserOutcome, UserOutcomeRecord } from "./types.js";
+
+/** What {@link ApplyJobs} works with. */
+export interface ApplyJobsDeps {
+  store: JobStore;
+  /** Writes the completion reports. */
+  s3: S3Client;
+  logger: Logger;
+  /** @default "reports/" */
+  reportsPrefix?: string;
+  /** Epoch milliseconds. @default Date.now */
+  clock?: () => number;
+}
+
+/** One user of a batch and its job. */
+export interface BatchUser {
+  jobId: string;
+  userId: string;
+}
+
+/** What a batch's jobs say before anything is applied. */
+export interface BatchLookup {
+  /** The job's status, when the job exists. */
+  statusOf(jobId: string): Job["status"] | undefined;
+  /** What the user already counts as in its job (a redelivered record), if anything. */
+  outcomeOf(user: BatchUser): UserOutcome | undefined;
+}
+
+/** One user's outcome to record, in its job. */
+export interface JobOutcome {
+  jobId: string;
+  outcome: UserOutcomeRecord;
+}
+
+/**
+ * Apply's side of the jobs: before a batch is applied, which of its jobs are cancelled and which users are
+ * already counted (a redelivered record is not sent again); after it is settled and before its records are
+ * deleted, the batch's outcomes recorded once per job (one count update per job and batch), and every job that
+ * has nothing pending left finished (its reports written).
+ *
+ * @example
+ * const lookup = await jobs.lookUp(users);
+ * // decide: cancelled jobs' records are dropped, counted users are not sent again ...
+ * await jobs.record(outcomes); // throws: keep the records, they come back and count once
+ */
+export class ApplyJobs {
+  public constructor(private readonly deps: ApplyJobsDeps) {}
+
+  public async lookUp(users: BatchUser[]): Promise<BatchLookup> {
+    const byJob = groupBy(users, (user) => user.jobId);
+    const statuses = new Map<string, Job["status"]>();
+    const outcomes = new Map<string, Map<string, UserOutcome>>();
+    await Promise.all(
+      [...byJob].map(async ([jobId, members]) => {
+        const [job, recorded] = await Promise.all([
+          this.deps.store.getJob(jobId),
+          this.deps.store.getOutcomes(
+            jobId,
+            members.map((member) => member.userId),
+          ),
+        ]);
+        if (job !== undefined) statuses.set(jobId, job.status);
+        outcomes.set(jobId, recorded);
+      }),
+    );
+    return {
+      statusOf: (jobId) => statuses.get(jobId),
+      outcomeOf: (user) => outcomes.get(user.jobId)?.get(user.userId),
+    };
+  }
+
+  /** Records the outcomes (once per job), then finishes the jobs that are done. */
+  public async record(outcomes: JobOutcome[]): Promise<void> {
+    const byJob = groupBy(outcomes, (entry) => entry.jobId);
+    await Promise.all(
+      [...byJob].map(async ([jobId, entries]) => {
+        const recorded = await this.deps.store.recordOutcomes(
+          jobId,
+          entries.map((entry) => entry.outcome),
+        );
+        if (recorded.job === undefined) {
+          this.deps.logger.warn({ jobId, users: entries.length }, "no such job: outcomes not counted");
+          return;
+        }
+        const job = recorded.job;
+        if (job.pending > 0 || job.ingestFinishedAt === undefined) return;
+        try {
+          const finished = await finishJob(jobId, this.deps);
+          if (finished !== undefined) {
+            this.deps.logger.info(
+              {
+                jobId,
+                status: finished.status,
+                applied: finished.applied,
+                failed: finished.failed,
+                cancelled: finished.cancelled,
+              },
+              "job finished; reports written",
+            );
+          }
+        } catch (error) {
+          // The outcomes are counted: the records may be deleted. The next batch or redrive finishes the job.
+          this.deps.logger.error(
+            { jobId, error: error instanceof Error ? error.name : "unknown" },
+            "could not finish the job",
+          );
+        }
+      }),
+    );
+  }
+}
+
+function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [item]);
+    else group.push(item);
+  }
+  return groups;
+}

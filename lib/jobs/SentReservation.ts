@@ -1,0 +1,36 @@
+import type { JobStore } from "./JobStore.js";
+import type { JobStatus } from "./types.js";
+
+/**
+ * Counts users as sent (and pending) in the job before they are put on the queue, a chunk at a time, so the job's
+ * pending count never drops below what apply can find in the queue, and the job item is not updated per user.
+ * {@link JobStore.finishIngest} gives back what was reserved and not sent.
+ *
+ * @example
+ * const reservation = new SentReservation(store, jobId);
+ * for await (const user of valid) { if ((await reservation.take()) === "cancelled") break; await queue.enqueue(user); }
+ * await store.finishIngest(jobId, totals, reservation.reserved);
+ */
+export class SentReservation {
+  /** Users counted as sent in the job so far. */
+  public reserved = 0;
+  private taken = 0;
+  private status: JobStatus = "sending";
+
+  public constructor(
+    private readonly store: JobStore,
+    private readonly jobId: string,
+    /** Users reserved in one update. @default 1000 */
+    private readonly chunk = 1000,
+  ) {}
+
+  /** Reserves one user (one update per `chunk` users) and returns the job's status as of the last update. */
+  public async take(): Promise<JobStatus> {
+    if (this.taken >= this.reserved) {
+      this.status = await this.store.reserveSent(this.jobId, this.chunk);
+      this.reserved += this.chunk;
+    }
+    this.taken += 1;
+    return this.status;
+  }
+}

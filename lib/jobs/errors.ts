@@ -1,0 +1,31 @@
+/** Base class of the jobs area's errors. */
+export class JobError extends Error {
+  public override readonly name: string = "JobError";
+}
+
+/** No job has this id (or no job reads this object key). */
+export class JobNotFoundError extends JobError {
+  public override readonly name = "JobNotFoundError";
+
+  public constructor(public readonly reference: string) {
+    super(`no job ${reference}`);
+  }
+}
+
+/** The job is not in a status that allows the change (cancelling a finished job, resuming one not paused). */
+export class JobStatusError extends JobError {
+  public override readonly name = "JobStatusError";
+
+  public constructor(
+    public readonly jobId: string,
+    public readonly status: string,
+    action: string,
+  ) {
+    super(`job ${jobId} is ${status}: cannot ${action}`);
+  }
+}
+
+/** The table answered with something the store cannot read (a foreign or damaged item). */
+export class JobRecordError extends JobError {
+  public override readonly name = "JobRecordError";
+}
