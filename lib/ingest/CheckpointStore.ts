@@ -1,0 +1,32 @@
+import type { IngestCheckpoint } from "./IngestCheckpoint.js";
+
+/** What claiming a checkpoint found. */
+export type CheckpointClaim =
+  /** This invocation resumes from the checkpoint (and is counted in the job's `ingestInvocations`). */
+  | { claimed: true; checkpoint: IngestCheckpoint }
+  /**
+   * Nothing to do: the event names a checkpoint that is not the job's current one (a duplicate of an event
+   * already handled), another invocation holds it, or the job is no longer ingesting (cancelled, say).
+   */
+  | { claimed: false; reason: string };
+
+/**
+ * Where ingest keeps its checkpoint: the upload's job item (lib/jobs/DynamoCheckpointStore.ts). Every write is
+ * conditional on the checkpoint's sequence number, so two invocations can never both go on from one checkpoint.
+ */
+export interface CheckpointStore {
+  /**
+   * Saves `checkpoint` (its `seq` one more than the previous, or 1) on condition that the job's current
+   * checkpoint is `checkpoint.seq - 1` and is held by `holder`, this invocation (or, for seq 1, that there is
+   * none). The saved checkpoint is held by nobody until claimed.
+   * @throws {@link CheckpointConflictError} when the condition fails.
+   */
+  save(jobId: string, checkpoint: IngestCheckpoint, holder: string): Promise<void>;
+  /**
+   * Takes over checkpoint `seq` for `leaseMs` (the function's timeout): only when it is the job's current one,
+   * the job still ingests, and no other invocation holds it (or its lease has run out: that invocation died).
+   */
+  claim(jobId: string, seq: number, leaseMs: number, holder: string): Promise<CheckpointClaim>;
+  /** Removes the checkpoint once the ingest has finished (only checkpoint `seq`). */
+  clear(jobId: string, seq: number): Promise<void>;
+}
