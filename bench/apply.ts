@@ -7,7 +7,7 @@
 import { ManagementClient } from "auth0";
 import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
-import { createApplyHandler } from "../functions/apply.js";
+import { createApplyHandler } from "../lib/apply/createApplyHandler.js";
 import type { ApplyQueue } from "../lib/apply/types.js";
 import { toAuth0Endpoint } from "../lib/auth0/Auth0Endpoint.js";
 import { ManagementApiClient } from "../lib/auth0/ManagementApiClient.js";

@@ -12,6 +12,7 @@ import type { SQSEvent } from "aws-lambda";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import type { Logger } from "../logging/Logger.js";
 import { silentLogger } from "../logging/Logger.js";
+import { backoffDelayMs } from "../pacing/backoff.js";
 import { readBatchResponse } from "./batchResponse.js";
 import { EventSourceError, LocalRunOptionsError } from "./errors.js";
 import { toSqsRecord } from "./sqsRecord.js";
@@ -235,7 +236,7 @@ export class SqsEventSource {
           this.#stopping = true;
           break;
         }
-        await delay(Math.min(5000, 200 * 2 ** errors));
+        await delay(backoffDelayMs(errors + 1, { baseMs: 200, maxMs: 5_000, jitter: "none" }));
       }
     }
   }

@@ -60,13 +60,15 @@ export function userRecord(n: number, options: SqsRecordOptions = {}): SQSRecord
   return sqsRecord(messageBody(userFactors(n)), { messageId: `msg-${n}`, ...options });
 }
 
-/** An {@link ApplyQueue} that remembers what it was asked to do (for unit tests of applyBatch). */
+/** An {@link ApplyQueue} that remembers what it was asked to do (for unit tests of applyBatch and settleBatch). */
 export class RecordingApplyQueue implements ApplyQueue {
   public readonly deadLetters: { messageId: string; body: string; reason: DeadLetterReason }[] = [];
   public readonly redeliveries: { messageId: string; delaySeconds: number }[] = [];
   public readonly requeued: { messageId: string; body: string; delaySeconds: number }[] = [];
   public failDeadLetters = false;
   public failRequeues = false;
+  /** Makes `delayRedelivery` throw, though {@link SqsApplyQueue}'s never does: settle must survive it. */
+  public failRedeliveries = false;
 
   public async deadLetter(record: SQSRecord, reason: DeadLetterReason): Promise<void> {
     if (this.failDeadLetters)
@@ -81,6 +83,8 @@ export class RecordingApplyQueue implements ApplyQueue {
   }
 
   public async delayRedelivery(entries: RedeliveryEntry[]): Promise<void> {
+    if (this.failRedeliveries)
+      throw Object.assign(new Error("SQS is unavailable"), { name: "ServiceUnavailable" });
     for (const entry of entries) {
       this.redeliveries.push({ messageId: entry.record.messageId, delaySeconds: entry.delaySeconds });
     }

@@ -1,5 +1,5 @@
 import type { CountryCode } from "libphonenumber-js";
-import { createIngestHandler, type IngestHandler } from "../../functions/ingest.js";
+import { createIngestHandler, type IngestHandler } from "../../lib/ingest/createIngestHandler.js";
 import { type Logger, silentLogger } from "../../lib/logging/Logger.js";
 import type { Emulator } from "./emulator.js";
 
@@ -39,7 +39,6 @@ export function makeIngestHandler(emulator: Emulator, options: TestIngestHandler
       reportsPrefix: options.reportsPrefix ?? "reports/",
       ...(options.defaultCountry !== undefined ? { defaultCountry: options.defaultCountry } : {}),
       sendConcurrency: options.sendConcurrency ?? 10,
-      logLevel: "info",
     },
   });
 }

@@ -1,7 +1,7 @@
 import type { SQSEvent } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApplyHandler } from "../../../functions/apply.js";
 import { createApplyDeps } from "../../../lib/apply/createApplyDeps.js";
+import { createApplyHandler } from "../../../lib/apply/createApplyHandler.js";
 import { SqsApplyQueue } from "../../../lib/apply/SqsApplyQueue.js";
 import type { ApplyOptions } from "../../../lib/apply/types.js";
 import { toAuth0Endpoint } from "../../../lib/auth0/Auth0Endpoint.js";
