@@ -138,6 +138,7 @@ export class SqsEventSource {
   #producerFinished = false;
   #running = 0;
   #failure: EventSourceError | undefined;
+  #stepHandler: SqsBatchHandler | undefined;
 
   public constructor(options: SqsEventSourceOptions) {
     this.#options = {
@@ -270,7 +271,23 @@ export class SqsEventSource {
     return response.Messages ?? [];
   }
 
-  async #invoke(handler: SqsBatchHandler, messages: Message[]): Promise<void> {
+  /**
+   * One poller's step, for tests that go delivery by delivery: receives one batch (a long poll of
+   * `pollWaitSeconds`, then the batching window), invokes the handler (the first from `createHandler`) and
+   * deletes or leaves its records exactly as the pollers do. Returns the invocation's report, or undefined when
+   * nothing was received. Not while the pollers run.
+   *
+   * @throws {@link LocalRunOptionsError} after {@link start}.
+   */
+  public async pollOnce(): Promise<InvocationReport | undefined> {
+    if (this.#pollers) throw new LocalRunOptionsError("pollOnce", "cannot be used once the pollers run");
+    this.#stepHandler ??= this.#createHandler(0);
+    const messages = await this.#receiveBatch();
+    if (messages.length === 0) return undefined;
+    return this.#invoke(this.#stepHandler, messages);
+  }
+
+  async #invoke(handler: SqsBatchHandler, messages: Message[]): Promise<InvocationReport> {
     const { functionName, functionTimeoutSeconds, clock, logger, queueArn } = this.#options;
     const requestId = randomUUID();
     const records = messages.map((message) => toSqsRecord(message, queueArn));
@@ -329,6 +346,7 @@ export class SqsEventSource {
     this.#stats.failedRecords += report.failed;
     if (report.reason !== undefined) this.#stats.batchFailures += 1;
     this.#options.onInvocation?.(report);
+    return report;
   }
 
   async #delete(messages: Message[]): Promise<void> {

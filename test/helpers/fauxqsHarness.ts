@@ -1,34 +1,23 @@
-import { S3Client } from "@aws-sdk/client-s3";
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { startFauxqs } from "fauxqs";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { LOCAL_CREDENTIALS, type LocalAws, startLocalAws } from "../../lib/local/LocalAws.js";
 
-/** Credentials fauxqs accepts (it never checks them). */
-export const EMULATOR_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+/** Credentials the emulators accept (they never check them). */
+export const EMULATOR_CREDENTIALS = LOCAL_CREDENTIALS;
 
-/** A fauxqs server on a random loopback port, with SDK clients pointed at it. */
+/** The local AWS, as the tests of SQS tools use it: its endpoint and SDK clients. */
 export interface FauxqsHarness {
+  aws: LocalAws;
   endpoint: string;
   sqs: SQSClient;
   s3: S3Client;
   stop(): Promise<void>;
 }
 
-/** Starts fauxqs in-process on port 0. Stop it in `afterAll`/`afterEach`. */
+/** Starts {@link startLocalAws}. Stop it in `afterAll`/`afterEach`. */
 export async function startFauxqsHarness(): Promise<FauxqsHarness> {
-  const server = await startFauxqs({ port: 0, logger: false });
-  const config = { endpoint: server.address, region: "us-east-1", credentials: EMULATOR_CREDENTIALS };
-  const sqs = new SQSClient(config);
-  const s3 = new S3Client({ ...config, forcePathStyle: true });
-  return {
-    endpoint: server.address,
-    sqs,
-    s3,
-    async stop() {
-      sqs.destroy();
-      s3.destroy();
-      await server.stop();
-    },
-  };
+  const aws = await startLocalAws();
+  return { aws, endpoint: aws.endpoint, sqs: aws.sqs, s3: aws.s3, stop: () => aws.stop() };
 }
 
 /** A created queue: its URL and ARN. */
@@ -39,14 +28,12 @@ export interface TestQueue {
 
 /** Creates a standard queue with the given attributes and returns its URL and ARN. */
 export async function createTestQueue(
-  sqs: SQSClient,
+  harness: FauxqsHarness,
   name: string,
   attributes: Record<string, string> = {},
 ): Promise<TestQueue> {
-  const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  const url = created.QueueUrl ?? "";
-  const read = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }));
-  return { url, arn: read.Attributes?.QueueArn ?? "" };
+  const { url, arn } = await harness.aws.createQueue(name, attributes);
+  return { url, arn };
 }
 
 /** Messages of a queue by state (exact on fauxqs): the local runner's own reading. */

@@ -28,7 +28,10 @@ export interface TestIngestHandlerOptions {
 }
 
 /** The real ingest handler wired to the emulator, with a predictable clock. */
-export function makeIngestHandler(emulator: Emulator, options: TestIngestHandlerOptions = {}): IngestHandler {
+export function makeIngestHandler(
+  emulator: Pick<Emulator, "s3" | "sqs" | "queueUrl">,
+  options: TestIngestHandlerOptions = {},
+): IngestHandler {
   return createIngestHandler({
     s3: emulator.s3,
     sqs: emulator.sqs,

@@ -26,7 +26,7 @@ describe("dlq-export and dlq-redrive commands", () => {
 
   beforeAll(async () => {
     harness = await startFauxqsHarness();
-    dlq = await createTestQueue(harness.sqs, "factor-sync-dlq");
+    dlq = await createTestQueue(harness, "factor-sync-dlq");
     dir = await mkdtemp(join(tmpdir(), "dlq-cli-"));
     await harness.sqs.send(
       new SendMessageCommand({

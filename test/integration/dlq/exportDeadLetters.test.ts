@@ -56,7 +56,7 @@ describe("exportDeadLetters", () => {
 
   beforeEach(async () => {
     harness = await startFauxqsHarness();
-    dlq = await createTestQueue(harness.sqs, "work-dlq");
+    dlq = await createTestQueue(harness, "work-dlq");
   });
   afterEach(async () => {
     await harness.stop();

@@ -15,9 +15,9 @@ describe("redriveDeadLetters on fauxqs", () => {
   });
 
   it("reports an endpoint without message move tasks as a DeadLetterRedriveError naming the action", async () => {
-    const dlq = await createTestQueue(harness.sqs, "work-dlq");
+    const dlq = await createTestQueue(harness, "work-dlq");
 
-    const work = await createTestQueue(harness.sqs, "work");
+    const work = await createTestQueue(harness, "work");
 
     const redrive = redriveDeadLetters(harness.sqs, { dlqArn: dlq.arn, destinationArn: work.arn });
 

@@ -37,8 +37,8 @@ describe("SqsEventSource", () => {
 
   beforeEach(async () => {
     harness = await startFauxqsHarness();
-    dlq = await createTestQueue(harness.sqs, "work-dlq");
-    work = await createTestQueue(harness.sqs, "work", {
+    dlq = await createTestQueue(harness, "work-dlq");
+    work = await createTestQueue(harness, "work", {
       VisibilityTimeout: "1",
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 2 }),
     });
