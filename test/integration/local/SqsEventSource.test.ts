@@ -11,13 +11,13 @@ import {
 } from "../../../lib/local/SqsEventSource.js";
 import {
   createTestQueue,
-  type FauxqsHarness,
+  type LocalAwsHarness,
   queueDepth,
-  startFauxqsHarness,
+  startLocalAwsHarness,
   type TestQueue,
-} from "../../helpers/fauxqsHarness.js";
+} from "../../helpers/localAwsHarness.js";
 
-async function sendBodies(harness: FauxqsHarness, queue: TestQueue, bodies: string[]): Promise<void> {
+async function sendBodies(harness: LocalAwsHarness, queue: TestQueue, bodies: string[]): Promise<void> {
   for (let start = 0; start < bodies.length; start += 10) {
     const entries = bodies.slice(start, start + 10).map((body, index) => ({
       Id: String(index),
@@ -31,12 +31,12 @@ async function sendBodies(harness: FauxqsHarness, queue: TestQueue, bodies: stri
 const bodies = (count: number, prefix = "ok") => Array.from({ length: count }, (_, n) => `${prefix}-${n}`);
 
 describe("SqsEventSource", () => {
-  let harness: FauxqsHarness;
+  let harness: LocalAwsHarness;
   let dlq: TestQueue;
   let work: TestQueue;
 
   beforeEach(async () => {
-    harness = await startFauxqsHarness();
+    harness = await startLocalAwsHarness();
     dlq = await createTestQueue(harness, "work-dlq");
     work = await createTestQueue(harness, "work", {
       VisibilityTimeout: "1",

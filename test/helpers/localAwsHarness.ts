@@ -6,7 +6,7 @@ import { LOCAL_CREDENTIALS, type LocalAws, startLocalAws } from "../../lib/local
 export const EMULATOR_CREDENTIALS = LOCAL_CREDENTIALS;
 
 /** The local AWS, as the tests of SQS tools use it: its endpoint and SDK clients. */
-export interface FauxqsHarness {
+export interface LocalAwsHarness {
   aws: LocalAws;
   endpoint: string;
   sqs: SQSClient;
@@ -15,7 +15,7 @@ export interface FauxqsHarness {
 }
 
 /** Starts {@link startLocalAws}. Stop it in `afterAll`/`afterEach`. */
-export async function startFauxqsHarness(): Promise<FauxqsHarness> {
+export async function startLocalAwsHarness(): Promise<LocalAwsHarness> {
   const aws = await startLocalAws();
   return { aws, endpoint: aws.endpoint, sqs: aws.sqs, s3: aws.s3, stop: () => aws.stop() };
 }
@@ -28,7 +28,7 @@ export interface TestQueue {
 
 /** Creates a standard queue with the given attributes and returns its URL and ARN. */
 export async function createTestQueue(
-  harness: FauxqsHarness,
+  harness: LocalAwsHarness,
   name: string,
   attributes: Record<string, string> = {},
 ): Promise<TestQueue> {
