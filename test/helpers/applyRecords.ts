@@ -1,6 +1,7 @@
 import type { SQSRecord } from "aws-lambda";
 import type { ApplyQueue, RedeliveryEntry } from "../../lib/apply/types.js";
 import type { AuthenticationMethod, UserFactors } from "../../lib/factors/types.js";
+import { toSqsRecord } from "../../lib/local/sqsRecord.js";
 import type { DeadLetterReason } from "../../lib/messages/DeadLetter.js";
 import { type MessageSource, toUserFactorsMessage } from "../../lib/messages/UserFactorsMessage.js";
 
@@ -34,25 +35,23 @@ export interface SqsRecordOptions {
   receiveCount?: number;
 }
 
-/** A complete SQS record as the event source delivers it. */
+/** A complete SQS record as the event source delivers it (built by the local runtime's own builder). */
 export function sqsRecord(body: string, options: SqsRecordOptions = {}): SQSRecord {
   const messageId = options.messageId ?? `msg-${Math.random().toString(36).slice(2, 10)}`;
-  return {
-    messageId,
-    receiptHandle: `rh-${messageId}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(options.receiveCount ?? 1),
-      SentTimestamp: "1764439200000",
-      SenderId: "AIDAEXAMPLE",
-      ApproximateFirstReceiveTimestamp: "1764439200100",
+  return toSqsRecord(
+    {
+      MessageId: messageId,
+      ReceiptHandle: `rh-${messageId}`,
+      Body: body,
+      Attributes: {
+        ApproximateReceiveCount: String(options.receiveCount ?? 1),
+        SentTimestamp: "1764439200000",
+        SenderId: "AIDAEXAMPLE",
+        ApproximateFirstReceiveTimestamp: "1764439200100",
+      },
     },
-    messageAttributes: {},
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: TEST_QUEUE_ARN,
-    awsRegion: "us-east-1",
-  };
+    TEST_QUEUE_ARN,
+  );
 }
 
 /** A record carrying one user's message. */
