@@ -1,7 +1,7 @@
 import { type CountryCode, isSupportedCountry } from "libphonenumber-js";
 import * as z from "zod/mini";
-import { PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../lib/config/defaults.js";
-import { LOG_LEVELS, type LogLevel, optional, readEnvironment } from "../lib/config/environment.js";
+import { LOG_LEVELS, type LogLevel, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../lib/config/defaults.js";
+import { optional, readEnvironment } from "../lib/config/environment.js";
 import type { IngestHandlerConfig } from "../lib/ingest/createIngestHandler.js";
 
 // The environment of both functions, as the stack sets it (infra/FactorSyncStack.ts): one zod flavour, one
@@ -20,7 +20,7 @@ const applySchema = z.object({
   ),
   MAX_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.maxConcurrency)),
   APPLY_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.applyConcurrency)),
-  LOG_LEVEL: optional(z._default(z.enum(LOG_LEVELS), "info")),
+  LOG_LEVEL: optional(z._default(z.enum(LOG_LEVELS), PIPELINE_DEFAULTS.logLevel)),
 });
 
 /** The apply function's configuration, as read from its environment. */
@@ -84,6 +84,6 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     reportsPrefix: env.REPORTS_PREFIX ?? REPORTS_PREFIX,
     ...(env.DEFAULT_COUNTRY !== undefined ? { defaultCountry: env.DEFAULT_COUNTRY as CountryCode } : {}),
     sendConcurrency: env.SEND_CONCURRENCY ?? PIPELINE_DEFAULTS.sendConcurrency,
-    logLevel: env.LOG_LEVEL ?? "info",
+    logLevel: env.LOG_LEVEL ?? PIPELINE_DEFAULTS.logLevel,
   };
 }
