@@ -205,3 +205,16 @@ export class CheckpointConflictError extends Error {
     );
   }
 }
+
+/**
+ * Pass 1's file-level error as a checkpoint recorded it, for pass 2 resumed in a later invocation: the same
+ * name, message and line, so pass 2 stops at the same place and the summary says the same.
+ */
+export class RecordedFileError extends InputFileError {
+  public override readonly name: string;
+
+  public constructor(recorded: { name: string; message: string; line?: number }) {
+    super(recorded.message, recorded.line);
+    this.name = recorded.name;
+  }
+}

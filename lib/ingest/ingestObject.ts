@@ -11,8 +11,13 @@ import { type Logger, silentLogger } from "../logging/Logger.js";
 import type { MessageSource } from "../messages/UserFactorsMessage.js";
 import { CsvReportUpload } from "../reports/CsvReportUpload.js";
 import { type IngestFileError, type IngestSummary, putIngestSummary } from "../reports/IngestSummary.js";
+import { PartedCsvReport } from "../reports/PartedCsvReport.js";
 import { reportKeys } from "../reports/reportKeys.js";
 import { REJECTS_COLUMNS, rejectsRow, UNSENT_COLUMNS, unsentRow } from "../reports/reportRows.js";
+import type { CheckpointStore } from "./CheckpointStore.js";
+import type { ContinuationMessage } from "./ContinuationMessage.js";
+import { RecordedFileError } from "./errors.js";
+import type { IngestCheckpoint } from "./IngestCheckpoint.js";
 import {
   detectFileKind,
   exceedsTolerance,
@@ -23,7 +28,9 @@ import {
   readUserFactors,
   type ToleranceExceeded,
 } from "./index.js";
-import type { FileKind, PhoneCheck, ReadSummary } from "./types.js";
+import { deleteStateObject, loadPlaces, savePlaces } from "./placesObject.js";
+import type { PassProgress, ReaderResume } from "./readUserFactors.js";
+import type { FileKind, PhoneCheck, ReadPosition, ReadSummary } from "./types.js";
 
 /** What {@link ingestObject} works with. */
 export interface IngestObjectDeps {
@@ -40,7 +47,38 @@ export interface IngestObjectDeps {
    * ingest's totals end up in it. @default none (no job accounting)
    */
   job?: IngestJob;
+  /**
+   * Continuing across invocations (issue 14): without it, the ingest runs to the end in this invocation.
+   * @default none
+   */
+  continuation?: IngestContinuation;
 }
+
+/**
+ * How an ingest that may not finish in one invocation watches its time and hands over (docs/continuation.md).
+ * Needs `IngestObjectDeps.job`: the checkpoint lives in the job.
+ */
+export interface IngestContinuation {
+  checkpoints: CheckpointStore;
+  /** This invocation's token: the checkpoint it claimed is held by it. */
+  holder: string;
+  /** Time left in this invocation (Lambda's `context.getRemainingTimeInMillis`). */
+  remainingMs: () => number;
+  /**
+   * A checkpoint is cut when less than this is left: enough to let the sends in flight settle, close this
+   * invocation's report parts, write pass 1's table of users (about 13 bytes a user) and save the checkpoint.
+   */
+  marginMs: number;
+  /** Starts the next invocation (a message on the control queue). */
+  next: (message: ContinuationMessage) => Promise<void>;
+  /** The checkpoint this invocation claimed, when it continues an ingest. @default a new ingest */
+  resume?: IngestCheckpoint;
+}
+
+/** How one invocation of an ingest ended: the file done (its summary), or handed over to the next invocation. */
+export type IngestOutcome =
+  | { kind: "finished"; summary: IngestSummary }
+  | { kind: "continued"; checkpoint: IngestCheckpoint };
 
 /** Options of {@link ingestObject}. */
 export interface IngestObjectOptions {
@@ -96,9 +134,37 @@ export async function ingestObject(
   deps: IngestObjectDeps,
   options: IngestObjectOptions = {},
 ): Promise<IngestSummary> {
+  const outcome = await runIngest(object, { ...deps, continuation: undefined }, options);
+  if (outcome.kind !== "finished") throw new Error("an ingest without continuation was continued");
+  return outcome.summary;
+}
+
+/**
+ * {@link ingestObject} in one invocation of possibly several: with `deps.continuation`, the ingest watches its
+ * remaining time, and before it runs out records a checkpoint in its job (after the last user completely
+ * handled: sent, or written to the rejects report) and starts the next invocation, which resumes there with
+ * `continuation.resume`. Every user is sent once and counted once, whatever the number of invocations.
+ *
+ * @example
+ * const outcome = await runIngest(object, { s3, sqs, queueUrl, job, continuation }, options);
+ * if (outcome.kind === "continued") logger.info({ seq: outcome.checkpoint.seq }, "handed over");
+ */
+export async function runIngest(
+  object: MessageSource,
+  deps: IngestObjectDeps,
+  options: IngestObjectOptions = {},
+): Promise<IngestOutcome> {
   const logger = deps.logger ?? silentLogger;
   const at = { bucket: object.bucket, key: object.key };
-  logger.info({ ...at, versionId: object.versionId }, "ingest started");
+  const resumed = deps.continuation?.resume;
+  logger.info(
+    {
+      ...at,
+      versionId: object.versionId,
+      ...(resumed !== undefined ? { seq: resumed.seq, pass: resumed.pass, line: resumed.position.line } : {}),
+    },
+    resumed !== undefined ? "ingest resumed from its checkpoint" : "ingest started",
+  );
   try {
     return await ingest(object, { ...deps, logger }, options);
   } catch (error) {
@@ -118,21 +184,30 @@ async function ingest(
   object: MessageSource,
   deps: IngestObjectDeps & { logger: Logger },
   options: IngestObjectOptions,
-): Promise<IngestSummary> {
+): Promise<IngestOutcome> {
   const { logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const startedAt = now();
-  const keys = reportKeys(object.key, options.reportsPrefix ?? REPORTS_PREFIX);
+  const continuation = deps.job !== undefined ? deps.continuation : undefined;
+  const resume = continuation?.resume;
+  const startedAt = resume !== undefined ? new Date(resume.startedAt) : now();
+  const reportsPrefix = options.reportsPrefix ?? REPORTS_PREFIX;
+  const keys = reportKeys(object.key, reportsPrefix);
   const at = { bucket: object.bucket, key: object.key };
 
-  let source = object;
-  let allowClear = options.allowClear ?? false;
-  let phoneCheck = options.phoneCheck ?? "strict";
-  let maxRejected = options.maxRejected;
+  let source: MessageSource = resume !== undefined ? { ...object, ...resume.source } : object;
+  let allowClear = resume?.settings.allowClear ?? options.allowClear ?? false;
+  let phoneCheck = resume?.settings.phoneCheck ?? options.phoneCheck ?? "strict";
+  let maxRejected =
+    resume !== undefined
+      ? resume.settings.maxRejected !== undefined
+        ? parseMaxRejected(resume.settings.maxRejected)
+        : undefined
+      : options.maxRejected;
   let fileError: IngestFileError | undefined;
-  let tooMany: ToleranceExceeded | undefined;
+  let tooMany: ToleranceExceeded | undefined = resume?.tooManyRejected;
   let read = NOTHING_READ;
   let counts: FanoutCounts = { sent: 0, failedToSend: 0 };
+  const before: FanoutCounts = resume?.fanout ?? { sent: 0, failedToSend: 0 };
   let body: Readable | undefined;
   let kind: FileKind | undefined;
 
@@ -142,7 +217,7 @@ async function ingest(
     fileError = toFileError(error);
   }
 
-  if (kind !== undefined) {
+  if (kind !== undefined && resume === undefined) {
     const response = await deps.s3.send(
       new GetObjectCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId }),
     );
@@ -168,13 +243,37 @@ async function ingest(
     }
   }
 
-  const rejects = new CsvReportUpload({
-    s3: deps.s3,
-    bucket: object.bucket,
-    key: keys.rejects,
-    columns: REJECTS_COLUMNS,
-  });
-  let unsent: CsvReportUpload | undefined;
+  // With continuations, each invocation writes numbered parts that the last one joins (PartedCsvReport).
+  const statePrefix = `${reportsPrefix === "" || reportsPrefix.endsWith("/") ? reportsPrefix : `${reportsPrefix}/`}.ingest/${deps.job?.id ?? "none"}`;
+  const rejects: ReportSink =
+    continuation !== undefined
+      ? new PartedCsvReport({
+          s3: deps.s3,
+          bucket: object.bucket,
+          key: keys.rejects,
+          partPrefix: `${statePrefix}/rejects`,
+          columns: REJECTS_COLUMNS,
+          partsBefore: resume?.reports.rejectsParts,
+        })
+      : new CsvReportUpload({
+          s3: deps.s3,
+          bucket: object.bucket,
+          key: keys.rejects,
+          columns: REJECTS_COLUMNS,
+        });
+  const partedUnsent =
+    continuation !== undefined
+      ? new PartedCsvReport({
+          s3: deps.s3,
+          bucket: object.bucket,
+          key: keys.unsent,
+          partPrefix: `${statePrefix}/unsent`,
+          columns: UNSENT_COLUMNS,
+          partsBefore: resume?.reports.unsentParts,
+          always: false,
+        })
+      : undefined;
+  let unsent = partedUnsent as ReportSink | undefined;
   const queue = new UserQueue(sqsSendBatch(deps.sqs, deps.queueUrl), {
     source,
     sendConcurrency: options.sendConcurrency,
@@ -194,61 +293,177 @@ async function ingest(
   const job = deps.job;
   // When the job is found cancelled, the users of pass 2 not yet reached are not counted as read.
   let cancelled = false;
+  let handedOver: IngestCheckpoint | undefined;
   try {
-    if (kind !== undefined && body !== undefined) {
-      const firstBody = body;
-      let opened = 0;
-      // Pass 1 reads the body already open; pass 2 the same version again, refused if it has changed since.
-      const open = async (): Promise<Readable> => {
-        if (opened++ === 0) return firstBody;
+    if (kind !== undefined && (body !== undefined || resume !== undefined)) {
+      const fileKind = kind;
+      let first = body;
+      // Pass 1 reads the body already open; later readings the same version again (from a byte offset when
+      // resuming an uncompressed file), refused if it has changed since.
+      const open = async (fromByte: number): Promise<Readable> => {
+        if (first !== undefined && fromByte === 0) {
+          const opened = first;
+          first = undefined;
+          return opened;
+        }
+        first?.destroy();
+        first = undefined;
         const again = await deps.s3.send(
           new GetObjectCommand({
             Bucket: object.bucket,
             Key: object.key,
             VersionId: source.versionId,
             ...(source.etag !== undefined ? { IfMatch: `"${source.etag}"` } : {}),
+            ...(fromByte > 0 ? { Range: `bytes=${fromByte}-` } : {}),
           }),
         );
         if (!(again.Body instanceof Readable)) throw new TypeError("GetObject returned no readable body");
         body = again.Body;
         return body;
       };
-      const reader = readUserFactors(open, kind, {
-        allowClear,
-        defaultCountry: options.defaultCountry,
-        phoneCheck,
+      const stateAt = (name: string) => ({
+        s3: deps.s3,
+        bucket: object.bucket,
+        key: `${statePrefix}/${name}`,
       });
-      const check = await reader.check();
-      tooMany = exceedsTolerance(maxRejected, check.summary.rejected, check.summary.users);
-      // Nothing is sent unless the whole file is readable and within its tolerance.
-      const sending = check.fileError === undefined && tooMany === undefined;
-      if (sending) await job?.startSending();
-      try {
-        for await (const item of reader) {
-          if (item.kind === "rejected") await rejects.writeRow(rejectsRow(item.user));
-          else if (sending) {
-            if (job !== undefined && !(await job.beforeSend())) {
-              cancelled = true;
-              logger.info({ ...at, jobId: job.id }, "job cancelled: ingest stops sending");
-              break;
+      const readerResume: ReaderResume | undefined =
+        resume !== undefined
+          ? {
+              pass: resume.pass,
+              position: resume.position,
+              places: await loadPlaces(stateAt("places.bin")),
+              summary: resume.summary,
+              progress: resume.progress,
+              ...(resume.fileError !== undefined
+                ? { fileError: new RecordedFileError(resume.fileError) }
+                : {}),
             }
-            await queue.enqueue(item.user);
-          }
+          : undefined;
+      const outOfTime =
+        continuation !== undefined ? () => continuation.remainingMs() < continuation.marginMs : () => false;
+      const reader = readUserFactors(
+        open,
+        fileKind,
+        { allowClear, defaultCountry: options.defaultCountry, phoneCheck },
+        { resume: readerResume, shouldStop: outOfTime },
+      );
+
+      /** Records where this invocation stopped and starts the next one (continuation is set: outOfTime said so). */
+      const handOver = async (pass: 1 | 2, position: ReadPosition, progress: PassProgress) => {
+        const cont = continuation as IngestContinuation;
+        const jobId = (job as IngestJob).id;
+        const sent = await queue.close();
+        const rejectsParts = await (rejects as PartedCsvReport).closePart();
+        const unsentParts = await (partedUnsent as PartedCsvReport).closePart();
+        // Pass 1's table changes until pass 1 is over; once complete it is written once, for every later reading.
+        if (pass === 1 || resume === undefined || resume.pass === 1) {
+          await savePlaces(stateAt("places.bin"), reader.places);
         }
-      } catch (error) {
-        fileError = toFileError(error);
-      } finally {
-        read = { ...reader.summary };
-        if (cancelled) {
-          // The user found cancelled was yielded (counted in pass 2) but not sent: it is not counted either.
-          const { users, valid, rejected } = reader.progress;
-          read = { ...read, users: users - 1, valid: valid - 1, rejected };
+        const check = await reader.check();
+        const checkpoint: IngestCheckpoint = {
+          version: 1,
+          seq: (resume?.seq ?? 0) + 1,
+          pass,
+          position: {
+            byte: position.byte,
+            line: position.line,
+            ...(position.header !== undefined ? { header: [...position.header] } : {}),
+          },
+          source: {
+            bucket: source.bucket,
+            key: source.key,
+            ...(source.versionId !== undefined ? { versionId: source.versionId } : {}),
+            ...(source.etag !== undefined ? { etag: source.etag } : {}),
+          },
+          settings: {
+            allowClear,
+            phoneCheck,
+            ...(maxRejected !== undefined ? { maxRejected: maxRejected.text } : {}),
+          },
+          summary: { ...reader.summary },
+          progress: { ...progress },
+          fanout: { sent: before.sent + sent.sent, failedToSend: before.failedToSend + sent.failedToSend },
+          reserved: (job as IngestJob).reserved,
+          ...(check.fileError !== undefined ? { fileError: toFileError(check.fileError) } : {}),
+          ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}),
+          places: `${statePrefix}/places.bin`,
+          reports: { rejectsParts, unsentParts },
+          startedAt: startedAt.toISOString(),
+          savedAt: now().toISOString(),
+        };
+        await cont.checkpoints.save(jobId, checkpoint, cont.holder);
+        await cont.next({
+          kind: "ingest-continuation",
+          version: 1,
+          jobId,
+          seq: checkpoint.seq,
+          source: { bucket: object.bucket, key: object.key },
+        });
+        logger.info(
+          { ...at, jobId, seq: checkpoint.seq, pass, line: position.line, sent: checkpoint.fanout.sent },
+          "ingest out of time: checkpoint saved, next invocation started",
+        );
+        return checkpoint;
+      };
+
+      const check = await reader.check();
+      if (check.cut !== undefined) {
+        handedOver = await handOver(1, check.cut, { users: 0, valid: 0, rejected: 0 });
+      } else {
+        if (resume?.pass !== 2) {
+          tooMany = exceedsTolerance(maxRejected, check.summary.rejected, check.summary.users);
+        }
+        // Nothing is sent unless the whole file is readable and within its tolerance.
+        const sending = check.fileError === undefined && tooMany === undefined;
+        const pass2Starts = resume?.pass !== 2;
+        if (pass2Starts && outOfTime()) {
+          // Between the passes: pass 2 starts from the beginning in the next invocation.
+          handedOver = await handOver(2, { byte: 0, line: 1 }, { users: 0, valid: 0, rejected: 0 });
+        } else {
+          if (sending && pass2Starts) await job?.startSending();
+          try {
+            for await (const item of reader) {
+              if (item.kind === "rejected") await rejects.writeRow(rejectsRow(item.user));
+              else if (sending) {
+                if (job !== undefined && !(await job.beforeSend())) {
+                  cancelled = true;
+                  logger.info({ ...at, jobId: job.id }, "job cancelled: ingest stops sending");
+                  break;
+                }
+                await queue.enqueue(item.user);
+              }
+              // A checkpoint only after a user completely handled, at a place whose end is known exactly.
+              const end = reader.lastEnd;
+              if (end !== undefined && outOfTime()) {
+                handedOver = await handOver(2, end, reader.progress);
+                break;
+              }
+            }
+          } catch (error) {
+            fileError = toFileError(error);
+          } finally {
+            read = { ...reader.summary };
+            if (cancelled) {
+              // The user found cancelled was yielded (counted in pass 2) but not sent: it is not counted either.
+              const { users, valid, rejected } = reader.progress;
+              read = { ...read, users: users - 1, valid: valid - 1, rejected };
+            }
+          }
         }
       }
     }
-    counts = await queue.close();
-    await rejects.close();
-    await unsent?.close();
+    if (handedOver !== undefined) return { kind: "continued", checkpoint: handedOver };
+    const sentHere = await queue.close();
+    counts = { sent: before.sent + sentHere.sent, failedToSend: before.failedToSend + sentHere.failedToSend };
+    if (rejects instanceof PartedCsvReport) await rejects.finish();
+    else await rejects.close();
+    if (unsent instanceof PartedCsvReport) {
+      if (!(await unsent.finish())) unsent = undefined;
+    } else await unsent?.close();
+    if (continuation !== undefined && resume !== undefined) {
+      await deleteStateObject({ s3: deps.s3, bucket: object.bucket, key: resume.places });
+      if (job !== undefined) await continuation.checkpoints.clear(job.id, resume.seq);
+    }
   } catch (error) {
     // Let in-flight sends settle (they are not retried by anyone else) and leave no partial report behind.
     await queue.close().catch(() => {});
@@ -324,8 +539,11 @@ async function ingest(
         ? "ingest stopped: more rejected users than max-rejected allows, nothing sent"
         : "ingest done",
   );
-  return summary;
+  return { kind: "finished", summary };
 }
+
+/** Where rows of a report go: one upload, or numbered parts across invocations. */
+type ReportSink = CsvReportUpload | PartedCsvReport;
 
 /** An input-file error as the summary shows it; anything else is not the file's fault and is rethrown. */
 function toFileError(error: unknown): IngestFileError {

@@ -68,6 +68,11 @@ export interface UserFactorsReader extends AsyncIterable<ReadUser> {
   readonly progress: Readonly<PassProgress>;
   /** Pass 1's table of users (what a checkpoint saves once pass 1 is over or cut). */
   readonly places: UserPlaces;
+  /**
+   * Where reading resumes after the place pass 2 yielded last, when that is known exactly (a checkpoint may be
+   * cut there); undefined before the first or after a place whose end is not known (a malformed CSV row).
+   */
+  readonly lastEnd: ReadPosition | undefined;
   /** Pass 1 (run once; iterating runs it first when it has not run). A file-level error is returned, not thrown. */
   check(): Promise<FileCheck>;
 }
@@ -232,8 +237,7 @@ export function readUserFactors(
             const draft = batch.drafts[i] as UserDraft;
             const read = secondLook(draft, planned[i], batch.phones, validate, seen);
             if (read.kind === "valid") summary.methods += read.user.methods.length;
-            const end = endOf(draft, batch);
-            if (end !== undefined) read.end = end;
+            reading.lastEnd = endOf(draft, batch);
             yield read;
           }
         }
@@ -256,10 +260,11 @@ export function readUserFactors(
     }
   }
 
-  return {
+  const reading: UserFactorsReader & { lastEnd: ReadPosition | undefined } = {
     summary,
     progress: seen,
     places,
+    lastEnd: undefined,
     check: () => {
       pass1 ??= check();
       return pass1;
@@ -270,6 +275,7 @@ export function readUserFactors(
       return secondPass();
     },
   };
+  return reading;
 }
 
 /** Where reading resumes after a place, when that is known exactly. */

@@ -49,13 +49,8 @@ export interface ReadPosition {
   header?: readonly string[];
 }
 
-/**
- * One user read from a file: either valid, to be sent, or rejected with its reasons. `end`, when known, is
- * where reading resumes after this place (a checkpoint may be cut there).
- */
-export type ReadUser =
-  | { kind: "valid"; user: UserFactors; end?: ReadPosition }
-  | { kind: "rejected"; user: RejectedUser; end?: ReadPosition };
+/** One user read from a file: either valid, to be sent, or rejected with its reasons. */
+export type ReadUser = { kind: "valid"; user: UserFactors } | { kind: "rejected"; user: RejectedUser };
 
 /** What reading a whole file found. */
 export interface ReadSummary {

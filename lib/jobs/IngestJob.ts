@@ -35,8 +35,23 @@ export class IngestJob {
   private constructor(
     public readonly id: string,
     private readonly deps: IngestJobDeps,
+    /** Users earlier invocations counted as sent (a continuation, issue 14). */
+    private readonly reservedBefore = 0,
   ) {
     this.reservation = new SentReservation(deps.store, id, deps.reserveChunk);
+  }
+
+  /**
+   * The job of an ingest continued from a checkpoint (issue 14): `reservedBefore` users were counted as sent by
+   * the invocations before, and are given back at the end as far as they were not sent.
+   */
+  public static resume(id: string, deps: IngestJobDeps, reservedBefore: number): IngestJob {
+    return new IngestJob(id, deps, reservedBefore);
+  }
+
+  /** Users counted as sent in the job so far, by this invocation and those before it. */
+  public get reserved(): number {
+    return this.reservedBefore + this.reservation.reserved;
   }
 
   /** Creates the upload's job, or finds it: `created` false means a duplicate event (do nothing). */
@@ -85,7 +100,7 @@ export class IngestJob {
     const job = await this.deps.store.finishIngest(
       this.id,
       { ...totals, finishedAt: new Date(clock()).toISOString() },
-      this.reservation.reserved,
+      this.reserved,
     );
     return (await finishJob(this.id, this.deps)) ?? job;
   }
