@@ -37,6 +37,8 @@ export function jsonSummary(summary: LocalMigrationSummary): string {
     rejected: summary.rejected,
     failed: summary.failed + summary.failedToSend,
     durationMs: summary.durationMs,
+    jobId: summary.jobId,
+    ingestInvocations: summary.ingestInvocations,
     ...(summary.interrupted ? { interrupted: true, pending: summary.pending } : {}),
   });
 }
@@ -81,6 +83,13 @@ export function formatRunSummary(summary: LocalMigrationSummary): string {
     lines.push(row("pending", summary.pending, "not applied: still queued when the run stopped"));
   }
   lines.push(row("time", formatDuration(summary.durationMs), `${rate.toFixed(1)} users/s through Auth0`));
+  lines.push(
+    row(
+      "ingest",
+      summary.ingestInvocations,
+      `${summary.ingestInvocations === 1 ? "invocation" : "invocations (continued from checkpoints)"}, job ${summary.jobId}`,
+    ),
+  );
   lines.push("", `Reports in ${here(reports.dir)}/`);
   for (const [name, path] of [
     ["rejects", reports.rejects],

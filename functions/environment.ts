@@ -42,6 +42,8 @@ export function readApplyEnvironment(environment: NodeJS.ProcessEnv): ApplyEnvir
 const ingestSchema = () =>
   z.object({
     QUEUE_URL: z.url({ error: "must be the work queue's URL" }),
+    JOBS_TABLE: optional(z.optional(z.string())),
+    CONTROL_QUEUE_URL: optional(z.optional(z.url({ error: "must be the control queue's URL" }))),
     REPORTS_PREFIX: optional(z.optional(z.string())),
     DEFAULT_COUNTRY: optional(
       z.optional(
@@ -68,6 +70,8 @@ const ingestSchema = () =>
 
 /** The ingest function's settings: what its handler factory takes, plus its log level. */
 export interface IngestConfig extends IngestHandlerConfig {
+  /** `JOBS_TABLE` and `CONTROL_QUEUE_URL` (issue 14): with both, ingests have jobs and continue across invocations. */
+  jobs?: { tableName: string; controlQueueUrl: string };
   /** `LOG_LEVEL`. @default "info" */
   logLevel: LogLevel;
 }
@@ -88,5 +92,8 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     ...(env.DEFAULT_COUNTRY !== undefined ? { defaultCountry: env.DEFAULT_COUNTRY as CountryCode } : {}),
     sendConcurrency: env.SEND_CONCURRENCY ?? PIPELINE_DEFAULTS.sendConcurrency,
     logLevel: env.LOG_LEVEL ?? PIPELINE_DEFAULTS.logLevel,
+    ...(env.JOBS_TABLE !== undefined && env.CONTROL_QUEUE_URL !== undefined
+      ? { jobs: { tableName: env.JOBS_TABLE, controlQueueUrl: env.CONTROL_QUEUE_URL } }
+      : {}),
   };
 }

@@ -29,6 +29,7 @@ interface RunOptions {
   allowClear?: boolean;
   defaultCountry?: CountryCode;
   dryRun?: boolean;
+  ingestTimeout?: number;
 }
 
 function country(value: string): CountryCode {
@@ -73,6 +74,14 @@ export function runCommand(): Command {
         "--default-country <CC>",
         "ISO 3166-1 alpha-2 country for national phone numbers, e.g. US",
       ).argParser(country),
+    )
+    .addOption(
+      new Option(
+        "--ingest-timeout <s>",
+        "the ingest function's timeout, seconds: a file that needs longer continues in a new invocation from a checkpoint, as on AWS",
+      )
+        .default(PIPELINE_DEFAULTS.ingestTimeoutSeconds)
+        .argParser(positiveNumber),
     )
     .option("--dry-run", "read and validate the file and count its users; send nothing")
     .exitOverride()
@@ -165,6 +174,7 @@ async function run(file: string, options: RunOptions, demo: boolean): Promise<nu
         rpsCeiling: options.rps,
         budgetShare: options.budgetShare,
         maxConcurrency: options.concurrency,
+        ingestTimeoutSeconds: options.ingestTimeout,
         signal: controller.signal,
         onProgress: (snapshot) => {
           if (!controller.signal.aborted) progress.update(snapshot);

@@ -11,7 +11,9 @@ import { toAuth0Endpoint } from "../auth0/Auth0Endpoint.js";
 import { TokenProvider } from "../auth0/TokenProvider.js";
 import { INCOMING_PREFIX, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../config/defaults.js";
 import { exportDeadLetters } from "../dlq/exportDeadLetters.js";
-import { createIngestHandler } from "../ingest/createIngestHandler.js";
+import { createIngestHandler, type IngestContext } from "../ingest/createIngestHandler.js";
+import { DynamoCheckpointStore } from "../jobs/DynamoCheckpointStore.js";
+import { DynamoJobStore } from "../jobs/DynamoJobStore.js";
 import { createLogger, type Logger } from "../logging/Logger.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { reportKeys } from "../reports/reportKeys.js";
@@ -26,6 +28,9 @@ import type {
   MigrationPhase,
   MigrationProgress,
 } from "./types.js";
+
+/** The local control queue: its messages start the next invocation of an ingest that ran out of time. */
+const LOCAL_CONTROL_QUEUE = "factor-sync-ingest-control";
 
 /**
  * Runs the whole pipeline on this machine, as it runs on AWS: fauxqs in-process (S3, and the work queue and DLQ
@@ -148,34 +153,79 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     options.signal?.addEventListener("abort", stop, { once: true });
     if (options.signal?.aborted) stop();
 
+    // Ingest as on AWS: a job per upload, a function timeout, and continuations through a control queue.
+    const ingestTimeoutMs = (options.ingestTimeoutSeconds ?? PIPELINE_DEFAULTS.ingestTimeoutSeconds) * 1000;
+    const jobStore = new DynamoJobStore({
+      client: local.jobs.client,
+      tableName: local.jobs.tableName,
+      clock,
+    });
+    const controlQueue = await local.createQueue(LOCAL_CONTROL_QUEUE, {
+      VisibilityTimeout: String(Math.ceil((ingestTimeoutMs / 1000) * 6)),
+    });
+    const ingestHandler = createIngestHandler({
+      s3: local.s3,
+      sqs: local.sqs,
+      logger,
+      config: {
+        queueUrl: local.workQueue.url,
+        reportsPrefix: REPORTS_PREFIX,
+        ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
+        sendConcurrency: options.sendConcurrency ?? PIPELINE_DEFAULTS.sendConcurrency,
+      },
+      jobs: {
+        store: jobStore,
+        checkpoints: new DynamoCheckpointStore({
+          client: local.jobs.client,
+          tableName: local.jobs.tableName,
+          clock,
+        }),
+        controlQueueUrl: controlQueue.url,
+      },
+    });
+    let ingestDone: (summary: IngestSummary) => void = () => {};
+    const ingestFinished = new Promise<IngestSummary>((done) => {
+      ingestDone = done;
+    });
+    const continuations = new SqsEventSource({
+      sqs: local.sqs,
+      queueUrl: controlQueue.url,
+      queueArn: controlQueue.arn,
+      batchSize: 1,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 2,
+      functionTimeoutSeconds: ingestTimeoutMs / 1000,
+      functionName: "ingest",
+      logger,
+      handler: async (event, context) => {
+        const summaries = await ingestHandler(event, context);
+        if (summaries[0] !== undefined) ingestDone(summaries[0]);
+        return {};
+      },
+    });
+
     let ingest: IngestSummary;
+    let jobId = "";
     try {
       // Apply starts while ingest still sends, as on AWS.
       report("ingesting");
       source.start();
-      const handler = createIngestHandler({
-        s3: local.s3,
-        sqs: local.sqs,
-        logger,
-        config: {
-          queueUrl: local.workQueue.url,
-          reportsPrefix: REPORTS_PREFIX,
-          ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
-          sendConcurrency: options.sendConcurrency ?? PIPELINE_DEFAULTS.sendConcurrency,
-        },
+      continuations.start();
+      const deadline = clock() + ingestTimeoutMs;
+      const context: IngestContext = { getRemainingTimeInMillis: () => Math.max(0, deadline - clock()) };
+      const event = objectCreatedEvent({
+        bucket: local.bucket,
+        key,
+        size: fileSize,
+        eTag: upload.ETag?.replaceAll('"', ""),
+        versionId: upload.VersionId,
       });
-      const summaries = await handler(
-        objectCreatedEvent({
-          bucket: local.bucket,
-          key,
-          size: fileSize,
-          eTag: upload.ETag?.replaceAll('"', ""),
-          versionId: upload.VersionId,
-        }),
-      );
-      const first = summaries[0];
+      const summaries = await ingestHandler(event, context);
+      const first = summaries[0] ?? (await ingestFinished);
+      await continuations.stop();
       if (first === undefined) throw new LocalRunError(`the ingest handler did not read ${key}`);
       ingest = first;
+      jobId = first.source.jobId ?? "";
       progress.users = ingest.users;
       progress.sent = ingest.sent;
       progress.rejected = ingest.rejected;
@@ -183,10 +233,12 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       await source.finishWhenDrained();
     } catch (error) {
       await source.stop().catch(() => {});
+      await continuations.stop().catch(() => {});
       throw error;
     } finally {
       options.signal?.removeEventListener("abort", stop);
     }
+    const job = jobId !== "" ? await jobStore.getJob(jobId) : undefined;
 
     report("reporting");
     // Still in the work queue: visible, in flight or delayed.
@@ -225,6 +277,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       interrupted: options.signal?.aborted ?? false,
       durationMs,
       ...(ingest.fileError ? { fileError: ingest.fileError } : {}),
+      jobId,
+      ingestInvocations: job?.ingestInvocations ?? 1,
       reports: {
         dir: reportsDir,
         ...(copied[0] ? { rejects: copied[0] } : {}),

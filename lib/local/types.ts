@@ -39,6 +39,11 @@ export interface LocalMigrationOptions {
   maxReceiveCount?: number;
   /** SendMessageBatch calls in flight during ingest. @default PIPELINE_DEFAULTS.sendConcurrency */
   sendConcurrency?: number;
+  /**
+   * The ingest function's timeout, seconds (`--ingest-timeout`): an ingest that needs longer continues in a new
+   * invocation from its checkpoint, as on AWS. @default PIPELINE_DEFAULTS.ingestTimeoutSeconds
+   */
+  ingestTimeoutSeconds?: number;
   /** Tuning of the apply handler's retries (tests shorten the redelivery delays). @default the handler's own */
   applyOptions?: ApplyOptions;
   /** Where the reports are copied. @default `./factor-sync-reports/<runId>` */
@@ -114,5 +119,9 @@ export interface LocalMigrationSummary {
   durationMs: number;
   /** A file-level error that stopped reading (the counts cover the lines before it). */
   fileError?: { name: string; message: string; line?: number };
+  /** The upload's job in the local jobs table. */
+  jobId: string;
+  /** Ingest invocations the file took (more than one when it continued from checkpoints). */
+  ingestInvocations: number;
   reports: LocalReports;
 }

@@ -16,6 +16,8 @@ function summary(overrides: Partial<LocalMigrationSummary> = {}): LocalMigration
     accounted: true,
     interrupted: false,
     durationMs: 1234,
+    jobId: "j-0123456789abcdef0123",
+    ingestInvocations: 1,
     reports: { dir: "/r", failures: "/r/users.csv.failures.csv", run: "/r/users.csv.run.json" },
     ...overrides,
   };
