@@ -1,0 +1,67 @@
+import type { Job } from "../jobs/types.js";
+
+/** A job whose ingest saved a checkpoint that no invocation has taken up since (its continuation was lost). */
+export interface StalledIngest {
+  jobId: string;
+  seq: number;
+  pass: number;
+  status: Job["status"];
+  /** When the checkpoint was saved (ISO 8601). */
+  savedAt: string;
+  ageMs: number;
+}
+
+/** The metric the stalled-ingest alarm watches (emitted by the ingest function's sweep). */
+export const STALLED_INGESTS_METRIC = "StalledIngests";
+
+/**
+ * The jobs still ingesting whose checkpoint is older than `stalledAfterMs`. An invocation that takes a
+ * checkpoint over saves the next one (or finishes) within one function timeout, so with `stalledAfterMs` twice
+ * the timeout a checkpoint that old was never taken up: its continuation event was lost.
+ *
+ * @example
+ * const stalled = findStalledIngests(await store.listJobs(), Date.now(), 900_000); // the function timeout
+ */
+export function findStalledIngests(jobs: readonly Job[], now: number, timeoutMs: number): StalledIngest[] {
+  const stalled: StalledIngest[] = [];
+  for (const job of jobs) {
+    if (job.status !== "validating" && job.status !== "sending") continue;
+    const checkpoint = job.checkpoint as { seq?: unknown; pass?: unknown; savedAt?: unknown } | undefined;
+    if (checkpoint === undefined || typeof checkpoint.savedAt !== "string") continue;
+    const savedAt = Date.parse(checkpoint.savedAt);
+    const ageMs = now - savedAt;
+    if (!(ageMs > 2 * timeoutMs)) continue;
+    stalled.push({
+      jobId: job.id,
+      seq: Number(checkpoint.seq),
+      pass: Number(checkpoint.pass),
+      status: job.status,
+      savedAt: checkpoint.savedAt,
+      ageMs,
+    });
+  }
+  return stalled;
+}
+
+/**
+ * The CloudWatch EMF record of a sweep: how many ingests are stalled (0 too, so the alarm sees data).
+ *
+ * @example
+ * process.stdout.write(`${JSON.stringify(stalledIngestsEmf(stalled.length, Date.now(), "factor-sync-ingest"))}\n`);
+ */
+export function stalledIngestsEmf(count: number, now: number, functionName: string): Record<string, unknown> {
+  return {
+    _aws: {
+      Timestamp: now,
+      CloudWatchMetrics: [
+        {
+          Namespace: "FactorSync",
+          Dimensions: [["FunctionName"]],
+          Metrics: [{ Name: STALLED_INGESTS_METRIC, Unit: "Count" }],
+        },
+      ],
+    },
+    FunctionName: functionName,
+    [STALLED_INGESTS_METRIC]: count,
+  };
+}
