@@ -1,7 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { Context, S3Event, SQSEvent } from "aws-lambda";
+import type { Context, S3Event, ScheduledEvent, SQSEvent } from "aws-lambda";
 import { buildOnce } from "../lib/config/buildOnce.js";
 import { createIngestHandler, type IngestHandler } from "../lib/ingest/createIngestHandler.js";
 import { DynamoCheckpointStore } from "../lib/jobs/DynamoCheckpointStore.js";
@@ -25,6 +25,7 @@ async function handlerFromEnvironment(): Promise<IngestHandler> {
             store: new DynamoJobStore({ client: dynamodb, tableName: jobs.tableName }),
             checkpoints: new DynamoCheckpointStore({ client: dynamodb, tableName: jobs.tableName }),
             controlQueueUrl: jobs.controlQueueUrl,
+            functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? "ingest",
           },
         }
       : {}),
@@ -35,8 +36,11 @@ const built = buildOnce(handlerFromEnvironment);
 
 /**
  * The Lambda entry point: reads the environment and builds its clients on the first call, once per container. An
- * S3 event starts an ingest, a control-queue event continues one.
+ * S3 event starts an ingest, a control-queue event continues one, a scheduled event sweeps for stalled ones.
  */
-export async function handler(event: S3Event | SQSEvent, context?: Context): Promise<IngestSummary[]> {
+export async function handler(
+  event: S3Event | SQSEvent | ScheduledEvent,
+  context?: Context,
+): Promise<IngestSummary[]> {
   return (await built())(event, context);
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { S3Event, SQSEvent } from "aws-lambda";
+import type { S3Event, ScheduledEvent, SQSEvent } from "aws-lambda";
 import type { CountryCode } from "libphonenumber-js";
+import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import { IngestJob } from "../jobs/IngestJob.js";
 import type { JobStore } from "../jobs/JobStore.js";
 import type { Logger } from "../logging/Logger.js";
@@ -16,6 +17,7 @@ import {
   ingestObject,
   runIngest,
 } from "./ingestObject.js";
+import { findStalledIngests, stalledIngestsEmf } from "./stalledIngests.js";
 
 /** The ingest handler's settings (the function reads them from its environment). */
 export interface IngestHandlerConfig {
@@ -43,6 +45,12 @@ export interface IngestJobsDeps {
    * most 60 s (what settling the sends in flight and writing a large pass-1 table of users take).
    */
   marginMs?: number;
+  /** The function's timeout, for the stalled-ingest sweep. @default PIPELINE_DEFAULTS.ingestTimeoutSeconds */
+  timeoutMs?: number;
+  /** Where the sweep's EMF line goes. @default process.stdout */
+  writeMetrics?: (line: string) => void;
+  /** The function's name, the metric's dimension. @default "ingest" */
+  functionName?: string;
 }
 
 /** What the ingest handler is built from. */
@@ -66,7 +74,10 @@ export interface IngestContext {
  * The ingest Lambda: an S3 event starts the ingest of each object; a control-queue event continues one from its
  * checkpoint. One summary per object finished in this invocation, in order (none for an ingest handed over).
  */
-export type IngestHandler = (event: S3Event | SQSEvent, context?: IngestContext) => Promise<IngestSummary[]>;
+export type IngestHandler = (
+  event: S3Event | SQSEvent | ScheduledEvent,
+  context?: IngestContext,
+) => Promise<IngestSummary[]>;
 
 /** The most time kept back to cut a checkpoint. */
 const MAX_MARGIN_MS = 60_000;
@@ -147,6 +158,21 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
   return async (event, context) => {
     const summaries: IngestSummary[] = [];
     const jobs = deps.jobs;
+    if (isScheduledEvent(event)) {
+      // The stalled-ingest sweep (a schedule): a checkpoint nobody took up means a lost continuation.
+      if (jobs === undefined) return summaries;
+      const now = (deps.now ?? (() => new Date()))().getTime();
+      const stalled = findStalledIngests(
+        await jobs.store.listJobs(),
+        now,
+        jobs.timeoutMs ?? PIPELINE_DEFAULTS.ingestTimeoutSeconds * 1000,
+      );
+      for (const one of stalled)
+        logger.error({ ...one }, "ingest stalled: its checkpoint was never taken up");
+      const write = jobs.writeMetrics ?? ((line: string) => process.stdout.write(`${line}\n`));
+      write(JSON.stringify(stalledIngestsEmf(stalled.length, now, jobs.functionName ?? "ingest")));
+      return summaries;
+    }
     if (isSqsEvent(event)) {
       if (jobs === undefined || context === undefined) {
         throw new Error("a continuation event needs the jobs table and the invocation's context");
@@ -158,7 +184,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       return summaries;
     }
     // An S3 test event ("s3:TestEvent") has no Records.
-    for (const record of event.Records ?? []) {
+    for (const record of (event as S3Event).Records ?? []) {
       const key = decodeS3Key(record.s3.object.key);
       const bucket = record.s3.bucket.name;
       if (config.reportsPrefix !== "" && key.startsWith(config.reportsPrefix)) {
@@ -218,7 +244,11 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
   };
 }
 
-function isSqsEvent(event: S3Event | SQSEvent): event is SQSEvent {
-  const first = (event.Records ?? [])[0] as { eventSource?: string } | undefined;
+function isScheduledEvent(event: S3Event | SQSEvent | ScheduledEvent): event is ScheduledEvent {
+  return (event as { source?: unknown }).source === "aws.events";
+}
+
+function isSqsEvent(event: S3Event | SQSEvent | ScheduledEvent): event is SQSEvent {
+  const first = ((event as { Records?: unknown[] }).Records ?? [])[0] as { eventSource?: string } | undefined;
   return first?.eventSource === "aws:sqs";
 }

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -73,6 +73,8 @@ async function nextContinuation(controlUrl: string): Promise<SQSEvent | undefine
   );
   const message = Messages[0];
   if (message === undefined) return undefined;
+  // Deleted as the event source deletes a message whose invocation succeeded (the tests deliver duplicates on purpose).
+  await aws.sqs.send(new DeleteMessageCommand({ QueueUrl: controlUrl, ReceiptHandle: message.ReceiptHandle }));
   return {
     Records: [
       {
@@ -337,6 +339,42 @@ describe("ingest continued across invocations from checkpoints", () => {
         status: "validating",
         savedAt: new Date(savedAt).toISOString(),
         ageMs: 1_800_001,
+      },
+    ]);
+    // The sweep (the ingest function on a schedule) emits the metric the stalled-ingest alarm watches.
+    const emitted: string[] = [];
+    const sweep = createIngestHandler({
+      s3: aws.s3,
+      sqs: aws.sqs,
+      logger: silentLogger,
+      now: () => new Date(savedAt + 1_800_001),
+      config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
+      jobs: {
+        store,
+        checkpoints,
+        controlQueueUrl: control.url,
+        timeoutMs: 900_000,
+        writeMetrics: (line) => emitted.push(line),
+      },
+    });
+    const scheduled = { source: "aws.events", "detail-type": "Scheduled Event" } as unknown as Parameters<
+      typeof sweep
+    >[0];
+    expect(await sweep(scheduled)).toEqual([]);
+    expect(emitted.map((line) => JSON.parse(line))).toEqual([
+      {
+        _aws: {
+          Timestamp: savedAt + 1_800_001,
+          CloudWatchMetrics: [
+            {
+              Namespace: "FactorSync",
+              Dimensions: [["FunctionName"]],
+              Metrics: [{ Name: "StalledIngests", Unit: "Count" }],
+            },
+          ],
+        },
+        FunctionName: "ingest",
+        StalledIngests: jobs.filter((one) => one.status === "validating" || one.status === "sending").length,
       },
     ]);
   }, 60_000);
