@@ -176,7 +176,7 @@ export function readUserFactors(
           summary.bytes = bytes;
         },
       });
-      reading: for await (const batch of batches) {
+      scan: for await (const batch of batches) {
         for (const draft of batch.drafts) {
           firstLook(draft, batch, places, validate, summary);
           const end = endOf(draft, batch);
@@ -185,7 +185,7 @@ export function readUserFactors(
             // What was read ahead of the cut is read again by the next invocation.
             summary.lines = draft.endLine;
             summary.bytes = end.byte;
-            break reading;
+            break scan;
           }
         }
       }

@@ -74,7 +74,9 @@ async function nextContinuation(controlUrl: string): Promise<SQSEvent | undefine
   const message = Messages[0];
   if (message === undefined) return undefined;
   // Deleted as the event source deletes a message whose invocation succeeded (the tests deliver duplicates on purpose).
-  await aws.sqs.send(new DeleteMessageCommand({ QueueUrl: controlUrl, ReceiptHandle: message.ReceiptHandle }));
+  await aws.sqs.send(
+    new DeleteMessageCommand({ QueueUrl: controlUrl, ReceiptHandle: message.ReceiptHandle }),
+  );
   return {
     Records: [
       {
