@@ -273,7 +273,7 @@ async function ingest(
       ...(tooMany !== undefined ? { maxRejected: tooMany.maxRejected, limit: tooMany.limit } : {}),
     },
     fileError !== undefined
-      ? "ingest stopped by a file error: nothing sent"
+      ? "ingest stopped by a file error"
       : tooMany !== undefined
         ? "ingest stopped: more rejected users than max-rejected allows, nothing sent"
         : "ingest done",

@@ -58,7 +58,7 @@ describe("run, as a child process", () => {
       expect(summary).toEqual({
         users: file.users,
         applied: file.applied.size,
-        rejected: file.rejected.size,
+        rejected: file.rejectedUsers,
         failed: file.refused.size,
         durationMs: expect.any(Number),
       });
@@ -96,7 +96,7 @@ describe("run, as a child process", () => {
       expect(result.code).toBe(130);
       expect(result.stderr).toContain("Stopping: no new batch starts");
       const summary = JSON.parse(result.stdout);
-      expect(summary).toMatchObject({ users: file.users, rejected: file.rejected.size, interrupted: true });
+      expect(summary).toMatchObject({ users: file.users, rejected: file.rejectedUsers, interrupted: true });
       expect(summary.pending).toBeGreaterThan(0);
       expect(summary.applied + summary.rejected + summary.failed + summary.pending).toBe(file.users);
       expect(simulator.allMethods().size).toBe(summary.applied);
@@ -115,7 +115,7 @@ describe("run, as a child process", () => {
       expect(JSON.parse(result.stdout)).toEqual({
         users: file.users,
         valid: file.applied.size + file.refused.size,
-        rejected: file.rejected.size,
+        rejected: file.rejectedUsers,
         methods: expect.any(Number),
         durationMs: expect.any(Number),
         dryRun: true,
