@@ -8,12 +8,10 @@ import type { PhoneNumberResult } from "./phoneNumber.js";
 import type { FileKind, UserDraft } from "./types.js";
 import type { UserDraftReader } from "./UserDraftReader.js";
 
-/** Batches whose phone numbers may be being normalised at once: bounds memory. */
+/** Batches (one per input chunk) whose phone numbers may be being normalised at once: bounds memory. */
 const MAX_BATCHES_IN_FLIGHT = 2;
-/** Users a batch gathers before it is sealed (whatever the input's chunk size): fewer, larger worker messages. */
-const BATCH_USERS = 1024;
 
-/** Users completed by the input so far (about {@link BATCH_USERS}), in file order, with the phone numbers asked for already normalised. */
+/** The users completed by one input chunk, in file order, with the phone numbers asked for already normalised. */
 export interface DraftBatch {
   drafts: UserDraft[];
   phones?: ReadonlyMap<string, PhoneNumberResult>;
@@ -63,9 +61,9 @@ export async function* readDraftBatches(
   const batches: Batch[] = [];
   let drafts: UserDraft[] = [];
   let bytesRead = 0;
-  const seal = (force: boolean) => {
+  const seal = () => {
     options.onProgress?.(reader.lines, bytesRead);
-    if (drafts.length === 0 || (!force && drafts.length < BATCH_USERS)) return;
+    if (drafts.length === 0) return;
     const numbers = normalise === undefined ? [] : numbersOf(drafts);
     batches.push({ drafts, phones: numbers.length > 0 ? normalise?.(numbers) : undefined });
     drafts = [];
@@ -80,13 +78,15 @@ export async function* readDraftBatches(
   try {
     for await (const chunk of bytes) {
       bytesRead += (chunk as Buffer).length;
-      reader.write(chunk as Buffer, drafts);
-      seal(false);
+      try {
+        reader.write(chunk as Buffer, drafts);
+      } finally {
+        seal();
+      }
       while (batches.length > MAX_BATCHES_IN_FLIGHT) yield await ready(batches.shift() as Batch);
     }
   } catch (error) {
     failure = isZlibError(error) ? new CorruptInputError("the gzip data is corrupt or truncated", 0) : error;
-    seal(true);
   }
   if (failure === undefined) {
     try {
@@ -94,7 +94,7 @@ export async function* readDraftBatches(
     } catch (error) {
       failure = error;
     } finally {
-      seal(true);
+      seal();
     }
   }
   // Users completed before a failure are whole: hand them over, then say where reading stopped.
