@@ -35,7 +35,7 @@ describe("ingestObject in two passes, against fauxqs", () => {
     options: Parameters<typeof ingestObject>[2] = {},
   ) {
     const key = `incoming/two-passes/${++files}.csv`;
-    const queueUrl = emulator.newQueue();
+    const queueUrl = await emulator.newQueue();
     await putObject(emulator.s3, emulator.bucket, key, body, metadata);
     const etag = await getEtag(emulator.s3, emulator.bucket, key);
     const summary = await ingestObject(
@@ -165,7 +165,7 @@ describe("ingestObject in two passes, against fauxqs", () => {
 
   it("fails, sending nothing, when the object changes between the passes", async () => {
     const key = "incoming/two-passes/changing.csv";
-    const queueUrl = emulator.newQueue();
+    const queueUrl = await emulator.newQueue();
     await putObject(emulator.s3, emulator.bucket, key, fileWith(3, 0));
     const etag = await getEtag(emulator.s3, emulator.bucket, key);
     // Another upload lands right after pass 1 opened the object: pass 2 must not read it.
