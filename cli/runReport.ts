@@ -9,7 +9,7 @@ export const RUN_EXIT = {
   allApplied: 0,
   /** Some users were rejected, failed or not sent (see the reports). */
   someNotApplied: 1,
-  /** Bad options, an unreadable or unsupported file, a file-level error, refused credentials. */
+  /** Bad options, an unreadable or unsupported file, a file-level error, more rejected users than --max-rejected allows, refused credentials. */
   usage: 2,
   /** Stopped by Ctrl-C. */
   interrupted: 130,
@@ -22,7 +22,7 @@ export const RUN_EXIT = {
  */
 export function exitCodeOf(summary: LocalMigrationSummary, options: { demo?: boolean } = {}): number {
   if (summary.interrupted) return RUN_EXIT.interrupted;
-  if (summary.fileError) return RUN_EXIT.usage;
+  if (summary.fileError || summary.tooManyRejected) return RUN_EXIT.usage;
   if (!summary.accounted) return RUN_EXIT.someNotApplied;
   if (options.demo) return RUN_EXIT.allApplied;
   const notApplied = summary.rejected + summary.failed + summary.failedToSend + summary.pending;
@@ -92,11 +92,18 @@ export function formatRunSummary(summary: LocalMigrationSummary): string {
   ] as const) {
     if (path) lines.push(`  ${name.padEnd(9)} ${here(path)}`);
   }
-  if (summary.fileError)
-    lines.push("", "The file stopped early: the counts cover the lines before the error.");
+  if (summary.fileError) {
+    lines.push("", "The file stopped early: nothing was sent; the counts cover the lines before the error.");
+  }
+  if (summary.tooManyRejected) lines.push("", `Stopped: ${summary.tooManyRejected.message}.`);
   if (!summary.accounted) {
     const counted =
-      summary.applied + summary.rejected + summary.failed + summary.failedToSend + summary.pending;
+      summary.applied +
+      summary.rejected +
+      summary.failed +
+      summary.failedToSend +
+      summary.pending +
+      summary.withheld;
     lines.push(
       "",
       `Warning: ${summary.users - counted} users are not accounted for; see ${here(reports.run)}.`,

@@ -4,7 +4,14 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { CountryCode } from "libphonenumber-js";
 import { InvalidAuth0DomainError } from "../../lib/auth0/Auth0Endpoint.js";
 import { PIPELINE_DEFAULTS } from "../../lib/config/defaults.js";
-import { parseCountryCode } from "../../lib/ingest/index.js";
+import {
+  exceedsTolerance,
+  type MaxRejected,
+  type PhoneCheck,
+  parseCountryCode,
+  parseMaxRejected,
+  parsePhoneCheck,
+} from "../../lib/ingest/index.js";
 import { startBundledSimulator } from "../../lib/local/bundledSimulator.js";
 import { dryRun } from "../../lib/local/dryRun.js";
 import { LocalRunError, LocalRunOptionsError } from "../../lib/local/errors.js";
@@ -28,7 +35,25 @@ interface RunOptions {
   concurrency?: number;
   allowClear?: boolean;
   defaultCountry?: CountryCode;
+  phoneCheck?: PhoneCheck;
+  maxRejected?: MaxRejected;
   dryRun?: boolean;
+}
+
+function phoneCheck(value: string): PhoneCheck {
+  try {
+    return parsePhoneCheck(value);
+  } catch {
+    throw new InvalidArgumentError("expected strict or e164.");
+  }
+}
+
+function maxRejected(value: string): MaxRejected {
+  try {
+    return parseMaxRejected(value);
+  } catch {
+    throw new InvalidArgumentError("expected a count such as 10 or a percentage such as 2.5%.");
+  }
 }
 
 function country(value: string): CountryCode {
@@ -43,7 +68,7 @@ function country(value: string): CountryCode {
  * `run [file]`, the default command: the whole pipeline on this machine (embedded S3/SQS, the real ingest and
  * apply handlers) against the tenant of `AUTH0_DOMAIN`/`AUTH0_CLIENT_ID`/`AUTH0_CLIENT_SECRET` (environment or
  * `.env`), or the bundled Auth0 simulator when they are unset. Exit 0 all applied, 1 some users rejected or
- * failed, 2 usage or file error, 130 interrupted.
+ * failed, 2 usage or file error or more rejected users than `--max-rejected` allows, 130 interrupted.
  */
 export function runCommand(): Command {
   return new Command("run")
@@ -74,6 +99,18 @@ export function runCommand(): Command {
         "ISO 3166-1 alpha-2 country for national phone numbers, e.g. US",
       ).argParser(country),
     )
+    .addOption(
+      new Option(
+        "--phone-check <mode>",
+        "strict (a valid number in its country's plan, the default) or e164 (Auth0's rule only)",
+      ).argParser(phoneCheck),
+    )
+    .addOption(
+      new Option(
+        "--max-rejected <N|P%>",
+        "send nothing when more users than N, or than P% of the file's users, are rejected",
+      ).argParser(maxRejected),
+    )
     .option("--dry-run", "read and validate the file and count its users; send nothing")
     .exitOverride()
     .action(async (file: string | undefined, options: RunOptions) => {
@@ -103,12 +140,15 @@ async function run(file: string, options: RunOptions, demo: boolean): Promise<nu
       const summary = await dryRun(file, {
         allowClear: options.allowClear,
         defaultCountry: options.defaultCountry,
+        phoneCheck: options.phoneCheck,
       });
+      const tooMany = exceedsTolerance(options.maxRejected, summary.rejected, summary.users);
       if (options.json) {
         const { users, valid, rejected, methods, durationMs } = summary;
         out.write(`${JSON.stringify({ users, valid, rejected, methods, durationMs, dryRun: true })}\n`);
       } else out.write(formatDryRun(relative(process.cwd(), file) || file, summary));
       if (summary.fileError) return fail(summary.fileError.message, RUN_EXIT.usage);
+      if (tooMany !== undefined) return fail(tooMany.message, RUN_EXIT.usage);
       return summary.rejected > 0 && !demo ? RUN_EXIT.someNotApplied : RUN_EXIT.allApplied;
     } catch (error) {
       return fail(
@@ -162,6 +202,8 @@ async function run(file: string, options: RunOptions, demo: boolean): Promise<nu
         target,
         allowClear: options.allowClear,
         defaultCountry: options.defaultCountry,
+        phoneCheck: options.phoneCheck,
+        maxRejected: options.maxRejected,
         rpsCeiling: options.rps,
         budgetShare: options.budgetShare,
         maxConcurrency: options.concurrency,
@@ -176,6 +218,7 @@ async function run(file: string, options: RunOptions, demo: boolean): Promise<nu
     if (options.json) out.write(`${jsonSummary(summary)}\n`);
     else out.write(formatRunSummary(summary));
     if (summary.fileError) process.stderr.write(`error: ${summary.fileError.message}\n`);
+    if (summary.tooManyRejected) process.stderr.write(`error: ${summary.tooManyRejected.message}\n`);
     return exitCodeOf(summary, { demo });
   } catch (error) {
     if (error instanceof LocalRunError || error instanceof InvalidAuth0DomainError) {
