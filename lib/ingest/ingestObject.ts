@@ -186,6 +186,8 @@ async function ingest(
       // Pass 1 reads the body already open; pass 2 the same version again, refused if it has changed since.
       const open = async (): Promise<Readable> => {
         if (opened++ === 0) return firstBody;
+        // Pass 1 is over: a body it left unread (a file error before the end) is not needed any more.
+        firstBody.destroy();
         const again = await deps.s3.send(
           new GetObjectCommand({
             Bucket: object.bucket,
@@ -204,7 +206,9 @@ async function ingest(
         phoneCheck,
       });
       const check = await reader.check();
-      tooMany = exceedsTolerance(maxRejected, check.summary.rejected, check.summary.users);
+      if (check.fileError === undefined) {
+        tooMany = exceedsTolerance(maxRejected, check.summary.rejected, check.summary.users);
+      }
       // Nothing is sent unless the whole file is readable and within its tolerance.
       const sending = check.fileError === undefined && tooMany === undefined;
       try {
