@@ -3,7 +3,7 @@ import * as z from "zod/mini";
 import { LOG_LEVELS, type LogLevel, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../lib/config/defaults.js";
 import { optional, readEnvironment } from "../lib/config/environment.js";
 import type { IngestHandlerConfig } from "../lib/ingest/createIngestHandler.js";
-import { parseMaxRejected } from "../lib/ingest/rejectionTolerance.js";
+import { isMaxRejected, parseMaxRejected } from "../lib/ingest/rejectionTolerance.js";
 
 // The environment of both functions, as the stack sets it (infra/FactorSyncStack.ts): one zod flavour, one
 // error (ConfigurationError, naming the variable), the defaults from lib/config/defaults.ts.
@@ -76,15 +76,6 @@ const ingestSchema = () =>
       ),
     ),
   });
-
-function isMaxRejected(value: string): boolean {
-  try {
-    parseMaxRejected(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The ingest function's settings: what its handler factory takes, plus its log level. */
 export interface IngestConfig extends IngestHandlerConfig {

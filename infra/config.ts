@@ -1,7 +1,7 @@
 import { isSupportedCountry } from "libphonenumber-js";
 import { z } from "zod";
 import { LOG_LEVELS, type LogLevel, PIPELINE_DEFAULTS } from "../lib/config/defaults.js";
-import { parseMaxRejected } from "../lib/ingest/rejectionTolerance.js";
+import { isMaxRejected, parseMaxRejected } from "../lib/ingest/rejectionTolerance.js";
 
 /**
  * Host name used when `auth0Domain` is not given, so that `cdk synth` works without a tenant. `.invalid` never
@@ -176,15 +176,6 @@ const schema = z.object({
     )
     .optional(),
 });
-
-function isMaxRejected(value: string): boolean {
-  try {
-    parseMaxRejected(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The context keys the stack reads. */
 export const STACK_CONFIG_KEYS = Object.keys(schema.shape) as (keyof StackConfig)[];

@@ -12,6 +12,7 @@ import { CsvReportUpload } from "../reports/CsvReportUpload.js";
 import { type IngestFileError, type IngestSummary, putIngestSummary } from "../reports/IngestSummary.js";
 import { reportKeys } from "../reports/reportKeys.js";
 import { REJECTS_COLUMNS, rejectsRow, UNSENT_COLUMNS, unsentRow } from "../reports/reportRows.js";
+import { emptyReadSummary } from "./emptyReadSummary.js";
 import {
   detectFileKind,
   exceedsTolerance,
@@ -62,15 +63,7 @@ export const PHONE_CHECK_METADATA = "phone-check";
 /** Name of the S3 user metadata that sets the rejection tolerance of one file (`10`, `2.5%`). */
 export const MAX_REJECTED_METADATA = "max-rejected";
 
-const NOTHING_READ: ReadSummary = {
-  users: 0,
-  valid: 0,
-  rejected: 0,
-  duplicated: 0,
-  methods: 0,
-  lines: 0,
-  bytes: 0,
-};
+const NOTHING_READ: ReadSummary = emptyReadSummary();
 
 /**
  * Ingests one S3 object in two passes over the same object version: pass 1 validates the whole file and finds
