@@ -1,7 +1,7 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
-import { ingestObject } from "../lib/ingest/ingestObject.js";
+import { type IngestObjectOptions, ingestObject } from "../lib/ingest/ingestObject.js";
 import { createLogger, type Logger } from "../lib/logging/Logger.js";
 import type { IngestSummary } from "../lib/reports/IngestSummary.js";
 import { type IngestConfig, readIngestConfig } from "./ingestConfig.js";
@@ -14,6 +14,8 @@ export interface IngestHandlerDeps {
   logger: Logger;
   /** @default () => new Date() */
   now?: () => Date;
+  /** Called as each file is read (the local runner's progress display). @default none */
+  onReadProgress?: IngestObjectOptions["onReadProgress"];
 }
 
 /** The ingest Lambda: one summary per object of the event, in order. */
@@ -62,6 +64,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             reportsPrefix: config.reportsPrefix,
             defaultCountry: config.defaultCountry,
             sendConcurrency: config.sendConcurrency,
+            onReadProgress: deps.onReadProgress,
           },
         ),
       );

@@ -1,6 +1,7 @@
 export { parseCountryCode } from "./countryCode.js";
 export {
   CorruptInputError,
+  DelimiterError,
   DuplicateColumnError,
   EmptyFileError,
   InputFileError,
@@ -10,7 +11,9 @@ export {
   MissingHeaderError,
   UnknownColumnError,
   UnsupportedFileError,
+  Utf16Error,
 } from "./errors.js";
+export { detectUtf16 } from "./utf16.js";
 export { detectFileKind } from "./fileKind.js";
 export { formatRejection } from "./formatRejection.js";
 export { readUserFactors, type UserFactorsReader } from "./readUserFactors.js";

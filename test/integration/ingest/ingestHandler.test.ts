@@ -99,7 +99,7 @@ describe("ingest handler against fauxqs", () => {
         `5,auth0|3,"phone_number '555-1234' is not E.164 (add the country code, or set --default-country)"\r\n` +
         `6,auth0|4,"totp_secret is not base32 (only letters A-Z and digits 2-7, after removing spaces and '=' padding)"\r\n` +
         "7,auth0|5,email cannot be combined with other methods (Auth0 accepts email only as a user's only factor)\r\n" +
-        `9,'=HYPERLINK(1),"type must be phone, email or totp"\r\n`,
+        `9,'=HYPERLINK(1),type 'sms' is not phone, email or totp\r\n`,
     );
     const summary: IngestSummary = {
       source,
