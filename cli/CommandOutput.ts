@@ -71,7 +71,8 @@ function describeFailure(error: unknown): {
   exitCode: ExitCode;
   fields: Readonly<Record<string, unknown>>;
 } {
-  if (error instanceof CliError) return { message: error.message, exitCode: error.exitCode, fields: error.fields };
+  if (error instanceof CliError)
+    return { message: error.message, exitCode: error.exitCode, fields: error.fields };
   const message =
     error instanceof Error ? `${error.name}: ${error.message.split("\n")[0] ?? ""}` : String(error);
   return { message, exitCode: EXIT.notAllApplied, fields: {} };

@@ -20,7 +20,7 @@ export interface RunProgressOptions {
 interface Field {
   text: string;
   drop: number;
-  /** The bar itself: a terminal shows it, a log does not. */
+  /** The bar and its percentage: a terminal shows them, a log does not. */
   bar?: true;
 }
 
@@ -59,7 +59,7 @@ class Figures {
     const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
     return [
       { text: bar(done, total), drop: 6, bar: true },
-      { text: `${percent}%`, drop: 7 },
+      { text: `${percent}%`, drop: 7, bar: true },
       { text: `${formatCount(done)}/${formatCount(total)} users`, drop: 0 },
       ...counts,
       ...rate,
@@ -142,6 +142,7 @@ export class LineProgress implements RunProgress {
     this.#lastPhase = progress.phase;
     this.#lastAt = progress.elapsedMs;
     if (progress.phase === "starting" || progress.phase === "done" || progress.phase === "reporting") return;
+    if (progress.users === undefined && progress.read.lines === 0 && progress.applied === 0) return;
     // No bar in a log: it is noise there.
     const text = fitLine(
       fields.filter((field) => field.bar === undefined),

@@ -58,7 +58,9 @@ function minutesAndHours(seconds: number): string {
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) {
     const rest = seconds % 60;
-    return minutes >= 10 && rest === 0 ? `${minutes} min` : `${minutes} min ${String(rest).padStart(2, "0")} s`;
+    return minutes >= 10 && rest === 0
+      ? `${minutes} min`
+      : `${minutes} min ${String(rest).padStart(2, "0")} s`;
   }
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
 }
@@ -70,13 +72,18 @@ function minutesAndHours(seconds: number): string {
  * @example
  * fitLine([{ text: "12,000/50,000 users", drop: 0 }, { text: "ETA 3 min", drop: 1 }], 20); // "12,000/50,000 users"
  */
-export function fitLine(fields: readonly { text: string; drop: number }[], width: number, sep = " | "): string {
+export function fitLine(
+  fields: readonly { text: string; drop: number }[],
+  width: number,
+  sep = " | ",
+): string {
   const kept = [...fields];
-  const length = () => kept.reduce((sum, field) => sum + [...field.text].length, 0) + sep.length * Math.max(0, kept.length - 1);
+  const length = () =>
+    kept.reduce((sum, field) => sum + [...field.text].length, 0) + sep.length * Math.max(0, kept.length - 1);
   while (kept.length > 1 && length() > width) {
     const worst = kept.reduce((a, b) => (b.drop >= a.drop ? b : a));
     kept.splice(kept.indexOf(worst), 1);
   }
   const line = kept.map((field) => field.text).join(sep);
-  return [...line].length > width ? [...line].slice(0, Math.max(0, width - 1)).join("") + "…" : line;
+  return [...line].length > width ? `${[...line].slice(0, Math.max(0, width - 1)).join("")}…` : line;
 }

@@ -51,12 +51,16 @@ export async function checkInputFile(typed: string, cwd = process.cwd()): Promis
     throw problem((error as Error).message);
   }
   const start = await firstBytes(path, kind).catch((error: unknown) => {
-    if (isZlibError(error)) throw problem(`'${typed}': the gzip data is corrupt or truncated, or it is not gzip`);
+    if (isZlibError(error))
+      throw problem(`'${typed}': the gzip data is corrupt or truncated, or it is not gzip`);
     throw problem(`cannot read '${typed}': ${describeFsError(error, path)}`);
   });
   const utf16 = detectUtf16(start);
   // csv-parse reads UTF-16LE with a byte-order mark itself; anything else UTF-16 would be misread.
-  if (utf16 !== undefined && !(kind.format === "csv" && utf16.byteOrderMark && utf16.encoding === "UTF-16LE")) {
+  if (
+    utf16 !== undefined &&
+    !(kind.format === "csv" && utf16.byteOrderMark && utf16.encoding === "UTF-16LE")
+  ) {
     throw problem(`'${typed}': ${withFileName(utf16.message, typed)}`);
   }
   await checkFirstUser(path, kind).catch((error: unknown) => {

@@ -20,7 +20,8 @@ export const VERSION: string = (
  */
 export function configureCommand(command: Command, path = command.name()): Command {
   command.exitOverride().showHelpAfterError(`(run 'factor-sync ${path} --help' for usage)`);
-  for (const sub of command.commands) configureCommand(sub, `${path} ${sub.name()}`);
+  for (const sub of command.commands)
+    configureCommand(sub, path === "" ? sub.name() : `${path} ${sub.name()}`);
   return command;
 }
 

@@ -30,5 +30,7 @@ export function reasonKind(reason: string): string {
     .replace(/^(line \d+|authentication_methods\[\d+\]): /, "")
     .replace(/'(?:[^']|'')*'/g, "'…'")
     .replace(/"(?:[^"\\]|\\.)*"/g, '"…"')
-    .replace(/\d+/g, "N");
+    .replace(/\bline \d+/g, "line N")
+    .replace(/\b\d+(?= (characters|digits|cells))/g, "N")
+    .replace(/\[\d+\]/g, "[N]");
 }

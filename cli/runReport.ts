@@ -84,7 +84,10 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
     .map(name);
   lines.push("", `Reports in ${here(reports.dir, cwd)}/: ${files.join(", ")}`);
   if (summary.fileError) {
-    lines.push("", `The file stopped early (${summary.fileError.message}): the counts cover the lines before it.`);
+    lines.push(
+      "",
+      `The file stopped early (${summary.fileError.message}): the counts cover the lines before it.`,
+    );
   }
   if (!summary.accounted) {
     const counted =
@@ -110,7 +113,11 @@ export function formatDryRun(typed: string, summary: DryRunSummary): string {
     `Dry run of ${typed}: nothing was sent`,
     row("users", summary.users),
     row("valid", summary.valid, `${formatCount(summary.methods)} methods would be sent`),
-    row("rejected", summary.rejected, summary.rejected > 0 ? `run 'factor-sync validate ${typed}' to list them` : ""),
+    row(
+      "rejected",
+      summary.rejected,
+      summary.rejected > 0 ? `run 'factor-sync validate ${typed}' to list them` : "",
+    ),
     row("time", formatDuration(summary.durationMs)),
   ];
   if (summary.fileError) {

@@ -54,7 +54,10 @@ export function runCommand(): Command {
       "Run the whole pipeline on this machine: the file's factors go to the AUTH0_* tenant (after a confirmation) or, when AUTH0_* is unset, to the bundled simulator.",
     )
     .argument("<file>", "a .csv or .jsonl file, optionally .gz, relative to where you type the command")
-    .option("--json", 'print only {"users","applied","rejected","failed","durationMs","reportsDir"} on stdout')
+    .option(
+      "--json",
+      'print only {"users","applied","rejected","failed","durationMs","reportsDir"} on stdout',
+    )
     .option("-y, --yes", "write to the real tenant without asking (required when there is no terminal)")
     .addOption(
       new Option("--rps <n>", "requests-per-second ceiling for the whole apply fleet")
@@ -127,14 +130,20 @@ export async function runPipeline(
       });
       const { users, valid, rejected, methods, durationMs } = summary;
       if (summary.fileError) {
-        return output.fail(new CliError(`'${typed}': ${summary.fileError.message}`, { fields: { file: typed } }), {
-          users,
-          valid,
-          rejected,
-          methods,
-        });
+        return output.fail(
+          new CliError(`'${typed}': ${summary.fileError.message}`, { fields: { file: typed } }),
+          {
+            users,
+            valid,
+            rejected,
+            methods,
+          },
+        );
       }
-      output.result({ users, valid, rejected, methods, durationMs, dryRun: true }, formatDryRun(typed, summary));
+      output.result(
+        { users, valid, rejected, methods, durationMs, dryRun: true },
+        formatDryRun(typed, summary),
+      );
       return rejected > 0 && !mode.demo ? EXIT.notAllApplied : EXIT.ok;
     }
 
@@ -181,7 +190,9 @@ async function chooseRunTarget(): Promise<ChosenTarget> {
   }
   const choice = chooseTarget();
   if (choice.kind === "simulator") return bundledSimulator(false);
-  const source = inEnvironment.includes("AUTH0_DOMAIN") ? "AUTH0_DOMAIN in the environment" : "AUTH0_DOMAIN in .env";
+  const source = inEnvironment.includes("AUTH0_DOMAIN")
+    ? "AUTH0_DOMAIN in the environment"
+    : "AUTH0_DOMAIN in .env";
   return {
     target: choice.target,
     real: true,
@@ -209,7 +220,10 @@ async function confirm(
     );
   }
   output.warn(`Counting the users of ${file.typed}...`);
-  const count = await dryRun(file.path, { allowClear: options.allowClear, defaultCountry: options.defaultCountry });
+  const count = await dryRun(file.path, {
+    allowClear: options.allowClear,
+    defaultCountry: options.defaultCountry,
+  });
   const rejected = count.rejected > 0 ? `, ${formatCount(count.rejected)} rejected (not sent)` : "";
   output.warn(
     [
@@ -221,7 +235,8 @@ async function confirm(
     ].join("\n"),
   );
   const yes = await askYesNo(`Replace the factors of ${formatCount(count.valid)} users in ${domain}? [y/N] `);
-  if (!yes) throw new CliError("not confirmed: nothing was sent", { fields: { target: domain, file: file.typed } });
+  if (!yes)
+    throw new CliError("not confirmed: nothing was sent", { fields: { target: domain, file: file.typed } });
 }
 
 async function migrate(

@@ -85,7 +85,11 @@ export function createUserValidator(options: UserValidatorOptions): UserValidato
       } else {
         // A phone number or email may be quoted (design.md), a TOTP secret never.
         const shown =
-          value.type === "phone" ? ` ${value.phone_number}` : value.type === "email" ? ` '${value.email}'` : "";
+          value.type === "phone"
+            ? ` ${value.phone_number}`
+            : value.type === "email"
+              ? ` '${value.email}'`
+              : "";
         errors.push(
           `${name(method.at)}: the same ${value.type} method${shown} as ${name(places[first] as number)}`,
         );

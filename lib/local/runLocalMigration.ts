@@ -314,6 +314,7 @@ async function exportFailures(
     // fauxqs answers exactly: one empty short poll means the queue was read.
     waitTimeSeconds: 0,
     emptyReceivesToStop: 1,
+    byteOrderMark: true,
     logger,
     onFailedUser: (user) => {
       const id = user.userId || `message:${user.messageId}`;

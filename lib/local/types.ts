@@ -88,7 +88,7 @@ export interface LocalReports {
   rejects?: string;
   /** The ingest summary (JSON). */
   summary?: string;
-  /** `user_id,line,status,errorCode,message,attempts,failedAt,source_key`, exported from the DLQ. */
+  /** `line,user_id,status,errorCode,message,attempts,failedAt,source_key`, exported from the DLQ. */
   failures: string;
   /** Valid users SQS would not take, when there were any. */
   unsent?: string;

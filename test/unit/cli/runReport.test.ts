@@ -44,15 +44,49 @@ describe("exitCodeOf", () => {
 });
 
 describe("jsonSummary", () => {
-  it("prints exactly users, applied, rejected, failed and durationMs, counting unsent users as failed", () => {
-    expect(jsonSummary(summary({ applied: 6, rejected: 1, failed: 2, failedToSend: 1 }))).toBe(
-      '{"users":10,"applied":6,"rejected":1,"failed":3,"durationMs":1234}',
-    );
+  it("prints exactly users, applied, rejected, failed, durationMs and reportsDir, counting unsent users as failed", () => {
+    expect(jsonSummary(summary({ applied: 6, rejected: 1, failed: 2, failedToSend: 1 }), "/")).toEqual({
+      users: 10,
+      applied: 6,
+      rejected: 1,
+      failed: 3,
+      durationMs: 1234,
+      reportsDir: "r",
+    });
+  });
+
+  it("adds the file-level error and its line when the file stopped part-way", () => {
+    expect(
+      jsonSummary(
+        summary({
+          applied: 3,
+          users: 3,
+          fileError: { name: "CorruptInputError", message: "the gzip data is corrupt", line: 7 },
+        }),
+        "/r",
+      ),
+    ).toEqual({
+      users: 3,
+      applied: 3,
+      rejected: 0,
+      failed: 0,
+      durationMs: 1234,
+      reportsDir: ".",
+      error: "the gzip data is corrupt",
+      line: 7,
+    });
   });
 
   it("adds interrupted and pending after Ctrl-C", () => {
-    expect(jsonSummary(summary({ applied: 4, pending: 6, interrupted: true }))).toBe(
-      '{"users":10,"applied":4,"rejected":0,"failed":0,"durationMs":1234,"interrupted":true,"pending":6}',
-    );
+    expect(jsonSummary(summary({ applied: 4, pending: 6, interrupted: true }), "/")).toEqual({
+      users: 10,
+      applied: 4,
+      rejected: 0,
+      failed: 0,
+      durationMs: 1234,
+      reportsDir: "r",
+      interrupted: true,
+      pending: 6,
+    });
   });
 });

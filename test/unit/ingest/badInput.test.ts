@@ -248,7 +248,11 @@ const cases: BadInputCase[] = [
       { userId: "auth0|2", line: 3, methods: [{ type: "totp", totp_secret: SECRET, name: "🔑".repeat(20) }] },
     ],
     rejected: [
-      { line: 2, userId: "auth0|1", errors: ["name 'aaaaaaaaaaaaaaaaaaaaa' is 21 characters long, at most 20 are allowed"] },
+      {
+        line: 2,
+        userId: "auth0|1",
+        errors: ["name 'aaaaaaaaaaaaaaaaaaaaa' is 21 characters long, at most 20 are allowed"],
+      },
     ],
   },
   {
@@ -391,7 +395,11 @@ const cases: BadInputCase[] = [
     ]),
     valid: [totp("auth0|2", 2)],
     rejected: [
-      { line: 1, userId: "auth0|1", errors: [`name '${"n".repeat(40)}…' is 999000 characters long, at most 20 are allowed`] },
+      {
+        line: 1,
+        userId: "auth0|1",
+        errors: [`name '${"n".repeat(40)}…' is 999000 characters long, at most 20 are allowed`],
+      },
     ],
   },
   {
@@ -403,7 +411,11 @@ const cases: BadInputCase[] = [
     ]),
     valid: [totp("auth0|2", 3)],
     rejected: [
-      { line: 2, userId: "auth0|1", errors: [`name '${"n".repeat(40)}…' is 999000 characters long, at most 20 are allowed`] },
+      {
+        line: 2,
+        userId: "auth0|1",
+        errors: [`name '${"n".repeat(40)}…' is 999000 characters long, at most 20 are allowed`],
+      },
     ],
   },
   {
@@ -617,7 +629,11 @@ const cases: BadInputCase[] = [
     ]),
     valid: [],
     rejected: [
-      { line: 2, userId: "auth0|1", errors: [`line 3: the same phone method ${FIXTURE_PHONES.us} as line 2`] },
+      {
+        line: 2,
+        userId: "auth0|1",
+        errors: [`line 3: the same phone method ${FIXTURE_PHONES.us} as line 2`],
+      },
       { line: 4, userId: "auth0|2", errors: ["line 5: the same totp method as line 4"] },
     ],
   },
