@@ -105,7 +105,8 @@ export class TerminalProgress implements RunProgress {
       this.stream.write(`${notice}\n`);
     } else if (progress.elapsedMs - this.#lastDrawAt < this.everyMs) return;
     this.#lastDrawAt = progress.elapsedMs;
-    const width = (this.stream.columns ?? 80) - 1;
+    // A pseudo-terminal may report 0 columns: then 80.
+    const width = (this.stream.columns || 80) - 1;
     this.stream.write(`\r${fitLine(fields, width)}\x1b[K`);
     this.#drawn = true;
   }

@@ -96,7 +96,8 @@ async function firstBytes(path: string, kind: FileKind): Promise<Uint8Array> {
 
 /** Reads up to the first user, with the real reader: header problems and an empty file show here. */
 async function checkFirstUser(path: string, kind: FileKind): Promise<void> {
-  const input = open(path, kind);
+  // The reader decompresses by itself.
+  const input = createReadStream(path);
   try {
     for await (const _ of readUserFactors(input, kind, { phoneWorkers: 0 })) break;
   } finally {
