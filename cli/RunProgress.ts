@@ -40,7 +40,7 @@ class Figures {
     const total = progress.users;
     const applyRate = this.#applying.rate();
     const counts: Field[] = [
-      { text: `applied ${formatCount(progress.applied)}`, drop: 1 },
+      { text: `applied ${formatCount(progress.applied)}`, drop: 1.5 },
       { text: `rejected ${formatCount(progress.rejected)}`, drop: 4 },
       { text: `failed ${formatCount(progress.failed)}`, drop: progress.failed > 0 ? 3 : 5 },
     ];
@@ -55,7 +55,7 @@ class Figures {
       ];
     }
     const done = resolved + progress.rejected;
-    const eta = this.#applying.etaMs(total - done);
+    const eta = total > done ? this.#applying.etaMs(total - done) : undefined;
     const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
     return [
       { text: bar(done, total), drop: 6, bar: true },
