@@ -16,7 +16,10 @@ export const VERSION: string = (
 /**
  * Gives a command (and its subcommands) the house rules: errors are thrown to {@link runCli} instead of
  * exiting (which turns them into exit 2, and into JSON with `--json`), and a usage error ends with a pointer
- * to the command's help.
+ * to the command's help. A new command gets them by being added in {@link createProgram}.
+ *
+ * @example
+ * configureCommand(new Command("jobs").action(...), "jobs");
  */
 export function configureCommand(command: Command, path = command.name()): Command {
   command.exitOverride().showHelpAfterError(`(run 'factor-sync ${path} --help' for usage)`);

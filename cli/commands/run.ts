@@ -110,6 +110,9 @@ interface ChosenTarget {
  * confirms) the target, runs the local pipeline with progress, prints the summary; returns the exit code.
  * `demo` never reads AUTH0_* or `.env`: it always uses the bundled simulator. `path` overrides where the file
  * is (the demo's sample lives in the repository, wherever the command is typed).
+ *
+ * @example
+ * process.exitCode = await runPipeline("../users.csv", { rps: 10, budgetShare: 0.8, concurrency: 2, yes: true }, { demo: false });
  */
 export async function runPipeline(
   typed: string,

@@ -1,4 +1,6 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 
@@ -107,6 +109,30 @@ export function startCli(args: string[], options: CliOptions = {}): RunningCli {
 
 function shellQuote(text: string): string {
   return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+/** The AUTH0_* variables that point `run` at a simulator as if it were a real tenant. */
+export function tenantEnvOf(simulator: {
+  url: string;
+  clientId: string;
+  clientSecret: string;
+}): Record<string, string> {
+  return {
+    AUTH0_DOMAIN: simulator.url,
+    AUTH0_CLIENT_ID: simulator.clientId,
+    AUTH0_CLIENT_SECRET: simulator.clientSecret,
+  };
+}
+
+/** Writes `variables` as a `.env` file in `dir` (made if needed). */
+export async function writeDotEnv(dir: string, variables: Record<string, string>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(
+    join(dir, ".env"),
+    Object.entries(variables)
+      .map(([name, value]) => `${name}=${value}`)
+      .join("\n"),
+  );
 }
 
 /** Runs the CLI to its end. */

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Auth0Simulator, startAuth0Simulator } from "../../../lib/simulator/index.js";
-import { REPO_ROOT, runCli, startCli } from "../../helpers/cli.js";
+import { REPO_ROOT, runCli, startCli, tenantEnvOf } from "../../helpers/cli.js";
 
 const VERSION = (JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { version: string })
   .version;
@@ -16,11 +16,7 @@ describe("the factor-sync command, as a child process", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "cli-program-"));
     tenant = await startAuth0Simulator({ rps: 100, burst: 100 });
-    tenantEnv = {
-      AUTH0_DOMAIN: tenant.url,
-      AUTH0_CLIENT_ID: tenant.clientId,
-      AUTH0_CLIENT_SECRET: tenant.clientSecret,
-    };
+    tenantEnv = tenantEnvOf(tenant);
   });
   afterAll(async () => {
     await tenant.stop();
@@ -114,6 +110,22 @@ describe("the factor-sync command, as a child process", () => {
       expect(result.stdout).not.toMatch(/\(default: \[/);
     },
   );
+
+  it("dlq-export against an endpoint that is not SQS writes no CSV and says what the endpoint answered (exit 2)", async () => {
+    const queueUrl = `${tenant.url}/000000000000/dlq`;
+
+    const result = await runCli(
+      ["dlq-export", "--queue-url", queueUrl, "--endpoint-url", tenant.url, "--region", "eu-west-1"],
+      { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" },
+      dir,
+    );
+
+    expect(result).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `error: could not read the dead-letter queue ${queueUrl} after 0 messages: Unknown: Not Found (${tenant.url} answered HTTP 404 but not as SQS does: check --endpoint-url, and that the queue URL names a queue there)\n`,
+    });
+  });
 
   describe("input files, checked before anything starts", () => {
     beforeAll(async () => {

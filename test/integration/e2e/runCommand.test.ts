@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isKnownSampleUser } from "../../../lib/local/bundledSimulator.js";
 import { type Auth0Simulator, startAuth0Simulator } from "../../../lib/simulator/index.js";
-import { runCli, startCli } from "../../helpers/cli.js";
+import { runCli, startCli, tenantEnvOf, writeDotEnv } from "../../helpers/cli.js";
 import { tenantState } from "../../helpers/tenantState.js";
 import { type GeneratedUsers, generateUsersCsv } from "../../helpers/usersFile.js";
 
@@ -34,11 +34,7 @@ describe("run and demo, as child processes", () => {
       latencyMs: [0, 2],
       knownUsers: isKnownSampleUser,
     });
-    tenantEnv = {
-      AUTH0_DOMAIN: simulator.url,
-      AUTH0_CLIENT_ID: simulator.clientId,
-      AUTH0_CLIENT_SECRET: simulator.clientSecret,
-    };
+    tenantEnv = tenantEnvOf(simulator);
   });
   afterAll(async () => {
     await simulator.stop();
@@ -75,9 +71,19 @@ describe("run and demo, as child processes", () => {
         durationMs: expect.any(Number),
         reportsDir: expect.stringMatching(/^factor-sync-reports\/\d{4}-\d\d-\d\dT[\d-]+Z$/),
       });
-      expect(await readdir(join(dir, summary.reportsDir))).toEqual(
+      const reportsDir = join(dir, summary.reportsDir);
+      expect(await readdir(reportsDir)).toEqual(
         expect.arrayContaining(["users.csv.rejects.csv", "users.csv.failures.csv", "users.csv.summary.json"]),
       );
+      // The local copy of the ingest summary names this machine's files, not the emulator's S3 keys.
+      expect(JSON.parse(await readFile(join(reportsDir, "users.csv.summary.json"), "utf8"))).toMatchObject({
+        source: { file: join(dir, "users.csv") },
+        reports: {
+          rejects: join(reportsDir, "users.csv.rejects.csv"),
+          failures: join(reportsDir, "users.csv.failures.csv"),
+          summary: join(reportsDir, "users.csv.summary.json"),
+        },
+      });
       expect(tenantState(simulator)).toEqual(file.applied);
     },
     E2E_TIMEOUT,
@@ -140,13 +146,7 @@ describe("run and demo, as child processes", () => {
     async () => {
       simulator.reset();
       const envDir = join(dir, "with-env");
-      await mkdir(envDir, { recursive: true });
-      await writeFile(
-        join(envDir, ".env"),
-        Object.entries(tenantEnv)
-          .map(([name, value]) => `${name}=${value}`)
-          .join("\n"),
-      );
+      await writeDotEnv(envDir, tenantEnv);
 
       const result = await runCli(["run", "../users.csv", "--yes", "--json", "--rps", "500"], {}, envDir);
 
@@ -163,13 +163,7 @@ describe("run and demo, as child processes", () => {
     async () => {
       simulator.reset();
       const userDir = join(dir, "user-dir");
-      await mkdir(userDir, { recursive: true });
-      await writeFile(
-        join(userDir, ".env"),
-        Object.entries(tenantEnv)
-          .map(([name, value]) => `${name}=${value}`)
-          .join("\n"),
-      );
+      await writeDotEnv(userDir, tenantEnv);
 
       const result = await startCli([], { env: tenantEnv, npmStartFrom: userDir }).result;
 

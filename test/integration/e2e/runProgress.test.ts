@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Auth0Simulator, startAuth0Simulator } from "../../../lib/simulator/index.js";
-import { runCli, startCli } from "../../helpers/cli.js";
+import { runCli, startCli, tenantEnvOf } from "../../helpers/cli.js";
 import { type GeneratedUsers, generateUsersCsv } from "../../helpers/usersFile.js";
 
 const E2E_TIMEOUT = 180_000;
@@ -20,11 +20,7 @@ describe("the progress of run, as a child process", () => {
     await writeFile(join(dir, "users.csv"), file.csv);
     // A tenant far slower than the --rps the run is given: its headers must say so.
     tenant = await startAuth0Simulator({ rps: 4, burst: 20 });
-    tenantEnv = {
-      AUTH0_DOMAIN: tenant.url,
-      AUTH0_CLIENT_ID: tenant.clientId,
-      AUTH0_CLIENT_SECRET: tenant.clientSecret,
-    };
+    tenantEnv = tenantEnvOf(tenant);
   });
   afterAll(async () => {
     await tenant.stop();
