@@ -48,10 +48,10 @@ export function createProgram(): Command {
     .addHelpText(
       "after",
       examplesHelp([
-        "factor-sync demo                       # the bundled sample on the bundled simulator",
-        "factor-sync validate users.csv         # check a file; sends nothing",
-        "factor-sync run users.csv              # AUTH0_* (or .env) tenant: shows it and asks first",
-        "factor-sync run users.csv --yes --json # in a script: no question, one JSON object",
+        "factor-sync demo                  # the sample, on the bundled simulator",
+        "factor-sync validate users.csv    # check a file; sends nothing",
+        "factor-sync run users.csv         # to the AUTH0_* tenant: asks first",
+        "factor-sync run users.csv --yes   # in a script: no question",
         "factor-sync <command> --help",
       ]),
     );

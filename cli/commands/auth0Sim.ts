@@ -133,9 +133,9 @@ export function auth0SimCommand(): Command {
       "after",
       examplesHelp([
         "factor-sync auth0-sim --rps 16 --burst 50 --latency 20-80",
-        "factor-sync auth0-sim --port 4000 --error-rate 0.05   # 5 % of PUTs answer 503",
+        "factor-sync auth0-sim --port 4000 --error-rate 0.05 # 5 % answer 503",
       ]) +
-        "\n\nEvery user id exists in this simulator (a PUT never answers 404); the one 'run' starts by itself\nanswers 404 for ids containing '|missing-', as the sample's unknown users.",
+        "\n\nEvery user id exists in this simulator (a PUT never answers 404). The one that\n'run' and 'demo' start by themselves answers 404 for ids containing '|missing-'.",
     )
     .action(async (options: Auth0SimOptions) => {
       let sim: Awaited<ReturnType<typeof startAuth0Simulator>>;

@@ -18,10 +18,7 @@ export function demoCommand(): Command {
     .description(
       "Run the bundled sample through the whole pipeline against the bundled Auth0 simulator (never a real tenant).",
     )
-    .option(
-      "--json",
-      'print only {"users","applied","rejected","failed","durationMs","reportsDir"} on stdout',
-    )
+    .option("--json", "print one JSON object on stdout: the counts and reportsDir, or the error")
     .addOption(
       new Option("--rps <n>", "requests-per-second ceiling for the whole apply fleet")
         .default(PIPELINE_DEFAULTS.rpsCeiling)

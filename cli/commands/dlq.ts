@@ -103,7 +103,7 @@ export function dlqExportCommand(): Command {
       "after",
       examplesHelp([
         'factor-sync dlq-export --queue-url "$DLQ_URL" --out failures.csv',
-        "factor-sync dlq-export --queue-url http://127.0.0.1:4566/000000000000/dlq --endpoint-url http://127.0.0.1:4566",
+        'factor-sync dlq-export --queue-url "$URL" --endpoint-url "$EMULATOR_URL"',
       ]),
     );
 }
@@ -178,7 +178,7 @@ export function dlqRedriveCommand(): Command {
       })
       .addHelpText(
         "after",
-        examplesHelp(['factor-sync dlq-redrive --dlq-arn "$DLQ_ARN" --to "$WORK_QUEUE_ARN" --rate 50']),
+        examplesHelp(['factor-sync dlq-redrive --dlq-arn "$DLQ_ARN" --to "$WORK_ARN" --rate 50']),
       )
   );
 }

@@ -54,10 +54,7 @@ export function runCommand(): Command {
       "Run the whole pipeline on this machine: the file's factors go to the AUTH0_* tenant (after a confirmation) or, when AUTH0_* is unset, to the bundled simulator.",
     )
     .argument("<file>", "a .csv or .jsonl file, optionally .gz, relative to where you type the command")
-    .option(
-      "--json",
-      'print only {"users","applied","rejected","failed","durationMs","reportsDir"} on stdout',
-    )
+    .option("--json", "print one JSON object on stdout: the counts and reportsDir, or the error")
     .option("-y, --yes", "write to the real tenant without asking (required when there is no terminal)")
     .addOption(
       new Option("--rps <n>", "requests-per-second ceiling for the whole apply fleet")
@@ -85,10 +82,10 @@ export function runCommand(): Command {
     .addHelpText(
       "after",
       examplesHelp([
-        "factor-sync run users.csv                  # shows the target, the file and its users; asks",
-        "factor-sync run users.csv.gz --rps 12.8    # an Enterprise tenant's 16 rps at 80 %",
-        "factor-sync run users.csv --yes --json     # no terminal (CI): --yes is required",
-        "factor-sync run users.csv --dry-run        # count and validate only",
+        "factor-sync run users.csv               # shows target, file, users; asks",
+        "factor-sync run users.csv.gz --rps 12.8 # 80 % of 16 rps (Enterprise)",
+        "factor-sync run users.csv --yes --json  # no terminal (CI): needs --yes",
+        "factor-sync run users.csv --dry-run     # count and validate only",
       ]),
     )
     .action(async (file: string, options: RunOptions) => {

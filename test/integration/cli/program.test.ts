@@ -31,7 +31,7 @@ describe("the factor-sync command, as a child process", () => {
     expect(result.stdout).toMatch(/^Usage: factor-sync \[options\] \[command\]\n/);
     expect(result.stdout).toContain("\nExamples:\n  $ factor-sync demo ");
     expect(result.stdout).toContain(
-      "\nExit codes:\n  0    done\n  1    some users were rejected or failed (see the reports)\n  2    usage, file or target error (bad option, unreadable or invalid file, tenant refused)\n  130  interrupted (Ctrl-C)\n",
+      "\nExit codes:\n  0    done\n  1    some users were rejected or failed (see the reports)\n  2    usage, file or target error (bad option or file, tenant refused)\n  130  interrupted (Ctrl-C)\n",
     );
     expect(tenant.stats.requests).toBe(0);
   });
@@ -100,7 +100,7 @@ describe("the factor-sync command, as a child process", () => {
   );
 
   it.each(["run", "validate", "demo", "auth0-sim", "dlq-export", "dlq-redrive"])(
-    "shows examples and the exit codes in the help of %s, and no raw default",
+    "shows examples and the exit codes in the help of %s, within 80 columns and with no raw default",
     async (command) => {
       const result = await runCli([command, "--help"], {}, dir);
 
@@ -108,6 +108,7 @@ describe("the factor-sync command, as a child process", () => {
       expect(result.stdout).toContain(`\nExamples:\n  $ `);
       expect(result.stdout).toContain("\nExit codes:\n  0    done\n");
       expect(result.stdout).not.toMatch(/\(default: \[/);
+      for (const line of result.stdout.split("\n")) expect(line.length).toBeLessThanOrEqual(80);
     },
   );
 
