@@ -48,11 +48,12 @@ function here(path: string, cwd: string): string {
 
 function row(label: string, value: string | number, note = ""): string {
   const text = typeof value === "number" ? formatCount(value) : value;
-  return `  ${label.padEnd(10)}${text.padStart(9)}${note ? `   ${note}` : ""}`;
+  return `  ${label.padEnd(10)}${text.padStart(10)}${note ? `   ${note}` : ""}`;
 }
 
 /**
- * The table printed at the end of a run: counts, time, and the reports folder with each report named once.
+ * The table printed at the end of a run: counts, time, and the reports folder with each report named once
+ * (the table says which report, the folder line names the files).
  * `typed` is the file as the user typed it.
  */
 export function formatRunSummary(summary: LocalMigrationSummary, typed: string, cwd = process.cwd()): string {
@@ -65,15 +66,15 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
     `Summary of ${typed}`,
     row("users", summary.users),
     row("applied", summary.applied),
-    row("rejected", summary.rejected, summary.rejected > 0 ? `invalid input: ${name(reports.rejects)}` : ""),
+    row("rejected", summary.rejected, summary.rejected > 0 ? "invalid input (the rejects report)" : ""),
     row(
       "failed",
       summary.failed,
-      summary.failed > 0 ? `refused by Auth0 or out of retries: ${name(reports.failures)}` : "",
+      summary.failed > 0 ? "refused by Auth0 or out of retries (the failures report)" : "",
     ),
   ];
   if (summary.failedToSend > 0) {
-    lines.push(row("not sent", summary.failedToSend, `SQS refused them: ${name(reports.unsent)}`));
+    lines.push(row("not sent", summary.failedToSend, "SQS refused them (the unsent report)"));
   }
   if (summary.interrupted || summary.pending > 0) {
     lines.push(row("pending", summary.pending, "not applied: still queued when the run stopped"));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exitCodeOf, jsonSummary } from "../../../cli/runReport.js";
+import { exitCodeOf, formatRunSummary, jsonSummary } from "../../../cli/runReport.js";
 import type { LocalMigrationSummary } from "../../../lib/local/types.js";
 
 function summary(overrides: Partial<LocalMigrationSummary> = {}): LocalMigrationSummary {
@@ -88,5 +88,44 @@ describe("jsonSummary", () => {
       interrupted: true,
       pending: 6,
     });
+  });
+});
+
+describe("formatRunSummary", () => {
+  it("names the file as typed, counts with separators, and each report once, in the folder line", () => {
+    const text = formatRunSummary(
+      summary({
+        file: "/home/me/users.csv",
+        users: 12_345,
+        applied: 12_000,
+        rejected: 300,
+        failed: 45,
+        durationMs: 61_000,
+        reports: {
+          dir: "/home/me/factor-sync-reports/r1",
+          rejects: "/home/me/factor-sync-reports/r1/users.csv.rejects.csv",
+          failures: "/home/me/factor-sync-reports/r1/users.csv.failures.csv",
+          summary: "/home/me/factor-sync-reports/r1/users.csv.summary.json",
+          run: "/home/me/factor-sync-reports/r1/users.csv.run.json",
+        },
+      }),
+      "../users.csv",
+      "/home/me",
+    );
+
+    expect(text).toBe(
+      [
+        "",
+        "Summary of ../users.csv",
+        "  users         12,345",
+        "  applied       12,000",
+        "  rejected         300   invalid input (the rejects report)",
+        "  failed            45   refused by Auth0 or out of retries (the failures report)",
+        "  time      1 min 01 s   197 users/s through Auth0",
+        "",
+        "Reports in factor-sync-reports/r1/: users.csv.rejects.csv, users.csv.failures.csv, users.csv.summary.json, users.csv.run.json",
+        "",
+      ].join("\n"),
+    );
   });
 });
