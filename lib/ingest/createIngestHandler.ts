@@ -5,7 +5,7 @@ import type { CountryCode } from "libphonenumber-js";
 import type { Logger } from "../logging/Logger.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { decodeS3Key } from "./decodeS3Key.js";
-import { ingestObject } from "./ingestObject.js";
+import { type IngestObjectOptions, ingestObject } from "./ingestObject.js";
 import type { MaxRejected } from "./rejectionTolerance.js";
 import type { PhoneCheck } from "./types.js";
 
@@ -33,6 +33,8 @@ export interface IngestHandlerDeps {
   logger: Logger;
   /** @default () => new Date() */
   now?: () => Date;
+  /** Called as each file is read (the local runner's progress display). @default none */
+  onReadProgress?: IngestObjectOptions["onReadProgress"];
 }
 
 /** The ingest Lambda: one summary per object of the event, in order. */
@@ -83,6 +85,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             sendConcurrency: config.sendConcurrency,
             phoneCheck: config.phoneCheck,
             maxRejected: config.maxRejected,
+            onReadProgress: deps.onReadProgress,
           },
         ),
       );

@@ -23,7 +23,7 @@ import {
   readUserFactors,
   type ToleranceExceeded,
 } from "./index.js";
-import type { FileKind, PhoneCheck, ReadSummary } from "./types.js";
+import type { FileKind, PhoneCheck, ReadOptions, ReadSummary } from "./types.js";
 
 /** What {@link ingestObject} works with. */
 export interface IngestObjectDeps {
@@ -54,6 +54,8 @@ export interface IngestObjectOptions {
    * `parseMaxRejected`); the object's `max-rejected` metadata overrides it. @default no limit
    */
   maxRejected?: MaxRejected;
+  /** Called as the file is read, with the reader's counts so far (see `ReadOptions.onProgress`). @default none */
+  onReadProgress?: ReadOptions["onProgress"];
 }
 
 /** Name of the S3 user metadata (`x-amz-meta-allow-clear`) that allows empty method sets for one file. */
@@ -197,6 +199,7 @@ async function ingest(
         allowClear,
         defaultCountry: options.defaultCountry,
         phoneCheck,
+        onProgress: options.onReadProgress,
       });
       const check = await reader.check();
       if (check.fileError === undefined) {

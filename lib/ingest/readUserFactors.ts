@@ -106,6 +106,7 @@ export function readUserFactors(
       });
       for await (const batch of batches) {
         for (const draft of batch.drafts) firstLook(draft, batch, places, validate, summary);
+        options.onProgress?.(summary);
       }
     } catch (error) {
       if (!(error instanceof InputFileError)) throw error;

@@ -32,7 +32,7 @@ describe("run on a file whose user is split over two places", () => {
       ]);
 
       const result = await runCli(
-        [join(dir, "split-user.csv"), "--json", "--rps", "500"],
+        ["run", join(dir, "split-user.csv"), "--json", "--yes", "--rps", "500"],
         {
           AUTH0_DOMAIN: simulator.url,
           AUTH0_CLIENT_ID: simulator.clientId,
@@ -41,7 +41,7 @@ describe("run on a file whose user is split over two places", () => {
         dir,
       );
 
-      expect(JSON.parse(result.stdout)).toEqual({
+      expect(JSON.parse(result.stdout)).toMatchObject({
         users: 3,
         applied: 2,
         rejected: 1,
@@ -65,7 +65,7 @@ describe("run on a file whose user is split over two places", () => {
     async () => {
       simulator.reset();
       const result = await runCli(
-        [join(dir, "split-user.csv"), "--json", "--max-rejected", "0"],
+        ["run", join(dir, "split-user.csv"), "--json", "--yes", "--max-rejected", "0"],
         {
           AUTH0_DOMAIN: simulator.url,
           AUTH0_CLIENT_ID: simulator.clientId,
@@ -74,7 +74,8 @@ describe("run on a file whose user is split over two places", () => {
         dir,
       );
       expect(result.code).toBe(2);
-      expect(JSON.parse(result.stdout)).toEqual({
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        error: "1 of 3 users rejected, more than max-rejected 0 allows (0): nothing of the file is sent",
         users: 3,
         applied: 0,
         rejected: 1,
@@ -90,7 +91,7 @@ describe("run on a file whose user is split over two places", () => {
   );
 
   it("refuses a --phone-check it does not know, in one line", async () => {
-    const result = await runCli([join(dir, "split-user.csv"), "--phone-check", "loose"], {}, dir);
+    const result = await runCli(["run", join(dir, "split-user.csv"), "--phone-check", "loose"], {}, dir);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("--phone-check");
     expect(result.stderr).toContain("expected strict or e164.");
