@@ -83,7 +83,7 @@ describe("run on a file whose user is split over two places", () => {
         durationMs: expect.any(Number),
       });
       expect(result.stderr).toContain(
-        "error: 1 of 3 users rejected, more than max-rejected 0 allows (0): nothing of the file is sent\n",
+        "1 of 3 users rejected, more than max-rejected 0 allows (0): nothing of the file is sent",
       );
       expect([...simulator.allMethods().keys()]).toEqual([]);
     },
