@@ -6,7 +6,7 @@ import type { JobStore } from "../../lib/jobs/JobStore.js";
 import { isJobId } from "../../lib/jobs/jobId.js";
 import { toJobJson } from "../../lib/jobs/jobJson.js";
 import type { Job } from "../../lib/jobs/types.js";
-import { formatDuration } from "../formatDuration.js";
+import { formatDuration } from "../format.js";
 import { formatJobStatus, formatJobsTable } from "../jobsReport.js";
 import { type JobsTableOptions, jobsTableOptions, openJobs } from "../jobsTable.js";
 

@@ -3,7 +3,6 @@ import { Command } from "commander";
 import type { CountryCode } from "libphonenumber-js";
 import type { RejectedUser } from "../../lib/factors/types.js";
 import {
-  detectFileKind,
   exceedsTolerance,
   formatRejection,
   InputFileError,
@@ -17,6 +16,13 @@ import {
   parsePhoneCheck,
   readUserFactors,
 } from "../../lib/ingest/index.js";
+import { CommandOutput, type OutputStreams } from "../CommandOutput.js";
+import { CliError } from "../errors.js";
+import { EXIT } from "../exitCodes.js";
+import { formatCount } from "../format.js";
+import { examplesHelp } from "../helpText.js";
+import { checkInputFile } from "../inputFile.js";
+import { ReasonCounts } from "../reasonCounts.js";
 
 /** Options of `validate`, as commander parses them. */
 export interface ValidateOptions {
@@ -27,22 +33,11 @@ export interface ValidateOptions {
   maxRejected?: string;
 }
 
-/** Where `validate` writes; the process's streams by default. */
-export interface ValidateOutput {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
-
-/** Exit codes of design.md. */
-const ALL_VALID = 0;
-const SOME_REJECTED = 1;
-const FILE_ERROR = 2;
-
 /**
  * `validate <file>`: reads a file as ingest would (both passes), sends nothing, and lists every rejected place
- * of a user. Exit 0 when all users are valid, 1 when some are rejected (and says so when they are more than
- * `--max-rejected` allows), 2 on a file-level error (unsupported name, unreadable or empty file, bad header,
- * corrupt gzip) or a bad option.
+ * of a user, then a count per reason. Exit 0 when all users are valid, 1 when some are rejected (and says so
+ * when they are more than `--max-rejected` allows), 2 on a file-level error (unsupported name, unreadable,
+ * empty or UTF-16 file, bad header, corrupt gzip) or a bad option.
  */
 export function validateCommand(): Command {
   return new Command("validate")
@@ -54,13 +49,15 @@ export function validateCommand(): Command {
     )
     .option("--allow-clear", "accept users with an empty method set (it deletes all of their factors)")
     .option("--default-country <CC>", "ISO 3166-1 alpha-2 country for national phone numbers, e.g. US")
-    .option(
-      "--phone-check <mode>",
-      "strict (a valid number in its country's plan, the default) or e164 (Auth0's rule only)",
-    )
-    .option(
-      "--max-rejected <N|P%>",
-      "say whether ingest would send the file: at most N rejected users, or P% of its users",
+    .option("--phone-check <mode>", "strict (in its country's plan, the default) or e164 (Auth0's rule)")
+    .option("--max-rejected <N|P%>", "say whether ingest would send it: at most N (or P%) rejected users")
+    .addHelpText(
+      "after",
+      examplesHelp([
+        "factor-sync validate users.csv",
+        "factor-sync validate users.jsonl.gz --default-country GB",
+        "factor-sync validate users.csv --json | jq '.rejected | length'",
+      ]),
     )
     .action(async (file: string, options: ValidateOptions) => {
       process.exitCode = await validateFile(file, options);
@@ -76,74 +73,66 @@ export function validateCommand(): Command {
 export async function validateFile(
   file: string,
   options: ValidateOptions,
-  output: ValidateOutput = { stdout: process.stdout, stderr: process.stderr },
+  streams: OutputStreams = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
+  const output = new CommandOutput(options.json === true, streams);
   const rejected: RejectedUser[] = [];
-  let defaultCountry: CountryCode | undefined;
-  let phoneCheck: PhoneCheck | undefined;
+  const reasons = new ReasonCounts();
   let maxRejected: MaxRejected | undefined;
   let reader: ReturnType<typeof readUserFactors> | undefined;
   try {
-    if (options.defaultCountry !== undefined) defaultCountry = parseCountryCode(options.defaultCountry);
-    if (options.phoneCheck !== undefined) phoneCheck = parsePhoneCheck(options.phoneCheck);
-    if (options.maxRejected !== undefined) maxRejected = parseMaxRejected(options.maxRejected);
-    const kind = detectFileKind(file);
-    reader = readUserFactors(() => opened(file), kind, {
+    let defaultCountry: CountryCode | undefined;
+    let phoneCheck: PhoneCheck | undefined;
+    try {
+      if (options.defaultCountry !== undefined) defaultCountry = parseCountryCode(options.defaultCountry);
+      if (options.phoneCheck !== undefined) phoneCheck = parsePhoneCheck(options.phoneCheck);
+      if (options.maxRejected !== undefined) maxRejected = parseMaxRejected(options.maxRejected);
+    } catch (error) {
+      if (error instanceof InvalidCountryError) throw new CliError(`--default-country: ${error.message}`);
+      if (error instanceof InvalidPhoneCheckError) throw new CliError(`--phone-check: ${error.message}`);
+      if (error instanceof InvalidMaxRejectedError) throw new CliError(`--max-rejected: ${error.message}`);
+      throw error;
+    }
+    const input = await checkInputFile(file);
+    // Two passes, as ingest reads it: the file is opened once for each.
+    reader = readUserFactors(() => createReadStream(input.path), input.kind, {
       allowClear: options.allowClear,
       defaultCountry,
       phoneCheck,
     });
     for await (const read of reader) {
       if (read.kind === "valid") continue;
+      reasons.add(read.user);
       if (options.json) rejected.push(read.user);
       else output.stdout.write(`${formatRejection(read.user).join("\n")}\n`);
     }
   } catch (error) {
-    const message = describeError(error, file);
-    output.stderr.write(`error: ${message}\n`);
-    if (options.json) {
-      // With --json, stdout always holds one JSON object: what was read before the error, and the error.
-      const { users, methods } = reader?.summary ?? { users: 0, methods: 0 };
-      const line = error instanceof InputFileError && error.line !== undefined ? error.line : null;
-      output.stdout.write(`${JSON.stringify({ users, methods, rejected, error: { message, line } })}\n`);
-    }
-    return FILE_ERROR;
+    // With --json, stdout holds one JSON object: what was read before the error, and the error.
+    const { users, methods } = reader?.summary ?? { users: 0, methods: 0 };
+    const cause =
+      error instanceof InputFileError
+        ? new CliError(`'${file}': ${error.message}`, {
+            fields: { file, ...(error.line === undefined ? {} : { line: error.line }) },
+          })
+        : error;
+    return output.fail(cause, { users, methods, rejected });
   }
   const { users, valid, methods } = reader.summary;
   const rejectedCount = users - valid;
-  const tooMany = exceedsTolerance(maxRejected, rejectedCount, users);
-  if (options.json) {
-    output.stdout.write(
-      `${JSON.stringify({ users, methods, rejected, ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}) })}\n`,
-    );
-  } else {
-    output.stdout.write(
-      `${users} ${users === 1 ? "user" : "users"}: ${valid} valid (${methods} ${methods === 1 ? "method" : "methods"}), ${rejectedCount} rejected\n`,
-    );
-    if (tooMany !== undefined) output.stdout.write(`${tooMany.message}\n`);
+  const lines = [
+    `${formatCount(users)} ${users === 1 ? "user" : "users"}: ${formatCount(valid)} valid (${formatCount(methods)} ${methods === 1 ? "method" : "methods"}), ${formatCount(rejectedCount)} rejected`,
+  ];
+  const sorted = reasons.sorted();
+  if (sorted.length > 0) {
+    const width = Math.max(...sorted.map(([, count]) => formatCount(count).length));
+    lines.push("Rejected users by reason:");
+    for (const [reason, count] of sorted) lines.push(`  ${formatCount(count).padStart(width)}  ${reason}`);
   }
-  return valid === users ? ALL_VALID : SOME_REJECTED;
-}
-
-function describeError(error: unknown, file: string): string {
-  if (error instanceof InputFileError) return error.message;
-  if (error instanceof InvalidCountryError) return `--default-country: ${error.message}`;
-  if (error instanceof InvalidPhoneCheckError) return `--phone-check: ${error.message}`;
-  if (error instanceof InvalidMaxRejectedError) return `--max-rejected: ${error.message}`;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === "ENOENT") return `cannot read '${file}': no such file`;
-  if (code === "EISDIR") return `cannot read '${file}': it is a directory`;
-  if (code === "EACCES") return `cannot read '${file}': permission denied`;
-  // Anything else is unexpected: one line, still no stack trace.
-  return error instanceof Error ? error.message.split("\n")[0] || error.name : String(error);
-}
-
-/** The file opened for one pass, once it is known to be readable (so a missing file is an error of its own). */
-async function opened(file: string): Promise<ReturnType<typeof createReadStream>> {
-  const input = createReadStream(file);
-  await new Promise<void>((resolve, reject) => {
-    input.once("open", () => resolve());
-    input.once("error", reject);
-  });
-  return input;
+  const tooMany = exceedsTolerance(maxRejected, rejectedCount, users);
+  if (tooMany !== undefined) lines.push(tooMany.message);
+  output.result(
+    { users, methods, rejected, ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}) },
+    `${lines.join("\n")}\n`,
+  );
+  return valid === users ? EXIT.ok : EXIT.notAllApplied;
 }

@@ -17,7 +17,9 @@ import {
   ingestObject,
   runIngest,
 } from "./ingestObject.js";
+import type { MaxRejected } from "./rejectionTolerance.js";
 import { findStalledIngests, stalledIngestsEmf } from "./stalledIngests.js";
+import type { PhoneCheck } from "./types.js";
 
 /** The ingest handler's settings (the function reads them from its environment). */
 export interface IngestHandlerConfig {
@@ -29,6 +31,10 @@ export interface IngestHandlerConfig {
   defaultCountry?: CountryCode;
   /** `SEND_CONCURRENCY`: SendMessageBatch calls in flight. @default 10 */
   sendConcurrency: number;
+  /** `PHONE_CHECK`: `strict` or `e164`; a file's `phone-check` metadata wins. @default "strict" */
+  phoneCheck?: PhoneCheck;
+  /** `MAX_REJECTED`: a count or a percentage; a file's `max-rejected` metadata wins. @default no limit */
+  maxRejected?: MaxRejected;
 }
 
 /**
@@ -63,6 +69,8 @@ export interface IngestHandlerDeps {
   now?: () => Date;
   /** @default no jobs: each object is ingested in the invocation its event starts (and must fit in it) */
   jobs?: IngestJobsDeps;
+  /** Called as each file is read (the local runner's progress display). @default none */
+  onReadProgress?: IngestObjectOptions["onReadProgress"];
 }
 
 /** The part of Lambda's context ingest uses. */
@@ -99,6 +107,9 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
     reportsPrefix: config.reportsPrefix,
     defaultCountry: config.defaultCountry,
     sendConcurrency: config.sendConcurrency,
+    phoneCheck: config.phoneCheck,
+    maxRejected: config.maxRejected,
+    onReadProgress: deps.onReadProgress,
   };
   const jobDeps = (store: JobStore) => ({
     store,

@@ -1,6 +1,7 @@
 export { parseCountryCode } from "./countryCode.js";
 export {
   CorruptInputError,
+  DelimiterError,
   DuplicateColumnError,
   EmptyFileError,
   InputChangedError,
@@ -13,6 +14,7 @@ export {
   MissingHeaderError,
   UnknownColumnError,
   UnsupportedFileError,
+  Utf16Error,
 } from "./errors.js";
 export { detectFileKind } from "./fileKind.js";
 export { formatRejection } from "./formatRejection.js";
@@ -30,3 +32,4 @@ export {
   type ToleranceExceeded,
 } from "./rejectionTolerance.js";
 export type { FileFormat, FileKind, PhoneCheck, ReadOptions, ReadSummary, ReadUser } from "./types.js";
+export { detectUtf16 } from "./utf16.js";

@@ -16,6 +16,7 @@ import { reportKeys } from "../reports/reportKeys.js";
 import { REJECTS_COLUMNS, rejectsRow, UNSENT_COLUMNS, unsentRow } from "../reports/reportRows.js";
 import type { CheckpointStore } from "./CheckpointStore.js";
 import type { ContinuationMessage } from "./ContinuationMessage.js";
+import { emptyReadSummary } from "./emptyReadSummary.js";
 import { RecordedFileError } from "./errors.js";
 import type { IngestCheckpoint } from "./IngestCheckpoint.js";
 import {
@@ -30,7 +31,7 @@ import {
 } from "./index.js";
 import { deleteStateObject, loadPlaces, savePlaces } from "./placesObject.js";
 import type { PassProgress, ReaderResume } from "./readUserFactors.js";
-import type { FileKind, PhoneCheck, ReadPosition, ReadSummary } from "./types.js";
+import type { FileKind, PhoneCheck, ReadOptions, ReadPosition, ReadSummary } from "./types.js";
 
 /** What {@link ingestObject} works with. */
 export interface IngestObjectDeps {
@@ -97,6 +98,8 @@ export interface IngestObjectOptions {
    * `parseMaxRejected`); the object's `max-rejected` metadata overrides it. @default no limit
    */
   maxRejected?: MaxRejected;
+  /** Called as the file is read, with the reader's counts so far (see `ReadOptions.onProgress`). @default none */
+  onReadProgress?: ReadOptions["onProgress"];
 }
 
 /** Name of the S3 user metadata (`x-amz-meta-allow-clear`) that allows empty method sets for one file. */
@@ -106,15 +109,7 @@ export const PHONE_CHECK_METADATA = "phone-check";
 /** Name of the S3 user metadata that sets the rejection tolerance of one file (`10`, `2.5%`). */
 export const MAX_REJECTED_METADATA = "max-rejected";
 
-const NOTHING_READ: ReadSummary = {
-  users: 0,
-  valid: 0,
-  rejected: 0,
-  duplicated: 0,
-  methods: 0,
-  lines: 0,
-  bytes: 0,
-};
+const NOTHING_READ: ReadSummary = emptyReadSummary();
 
 /**
  * Ingests one S3 object in two passes over the same object version: pass 1 validates the whole file and finds
@@ -344,7 +339,12 @@ async function ingest(
       const reader = readUserFactors(
         open,
         fileKind,
-        { allowClear, defaultCountry: options.defaultCountry, phoneCheck },
+        {
+          allowClear,
+          defaultCountry: options.defaultCountry,
+          phoneCheck,
+          onProgress: options.onReadProgress,
+        },
         { resume: readerResume, shouldStop: outOfTime },
       );
 
@@ -410,7 +410,7 @@ async function ingest(
       if (check.cut !== undefined) {
         handedOver = await handOver(1, check.cut, { users: 0, valid: 0, rejected: 0 });
       } else {
-        if (resume?.pass !== 2) {
+        if (resume?.pass !== 2 && check.fileError === undefined) {
           tooMany = exceedsTolerance(maxRejected, check.summary.rejected, check.summary.users);
         }
         // Nothing is sent unless the whole file is readable and within its tolerance.
@@ -534,7 +534,7 @@ async function ingest(
       ...(tooMany !== undefined ? { maxRejected: tooMany.maxRejected, limit: tooMany.limit } : {}),
     },
     fileError !== undefined
-      ? "ingest stopped by a file error: nothing sent"
+      ? "ingest stopped by a file error"
       : tooMany !== undefined
         ? "ingest stopped: more rejected users than max-rejected allows, nothing sent"
         : "ingest done",

@@ -1,6 +1,7 @@
 import { availableParallelism } from "node:os";
 import type { Readable } from "node:stream";
 import type { RejectedUser } from "../factors/types.js";
+import { emptyReadSummary } from "./emptyReadSummary.js";
 import { InputChangedError, InputFileError } from "./errors.js";
 import { fastMethods, sameMethods } from "./fastMethods.js";
 import { PhoneWorkerPool } from "./PhoneWorkerPool.js";
@@ -126,10 +127,7 @@ export function readUserFactors(
     defaultCountry: options.defaultCountry,
     phoneCheck: options.phoneCheck,
   });
-  const summary: ReadSummary =
-    resume !== undefined
-      ? { ...resume.summary }
-      : { users: 0, valid: 0, rejected: 0, duplicated: 0, methods: 0, lines: 0, bytes: 0 };
+  const summary: ReadSummary = resume !== undefined ? { ...resume.summary } : emptyReadSummary();
   const places = resume?.places ?? new UserPlaces();
   let pass1: Promise<FileCheck> | undefined =
     resume?.pass === 2
@@ -188,6 +186,7 @@ export function readUserFactors(
             break scan;
           }
         }
+        options.onProgress?.(summary);
       }
     } catch (error) {
       if (!(error instanceof InputFileError)) throw error;

@@ -44,6 +44,22 @@ export function parseMaxRejected(value: string): MaxRejected {
 }
 
 /**
+ * Whether `value` is a rejection tolerance {@link parseMaxRejected} reads (for configuration schemas).
+ *
+ * @example
+ * isMaxRejected("2.5%"); // true
+ * isMaxRejected("lots"); // false
+ */
+export function isMaxRejected(value: string): boolean {
+  try {
+    parseMaxRejected(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Whether a file with `rejected` of its `users` rejected is over the tolerance (strictly more rejected users
  * than it allows), and if so what to tell the operator. A percentage allows that share of the users, rounded
  * down: 10% of 25 users allows 2.

@@ -37,6 +37,11 @@ export interface ReadOptions {
    * @default 1 MiB
    */
   maxRecordBytes?: number;
+  /**
+   * Called as pass 1 reads the file, after each batch of users, with the counts so far (lines and bytes
+   * read, users checked): what a progress display shows while a large file is read. @default none
+   */
+  onProgress?: (summary: Readonly<ReadSummary>) => void;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createReadStream } from "node:fs";
 import type { CountryCode } from "libphonenumber-js";
+import { emptyReadSummary } from "../ingest/emptyReadSummary.js";
 import { detectFileKind, InputFileError, readUserFactors } from "../ingest/index.js";
 import type { PhoneCheck, ReadSummary } from "../ingest/types.js";
 
@@ -28,15 +29,7 @@ export async function dryRun(
 ): Promise<DryRunSummary> {
   const clock = options.clock ?? Date.now;
   const started = clock();
-  const empty: ReadSummary = {
-    users: 0,
-    valid: 0,
-    rejected: 0,
-    duplicated: 0,
-    methods: 0,
-    lines: 0,
-    bytes: 0,
-  };
+  const empty = emptyReadSummary();
   let kind: ReturnType<typeof detectFileKind>;
   try {
     kind = detectFileKind(file);

@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -22,6 +22,7 @@ import { type LocalAws, startLocalAws } from "./LocalAws.js";
 import { objectCreatedEvent } from "./objectCreatedEvent.js";
 import { queueDepth } from "./queueDepth.js";
 import { SqsEventSource } from "./SqsEventSource.js";
+import { TenantRateObserver } from "./TenantRateObserver.js";
 import type {
   LocalMigrationOptions,
   LocalMigrationSummary,
@@ -64,6 +65,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
 
   const credentials = { clientId: options.target.clientId, clientSecret: options.target.clientSecret };
   await checkCredentials(endpoint, credentials, options.fetch);
+  const rateObserver = new TenantRateObserver(clock);
+  const applyFetch = rateObserver.wrap(options.fetch ?? globalThis.fetch);
 
   await mkdir(reportsDir, { recursive: true });
   const ownLog = options.logger === undefined ? createWriteStream(join(reportsDir, "run.log")) : undefined;
@@ -71,6 +74,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
 
   const progress: MigrationProgress = {
     phase: "starting",
+    read: { lines: 0, users: 0, bytes: 0 },
     rejected: 0,
     applied: 0,
     failed: 0,
@@ -81,6 +85,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
   const report = (phase?: MigrationPhase) => {
     if (phase) progress.phase = phase;
     progress.elapsedMs = clock() - startedAt;
+    const observed = rateObserver.observed;
+    if (observed) progress.tenantRateLimit = observed;
     options.onProgress?.({ ...progress });
   };
   report();
@@ -135,7 +141,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
             maxConcurrency,
             applyConcurrency: options.applyConcurrency,
             maxReceiveCount,
-            fetch: options.fetch,
+            fetch: applyFetch,
           },
           { sqs: local.sqs, logger },
         );
@@ -167,11 +173,17 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       s3: local.s3,
       sqs: local.sqs,
       logger,
+      onReadProgress: (read) => {
+        progress.read = { lines: read.lines, users: read.users, bytes: read.bytes };
+        report();
+      },
       config: {
         queueUrl: local.workQueue.url,
         reportsPrefix: REPORTS_PREFIX,
         ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
         sendConcurrency: options.sendConcurrency ?? PIPELINE_DEFAULTS.sendConcurrency,
+        ...(options.phoneCheck ? { phoneCheck: options.phoneCheck } : {}),
+        ...(options.maxRejected ? { maxRejected: options.maxRejected } : {}),
       },
       jobs: {
         store: jobStore,
@@ -261,7 +273,12 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
 
     const applied = appliedUsers.size;
     const failed = failedUsers;
-    const counted = applied + ingest.rejected + failed + ingest.failedToSend + pending;
+    // Valid users of a file stopped as a whole (file error, over max-rejected) were never sent.
+    const withheld =
+      ingest.fileError !== undefined || ingest.tooManyRejected !== undefined
+        ? ingest.valid - ingest.sent - ingest.failedToSend
+        : 0;
+    const counted = applied + ingest.rejected + failed + ingest.failedToSend + pending + withheld;
     const durationMs = clock() - startedAt;
     const summary: LocalMigrationSummary = {
       runId,
@@ -273,12 +290,14 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       failed,
       failedToSend: ingest.failedToSend,
       pending,
+      withheld,
       accounted: counted === ingest.users,
       interrupted: options.signal?.aborted ?? false,
       durationMs,
       ...(ingest.fileError ? { fileError: ingest.fileError } : {}),
       jobId,
       ingestInvocations: job?.ingestInvocations ?? 1,
+      ...(ingest.tooManyRejected ? { tooManyRejected: ingest.tooManyRejected } : {}),
       reports: {
         dir: reportsDir,
         ...(copied[0] ? { rejects: copied[0] } : {}),
@@ -289,6 +308,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         ...(ownLog ? { log: join(reportsDir, "run.log") } : {}),
       },
     };
+    if (summary.reports.summary) await localiseIngestSummary(summary.reports.summary, summary);
     await writeFile(summary.reports.run, `${JSON.stringify(summary, null, 2)}\n`);
     logger.info(
       {
@@ -356,6 +376,7 @@ async function exportFailures(
     // fauxqs answers exactly: one empty short poll means the queue was read.
     waitTimeSeconds: 0,
     emptyReceivesToStop: 1,
+    byteOrderMark: true,
     logger,
     onFailedUser: (user) => {
       const id = user.userId || `message:${user.messageId}`;
@@ -365,6 +386,26 @@ async function exportFailures(
   out.end();
   await finished(out);
   return failed.size;
+}
+
+/**
+ * The ingest summary names the emulator's S3 keys, which do not exist on this machine: its local copy names
+ * the input file and the local reports instead.
+ */
+async function localiseIngestSummary(path: string, run: LocalMigrationSummary): Promise<void> {
+  const summary = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+  const { rejects, unsent, summary: self, failures } = run.reports;
+  const local = {
+    ...summary,
+    source: { file: resolve(run.file) },
+    reports: {
+      ...(rejects ? { rejects } : {}),
+      ...(unsent ? { unsent } : {}),
+      failures,
+      ...(self ? { summary: self } : {}),
+    },
+  };
+  await writeFile(path, `${JSON.stringify(local, null, 2)}\n`);
 }
 
 async function uploadFile(s3: S3Client, bucket: string, key: string, file: string): Promise<void> {

@@ -1,6 +1,10 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { ApplyOptions } from "../apply/types.js";
+import type { MaxRejected } from "../ingest/rejectionTolerance.js";
+import type { PhoneCheck } from "../ingest/types.js";
 import type { Logger } from "../logging/Logger.js";
+import type { IngestTooManyRejected } from "../reports/IngestSummary.js";
+import type { ObservedRateLimit } from "./TenantRateObserver.js";
 
 /** The Auth0 tenant a local run writes to: a real one, or the bundled simulator. */
 export interface Auth0Target {
@@ -19,6 +23,10 @@ export interface LocalMigrationOptions {
   allowClear?: boolean;
   /** Country for national phone numbers. @default none */
   defaultCountry?: CountryCode;
+  /** How phone numbers are checked (the ingest function's `PHONE_CHECK`). @default "strict" */
+  phoneCheck?: PhoneCheck;
+  /** Rejection tolerance (the ingest function's `MAX_REJECTED`): over it, nothing is sent. @default no limit */
+  maxRejected?: MaxRejected;
   /** Requests per second for the whole fleet of apply workers. @default PIPELINE_DEFAULTS.rpsCeiling */
   rpsCeiling?: number;
   /** Share of the tenant's rate-limit bucket to use. @default PIPELINE_DEFAULTS.budgetShare */
@@ -68,6 +76,8 @@ export type MigrationPhase = "starting" | "ingesting" | "applying" | "stopping" 
 /** Counts while the run goes on. `users` and `sent` are known once the whole file has been read. */
 export interface MigrationProgress {
   phase: MigrationPhase;
+  /** How far ingest has read the file: physical lines, users handed over, bytes (decompressed). */
+  read: { lines: number; users: number; bytes: number };
   users?: number;
   sent?: number;
   rejected: number;
@@ -78,6 +88,8 @@ export interface MigrationProgress {
   retries: number;
   /** 429s waited out so far. */
   throttled: number;
+  /** The tenant's rate limit as its `x-ratelimit-*` headers showed it, once a response carried them. */
+  tenantRateLimit?: ObservedRateLimit;
   elapsedMs: number;
 }
 
@@ -88,7 +100,7 @@ export interface LocalReports {
   rejects?: string;
   /** The ingest summary (JSON). */
   summary?: string;
-  /** `user_id,line,status,errorCode,message,attempts,failedAt,source_key`, exported from the DLQ. */
+  /** `line,user_id,status,errorCode,message,attempts,failedAt,source_key`, exported from the DLQ. */
   failures: string;
   /** Valid users SQS would not take, when there were any. */
   unsent?: string;
@@ -113,7 +125,9 @@ export interface LocalMigrationSummary {
   failedToSend: number;
   /** Users still in the work queue: non-zero only when the run was interrupted. */
   pending: number;
-  /** True when applied + rejected + failed + failedToSend + pending = users. */
+  /** Valid users not sent because the file as a whole was stopped (a file-level error, or over max-rejected). */
+  withheld: number;
+  /** True when applied + rejected + failed + failedToSend + pending + withheld = users. */
   accounted: boolean;
   interrupted: boolean;
   durationMs: number;
@@ -123,5 +137,7 @@ export interface LocalMigrationSummary {
   jobId: string;
   /** Ingest invocations the file took (more than one when it continued from checkpoints). */
   ingestInvocations: number;
+  /** Present when the file had more rejected users than `maxRejected` allows: nothing was sent. */
+  tooManyRejected?: IngestTooManyRejected;
   reports: LocalReports;
 }

@@ -32,7 +32,7 @@ describe("run on a file whose user is split over two places", () => {
       ]);
 
       const result = await runCli(
-        [join(dir, "split-user.csv"), "--json", "--rps", "500"],
+        ["run", join(dir, "split-user.csv"), "--json", "--yes", "--rps", "500"],
         {
           AUTH0_DOMAIN: simulator.url,
           AUTH0_CLIENT_ID: simulator.clientId,
@@ -41,7 +41,7 @@ describe("run on a file whose user is split over two places", () => {
         dir,
       );
 
-      expect(JSON.parse(result.stdout)).toEqual({
+      expect(JSON.parse(result.stdout)).toMatchObject({
         users: 3,
         applied: 2,
         rejected: 1,
@@ -59,4 +59,41 @@ describe("run on a file whose user is split over two places", () => {
     },
     E2E_TIMEOUT,
   );
+
+  it(
+    "sends nothing and exits 2 when the rejected users are more than --max-rejected allows, saying why",
+    async () => {
+      simulator.reset();
+      const result = await runCli(
+        ["run", join(dir, "split-user.csv"), "--json", "--yes", "--max-rejected", "0"],
+        {
+          AUTH0_DOMAIN: simulator.url,
+          AUTH0_CLIENT_ID: simulator.clientId,
+          AUTH0_CLIENT_SECRET: simulator.clientSecret,
+        },
+        dir,
+      );
+      expect(result.code).toBe(2);
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        error: "1 of 3 users rejected, more than max-rejected 0 allows (0): nothing of the file is sent",
+        users: 3,
+        applied: 0,
+        rejected: 1,
+        failed: 0,
+        durationMs: expect.any(Number),
+      });
+      expect(result.stderr).toContain(
+        "1 of 3 users rejected, more than max-rejected 0 allows (0): nothing of the file is sent",
+      );
+      expect([...simulator.allMethods().keys()]).toEqual([]);
+    },
+    E2E_TIMEOUT,
+  );
+
+  it("refuses a --phone-check it does not know, in one line", async () => {
+    const result = await runCli(["run", join(dir, "split-user.csv"), "--phone-check", "loose"], {}, dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--phone-check");
+    expect(result.stderr).toContain("expected strict or e164.");
+  });
 });

@@ -63,7 +63,7 @@ describe("ingestObject in two passes, against fauxqs", () => {
       [5, "auth0|c"],
     ]);
     expect(rejects).toBe(
-      "line,user_id,errors\r\n" +
+      "\ufeffline,user_id,errors\r\n" +
         `2,auth0|a,"${ELSEWHERE("line 4")}"\r\n` +
         `4,auth0|a,"${ELSEWHERE("line 2")}"\r\n`,
     );
