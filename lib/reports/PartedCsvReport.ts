@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { DeleteObjectCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { CsvReportUpload } from "./CsvReportUpload.js";
-import { csvRow } from "./csv.js";
+import { CSV_BYTE_ORDER_MARK, csvRow } from "./csv.js";
 
 /** Options of {@link PartedCsvReport}. */
 export interface PartedCsvReportOptions {
@@ -76,7 +76,7 @@ export class PartedCsvReport {
     if (this.parts === 0 && this.options.always === false) return false;
     const { s3, bucket } = this.options;
     const keys = Array.from({ length: this.parts }, (_, i) => this.partKey(i + 1));
-    const header = csvRow(this.options.columns);
+    const header = `${CSV_BYTE_ORDER_MARK}${csvRow(this.options.columns)}`;
     async function* whole(): AsyncGenerator<Buffer | string> {
       yield header;
       for (const key of keys) {
