@@ -1,4 +1,3 @@
-import { SingleBar } from "cli-progress";
 import { Command } from "commander";
 import { isFinished } from "../../lib/jobs/DynamoJobStore.js";
 import { JobNotFoundError, JobStatusError } from "../../lib/jobs/errors.js";
@@ -90,8 +89,8 @@ export function jobsCommand(): Command {
 }
 
 /**
- * `status <job|key> [--json] [--watch]`: one job's status and counts; `--watch` follows it until it ends (a bar
- * on a terminal: applied of sent, rate, ETA; `--json` prints one object per change).
+ * `status <job|key> [--json] [--watch]`: one job's status and counts; `--watch` follows it until it ends (a line
+ * per change: applied of sent, rate; `--json` prints one object per change).
  */
 export function statusCommand(): Command {
   return withTableOptions(
@@ -112,7 +111,7 @@ export function statusCommand(): Command {
         );
         return EXIT.ok;
       }
-      const view = options.json ? new JsonWatch() : process.stderr.isTTY ? new BarWatch() : new LineWatch();
+      const view = options.json ? new JsonWatch() : new LineWatch();
       for (;;) {
         view.update(job);
         if (isFinished(job.status) && (job.finishedAt !== undefined || job.status === "failed")) break;
@@ -189,35 +188,4 @@ class LineWatch implements Watch {
   }
 
   public stop(): void {}
-}
-
-class BarWatch implements Watch {
-  readonly #pace = new Pace();
-  readonly #bar = new SingleBar({
-    stream: process.stderr,
-    format: "{bar} {value}/{total} applied of sent | {status} | failed {failed} | {rate}/s | ETA {eta}",
-    barsize: 24,
-    hideCursor: true,
-  });
-  #started = false;
-
-  public update(job: Job): void {
-    const { rate, etaMs } = this.#pace.figures(job);
-    const payload = {
-      status: job.status,
-      failed: job.failed,
-      rate: rate.toFixed(1),
-      eta: formatDuration(etaMs),
-    };
-    if (!this.#started) this.#bar.start(job.sent, job.applied, payload);
-    else {
-      this.#bar.setTotal(job.sent);
-      this.#bar.update(job.applied, payload);
-    }
-    this.#started = true;
-  }
-
-  public stop(): void {
-    this.#bar.stop();
-  }
 }
