@@ -29,8 +29,6 @@ export function jsonSummary(summary: LocalMigrationSummary, cwd = process.cwd())
     rejected: summary.rejected,
     failed: summary.failed + summary.failedToSend,
     durationMs: summary.durationMs,
-    jobId: summary.jobId,
-    ingestInvocations: summary.ingestInvocations,
     reportsDir: here(summary.reports.dir, cwd),
     ...(summary.interrupted ? { interrupted: true, pending: summary.pending } : {}),
     ...(summary.tooManyRejected ? { error: summary.tooManyRejected.message } : {}),

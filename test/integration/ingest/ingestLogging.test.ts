@@ -123,7 +123,7 @@ describe("ingest logging", () => {
       [30, "ingest started", "incoming/log/users.jsonl.gz"],
       [30, "ingest done", "incoming/log/users.jsonl.gz"],
       [30, "ingest started", "incoming/log/no-header.csv"],
-      [30, "ingest stopped by a file error: nothing sent", "incoming/log/no-header.csv"],
+      [30, "ingest stopped by a file error", "incoming/log/no-header.csv"],
       [30, "ingest started", "incoming/log/big.jsonl"],
       [40, "user not sent", "incoming/log/big.jsonl"],
       [30, "ingest done", "incoming/log/big.jsonl"],
