@@ -25,7 +25,8 @@ export function exitCodeOf(summary: LocalMigrationSummary, options: { demo?: boo
   if (summary.fileError) return RUN_EXIT.usage;
   if (!summary.accounted) return RUN_EXIT.someNotApplied;
   if (options.demo) return RUN_EXIT.allApplied;
-  const notApplied = summary.rejected + summary.failed + summary.failedToSend + summary.pending;
+  const notApplied =
+    summary.rejected + summary.failed + summary.failedToSend + summary.cancelled + summary.pending;
   return notApplied > 0 ? RUN_EXIT.someNotApplied : RUN_EXIT.allApplied;
 }
 
@@ -36,7 +37,11 @@ export function jsonSummary(summary: LocalMigrationSummary): string {
     applied: summary.applied,
     rejected: summary.rejected,
     failed: summary.failed + summary.failedToSend,
+    unchanged: summary.unchanged,
     durationMs: summary.durationMs,
+    jobId: summary.jobId,
+    reportsDir: summary.reports.dir,
+    ...(summary.cancelled > 0 ? { cancelled: summary.cancelled } : {}),
     ...(summary.interrupted ? { interrupted: true, pending: summary.pending } : {}),
   });
 }
@@ -54,7 +59,7 @@ export function formatRunSummary(summary: LocalMigrationSummary): string {
   const reports = summary.reports;
   const lines = [
     "",
-    `Summary of ${here(summary.file)} (uploaded as ${summary.key})`,
+    `Summary of ${here(summary.file)} (uploaded as ${summary.key}), job ${summary.jobId}: ${summary.status}`,
     row("users", summary.users),
     row("applied", summary.applied),
     row(
@@ -77,16 +82,19 @@ export function formatRunSummary(summary: LocalMigrationSummary): string {
       ),
     );
   }
+  if (summary.cancelled > 0)
+    lines.push(row("cancelled", summary.cancelled, "not applied: the job was cancelled"));
   if (summary.interrupted || summary.pending > 0) {
     lines.push(row("pending", summary.pending, "not applied: still queued when the run stopped"));
   }
   lines.push(row("time", formatDuration(summary.durationMs), `${rate.toFixed(1)} users/s through Auth0`));
-  lines.push("", `Reports in ${here(reports.dir)}/`);
+  lines.push("", `Reports in ${here(reports.dir)}/ (follow the job: factor-sync status ${summary.jobId})`);
   for (const [name, path] of [
     ["rejects", reports.rejects],
     ["failures", reports.failures],
     ["unsent", reports.unsent],
     ["summary", reports.summary],
+    ["result", reports.result],
     ["run", reports.run],
     ["log", reports.log],
   ] as const) {
@@ -95,11 +103,9 @@ export function formatRunSummary(summary: LocalMigrationSummary): string {
   if (summary.fileError)
     lines.push("", "The file stopped early: the counts cover the lines before the error.");
   if (!summary.accounted) {
-    const counted =
-      summary.applied + summary.rejected + summary.failed + summary.failedToSend + summary.pending;
     lines.push(
       "",
-      `Warning: ${summary.users - counted} users are not accounted for; see ${here(reports.run)}.`,
+      `Warning: the job's counts do not add up; see ${here(reports.run)} and 'status ${summary.jobId}'.`,
     );
   }
   if (summary.interrupted) {

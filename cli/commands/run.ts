@@ -8,6 +8,7 @@ import { parseCountryCode } from "../../lib/ingest/index.js";
 import { startBundledSimulator } from "../../lib/local/bundledSimulator.js";
 import { dryRun } from "../../lib/local/dryRun.js";
 import { LocalRunError, LocalRunOptionsError } from "../../lib/local/errors.js";
+import { DEFAULT_STATE_DIR } from "../../lib/local/LocalAws.js";
 import { runLocalMigration } from "../../lib/local/runLocalMigration.js";
 import type { Auth0Target, LocalMigrationSummary } from "../../lib/local/types.js";
 import type { Auth0Simulator } from "../../lib/simulator/index.js";
@@ -29,6 +30,7 @@ interface RunOptions {
   allowClear?: boolean;
   defaultCountry?: CountryCode;
   dryRun?: boolean;
+  stateDir: string;
 }
 
 function country(value: string): CountryCode {
@@ -51,7 +53,10 @@ export function runCommand(): Command {
       "Run the whole pipeline on this machine on a file (default: the bundled sample) against AUTH0_DOMAIN, or the bundled simulator",
     )
     .argument("[file]", "a .csv or .jsonl file, optionally .gz (default: samples/sample.csv)")
-    .option("--json", 'print only {"users","applied","rejected","failed","durationMs"} on stdout')
+    .option(
+      "--json",
+      'print only {"users","applied","rejected","failed","unchanged","durationMs","jobId","reportsDir"} on stdout',
+    )
     .addOption(
       new Option("--rps <n>", "requests-per-second ceiling for the whole apply fleet")
         .default(PIPELINE_DEFAULTS.rpsCeiling)
@@ -75,6 +80,7 @@ export function runCommand(): Command {
       ).argParser(country),
     )
     .option("--dry-run", "read and validate the file and count its users; send nothing")
+    .option("--state-dir <dir>", "where the jobs table is kept (jobs, status)", DEFAULT_STATE_DIR)
     .exitOverride()
     .action(async (file: string | undefined, options: RunOptions) => {
       process.exitCode = await run(file ?? SAMPLE_FILE, options, file === undefined);
@@ -156,6 +162,7 @@ async function run(file: string, options: RunOptions, demo: boolean): Promise<nu
     );
     progress = options.json ? silentProgress : out.isTTY ? new BarProgress(out) : new LineProgress(out);
     let summary: LocalMigrationSummary;
+    let jobId: string | undefined;
     try {
       summary = await runLocalMigration({
         file,
@@ -165,8 +172,15 @@ async function run(file: string, options: RunOptions, demo: boolean): Promise<nu
         rpsCeiling: options.rps,
         budgetShare: options.budgetShare,
         maxConcurrency: options.concurrency,
+        stateDir: options.stateDir,
         signal: controller.signal,
         onProgress: (snapshot) => {
+          if (snapshot.jobId !== undefined && jobId === undefined) {
+            jobId = snapshot.jobId;
+            (options.json ? process.stderr : out).write(
+              `Job ${jobId} (factor-sync status ${jobId} --watch)\n`,
+            );
+          }
           if (!controller.signal.aborted) progress.update(snapshot);
         },
       });

@@ -1,5 +1,6 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { ApplyOptions } from "../apply/types.js";
+import type { JobStatus } from "../jobs/types.js";
 import type { Logger } from "../logging/Logger.js";
 
 /** The Auth0 tenant a local run writes to: a real one, or the bundled simulator. */
@@ -43,6 +44,11 @@ export interface LocalMigrationOptions {
   applyOptions?: ApplyOptions;
   /** Where the reports are copied. @default `./factor-sync-reports/<runId>` */
   reportsDir?: string;
+  /**
+   * The state folder: the jobs table is kept there, so `jobs` and `status` see this run afterwards (the CLI
+   * passes `./.factor-sync`). @default none: the jobs table lives in memory for the run only
+   */
+  stateDir?: string;
   /** Names the run and its reports folder. @default the start time, e.g. `2026-11-29T18-30-05-123Z` */
   runId?: string;
   /** Used for every Auth0 request. @default globalThis.fetch */
@@ -63,6 +69,8 @@ export type MigrationPhase = "starting" | "ingesting" | "applying" | "stopping" 
 /** Counts while the run goes on. `users` and `sent` are known once the whole file has been read. */
 export interface MigrationProgress {
   phase: MigrationPhase;
+  /** The run's job, once ingest has created it. */
+  jobId?: string;
   users?: number;
   sent?: number;
   rejected: number;
@@ -89,6 +97,8 @@ export interface LocalReports {
   unsent?: string;
   /** This run's accounting (JSON). */
   run: string;
+  /** The job's completion report (JSON), when the job finished. */
+  result?: string;
   /** The handlers' JSON log lines, when the run wrote its own log. */
   log?: string;
 }
@@ -96,19 +106,27 @@ export interface LocalReports {
 /** How a local run ended. Every user of the file is in exactly one of the counts. */
 export interface LocalMigrationSummary {
   runId: string;
+  /** The run's job (`factor-sync status <jobId>`). */
+  jobId: string;
+  /** The job's status at the end of the run. */
+  status: JobStatus;
   file: string;
   /** The object key the file was uploaded to. */
   key: string;
   users: number;
   applied: number;
   rejected: number;
+  /** Valid users whose methods were already applied (incremental sync): 0 until then. */
+  unchanged: number;
+  /** Users the operator cancelled before they were applied. */
+  cancelled: number;
   /** Users in the DLQ (refused by Auth0, or transient failures that used up their attempts). */
   failed: number;
   /** Valid users SQS would not take. */
   failedToSend: number;
   /** Users still in the work queue: non-zero only when the run was interrupted. */
   pending: number;
-  /** True when applied + rejected + failed + failedToSend + pending = users. */
+  /** True when the job's counts add up and its pending users are the ones left in the work queue. */
   accounted: boolean;
   interrupted: boolean;
   durationMs: number;
