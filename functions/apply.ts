@@ -1,9 +1,13 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createApplyDeps } from "../lib/apply/createApplyDeps.js";
 import { type ApplyHandler, createApplyHandler } from "../lib/apply/createApplyHandler.js";
 import { loadAuth0Credentials } from "../lib/auth0/credentials.js";
 import { buildOnce } from "../lib/config/buildOnce.js";
+import { ApplyJobs } from "../lib/jobs/ApplyJobs.js";
+import { DynamoJobStore } from "../lib/jobs/DynamoJobStore.js";
 import { createLogger } from "../lib/logging/Logger.js";
 import { readApplyEnvironment } from "./environment.js";
 
@@ -24,7 +28,22 @@ async function handlerFromEnvironment(): Promise<ApplyHandler> {
     },
     { sqs: new SQSClient({}), logger },
   );
-  return createApplyHandler(deps);
+  const table = environment.JOBS_TABLE;
+  if (table === undefined) logger.warn({}, "JOBS_TABLE is not set: outcomes are not recorded in jobs");
+  const jobs =
+    table === undefined
+      ? undefined
+      : new ApplyJobs({
+          store: new DynamoJobStore({
+            client: new DynamoDBClient({}),
+            tableName: table,
+            outcomeTtlDays: environment.OUTCOME_TTL_DAYS,
+          }),
+          // The completion report goes next to the input, in the bucket each message names.
+          s3: new S3Client({}),
+          logger,
+        });
+  return createApplyHandler({ ...deps, ...(jobs !== undefined ? { jobs } : {}) });
 }
 
 const built = buildOnce(handlerFromEnvironment);

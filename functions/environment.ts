@@ -23,6 +23,12 @@ const applySchema = () =>
     MAX_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.maxConcurrency)),
     APPLY_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.applyConcurrency)),
     LOG_LEVEL: optional(z._default(z.enum(LOG_LEVELS), PIPELINE_DEFAULTS.logLevel)),
+    /** The jobs table (lib/jobs); without it, apply records no outcomes. */
+    JOBS_TABLE: optional(z.optional(z.string().check(z.minLength(3)))),
+    /** Days a per-user outcome is kept in the jobs table. */
+    OUTCOME_TTL_DAYS: optional(
+      z._default(z.coerce.number().check(z.positive()), PIPELINE_DEFAULTS.outcomeTtlDays),
+    ),
   });
 
 /** The apply function's configuration, as read from its environment. */
@@ -64,12 +70,18 @@ const ingestSchema = () =>
       ),
     ),
     LOG_LEVEL: optional(z.optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }))),
+    JOBS_TABLE: optional(z.optional(z.string().check(z.minLength(3)))),
+    RPS_CEILING: optional(z.optional(z.coerce.number().check(z.positive()))),
   });
 
-/** The ingest function's settings: what its handler factory takes, plus its log level. */
+/** The ingest function's settings: what its handler factory takes, plus its log level and jobs table. */
 export interface IngestConfig extends IngestHandlerConfig {
   /** `LOG_LEVEL`. @default "info" */
   logLevel: LogLevel;
+  /** `JOBS_TABLE`: the jobs table. @default none (no jobs) */
+  jobsTable?: string;
+  /** `RPS_CEILING`: the apply fleet's ceiling, recorded in each job for its completion report. @default none */
+  rpsCeiling?: number;
 }
 
 /**
@@ -88,5 +100,7 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     ...(env.DEFAULT_COUNTRY !== undefined ? { defaultCountry: env.DEFAULT_COUNTRY as CountryCode } : {}),
     sendConcurrency: env.SEND_CONCURRENCY ?? PIPELINE_DEFAULTS.sendConcurrency,
     logLevel: env.LOG_LEVEL ?? PIPELINE_DEFAULTS.logLevel,
+    ...(env.JOBS_TABLE !== undefined ? { jobsTable: env.JOBS_TABLE } : {}),
+    ...(env.RPS_CEILING !== undefined ? { rpsCeiling: env.RPS_CEILING } : {}),
   };
 }

@@ -1,19 +1,31 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { buildOnce } from "../lib/config/buildOnce.js";
 import { createIngestHandler, type IngestHandler } from "../lib/ingest/createIngestHandler.js";
+import { DynamoJobStore } from "../lib/jobs/DynamoJobStore.js";
 import { createLogger } from "../lib/logging/Logger.js";
 import type { IngestSummary } from "../lib/reports/IngestSummary.js";
 import { readIngestConfig } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<IngestHandler> {
-  const { logLevel, ...config } = readIngestConfig(process.env);
+  const { logLevel, jobsTable, rpsCeiling, ...config } = readIngestConfig(process.env);
+  const logger = createLogger({ level: logLevel, base: { fn: "ingest" } });
+  if (jobsTable === undefined) logger.warn({}, "JOBS_TABLE is not set: uploads are not tracked as jobs");
   return createIngestHandler({
     s3: new S3Client({}),
     sqs: new SQSClient({}),
     config,
-    logger: createLogger({ level: logLevel, base: { fn: "ingest" } }),
+    logger,
+    ...(jobsTable !== undefined
+      ? {
+          jobs: {
+            store: new DynamoJobStore({ client: new DynamoDBClient({}), tableName: jobsTable }),
+            rpsCeiling,
+          },
+        }
+      : {}),
   });
 }
 

@@ -1,3 +1,4 @@
+import type { UserOutcome } from "../jobs/types.js";
 import type { DeadLetterReason } from "../messages/DeadLetter.js";
 
 /** What a record went through in this receive, carried by a requeue so a later receive can go on from it. */
@@ -20,7 +21,11 @@ export interface RecordHistory {
  *   `deferred`: not tried, or cut short by the time budget).
  * - `keep`: a batch item failure, nothing changed (it returns after the visibility timeout).
  *
- * Issues 10/11 add `superseded` and `cancelled` here (delete without a PUT, outcome recorded), not elsewhere.
+ * - `cancelled`: the record's job was cancelled: deleted without a PUT, counted `cancelled` in the job.
+ * - `counted`: the user is already counted in its job as applied, superseded or cancelled (a record delivered
+ *   again, e.g. after a crash between the PUT and the batch response): deleted without a second PUT.
+ *
+ * Issue 11 adds `superseded` here (delete without a PUT, outcome recorded), not elsewhere.
  */
 export type Decision =
   | { kind: "applied"; userId: string; status: number }
@@ -33,4 +38,6 @@ export type Decision =
       userId?: string;
       status?: number | string;
     }
-  | { kind: "keep"; why: string };
+  | { kind: "keep"; why: string }
+  | { kind: "cancelled"; userId: string }
+  | { kind: "counted"; userId: string; outcome: UserOutcome };

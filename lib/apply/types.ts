@@ -1,6 +1,7 @@
 import type { SQSRecord } from "aws-lambda";
 import type { PutOutcome } from "../auth0/PutOutcome.js";
 import type { AuthenticationMethod } from "../factors/types.js";
+import type { ApplyJobs } from "../jobs/ApplyJobs.js";
 import type { Logger } from "../logging/Logger.js";
 import type { DeadLetterReason } from "../messages/DeadLetter.js";
 import type { BackoffOptions } from "../pacing/backoff.js";
@@ -88,6 +89,11 @@ export interface ApplyDeps {
   random?: () => number;
   /** Called for every step of every user (the local runner's progress bar). Must not throw. */
   onOutcome?: (event: ApplyOutcomeEvent) => void;
+  /**
+   * The jobs of the records: cancelled jobs' records are dropped, users already counted are not sent again, and
+   * each batch's outcomes are recorded before its records are deleted. @default none (no job accounting)
+   */
+  jobs?: ApplyJobs;
 }
 
 /** Counts of one batch, by how each record ended. */
@@ -102,6 +108,10 @@ export interface ApplyCounts {
   requeued: number;
   /** 429s waited out. */
   throttled: number;
+  /** Dropped without a PUT: their job was cancelled. */
+  cancelled: number;
+  /** Deleted without a PUT: already counted in their job (delivered again). */
+  alreadyCounted: number;
 }
 
 /** The partial batch response plus counts. */
