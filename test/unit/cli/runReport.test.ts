@@ -87,7 +87,10 @@ describe("jsonSummary", () => {
   });
 
   it("adds cancelled when the job was cancelled", () => {
-    expect(jsonSummary(summary({ applied: 6, cancelled: 4 }), "/")).toMatchObject({ applied: 6, cancelled: 4 });
+    expect(jsonSummary(summary({ applied: 6, cancelled: 4 }), "/")).toMatchObject({
+      applied: 6,
+      cancelled: 4,
+    });
   });
 
   it("adds interrupted and pending after Ctrl-C", () => {
