@@ -124,7 +124,7 @@ describe("run and demo, as child processes", () => {
           "This run writes to a real Auth0 tenant:",
           `  target  Auth0 tenant ${simulator.url} (from AUTH0_DOMAIN in the environment)`,
           "  file    users.csv",
-          `  users   ${file.users}: ${valid} valid, ${file.rejected.size} rejected (not sent)`,
+          `  users   ${file.users}: ${valid} valid, ${file.rejectedUsers} rejected (not sent)`,
           "Their factors in the tenant are replaced by the file's.",
           `Replace the factors of ${valid} users in ${simulator.url}? [y/N] `,
         ].join("\n"),
