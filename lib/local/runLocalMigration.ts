@@ -182,6 +182,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
           reportsPrefix: REPORTS_PREFIX,
           ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
           sendConcurrency: options.sendConcurrency ?? PIPELINE_DEFAULTS.sendConcurrency,
+          ...(options.phoneCheck ? { phoneCheck: options.phoneCheck } : {}),
+          ...(options.maxRejected ? { maxRejected: options.maxRejected } : {}),
         },
       });
       const event = objectCreatedEvent({
@@ -246,6 +248,11 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       await writeFile(failuresFile, failuresCsv(job, await store.listOutcomes(jobId, "failed")));
     }
 
+    // Valid users of a file stopped as a whole (file error, over max-rejected) were never sent.
+    const withheld =
+      ingest.fileError !== undefined || ingest.tooManyRejected !== undefined
+        ? ingest.valid - ingest.sent - ingest.failedToSend
+        : 0;
     const durationMs = clock() - startedAt;
     const summary: LocalMigrationSummary = {
       runId,
@@ -259,13 +266,16 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       unchanged: job.unchanged,
       cancelled: job.cancelled,
       failed: job.failed,
-      failedToSend: job.failedToSend,
+      // SQS refused them; the job counts the withheld ones as not sent too.
+      failedToSend: ingest.failedToSend,
+      withheld,
       pending: job.pending,
       // The job's counts, checked against what is really left in the queue.
       accounted: countProblems(job).length === 0 && job.pending === queued,
       interrupted: options.signal?.aborted ?? false,
       durationMs,
       ...(ingest.fileError ? { fileError: ingest.fileError } : {}),
+      ...(ingest.tooManyRejected ? { tooManyRejected: ingest.tooManyRejected } : {}),
       reports: {
         dir: reportsDir,
         ...(copied[0] ? { rejects: copied[0] } : {}),
