@@ -1,0 +1,59 @@
+import { describe, expect, it } from "vitest";
+import type { PutOutcome } from "../../../lib/auth0/PutOutcome.js";
+import { EmfMetrics } from "../../../lib/metrics/EmfMetrics.js";
+import { meterWriter } from "../../../lib/metrics/meterWriter.js";
+import { ManualClock } from "../../helpers/manualClock.js";
+
+function capture(clock: () => number) {
+  const lines: string[] = [];
+  const metrics = new EmfMetrics({ clock, write: (line) => lines.push(line) });
+  return {
+    metrics,
+    values: () => {
+      metrics.flush();
+      const { _aws, ...values } = JSON.parse(lines.at(-1) ?? "{}") as Record<string, unknown>;
+      return values;
+    },
+  };
+}
+
+const rateLimit = (remaining: number) => ({ limit: 50, remaining, resetAtMs: 0 });
+
+describe("meterWriter", () => {
+  it("records each PUT's outcome, latency and the lowest x-ratelimit-remaining, and returns the outcome unchanged", async () => {
+    const time = new ManualClock();
+    const outcomes: PutOutcome[] = [
+      { kind: "applied", status: 200, rateLimit: rateLimit(40) },
+      { kind: "throttled", status: 429, message: "Too Many Requests", rateLimit: rateLimit(0) },
+      { kind: "transient", status: 503, message: "Service Unavailable" },
+      { kind: "permanent", status: 404, message: "The user does not exist.", rateLimit: rateLimit(12) },
+      { kind: "applied", status: 200, rateLimit: rateLimit(9) },
+    ];
+    const latencies = [80, 15, 3000, 60, 95];
+    let call = 0;
+    const { metrics, values } = capture(time.clock);
+    const writer = meterWriter(
+      {
+        async putAuthenticationMethods() {
+          time.advance(latencies[call] ?? 0);
+          return outcomes[call++] as PutOutcome;
+        },
+      },
+      metrics,
+      time.clock,
+    );
+
+    const returned: PutOutcome[] = [];
+    for (const _ of outcomes) returned.push(await writer.putAuthenticationMethods("auth0|a", []));
+
+    expect(returned).toEqual(outcomes);
+    expect(values()).toEqual({
+      PutsApplied: 2,
+      PutsThrottled: 1,
+      PutsTransient: 1,
+      PutsFailed: 1,
+      PutLatency: latencies,
+      RateLimitRemaining: 0,
+    });
+  });
+});
