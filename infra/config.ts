@@ -1,6 +1,7 @@
 import { isSupportedCountry } from "libphonenumber-js";
 import { z } from "zod";
 import { PIPELINE_DEFAULTS } from "../lib/config/defaults.js";
+import { JOBS_TABLE } from "../lib/config/jobsTable.js";
 
 /**
  * Host name used when `auth0Domain` is not given, so that `cdk synth` works without a tenant. `.invalid` never
@@ -45,8 +46,12 @@ export interface StackConfig {
   logRetentionDays: number;
   /** Functions' log level (pino). @default "info" */
   logLevel: (typeof LOG_LEVELS)[number];
+  /** Days the jobs table keeps a per-user outcome (its TTL); jobs themselves are kept. @default 30 */
+  outcomeTtlDays: number;
   /** Age of the oldest work-queue message that raises the alarm, minutes. @default 360 */
   queueAgeAlarmMinutes: number;
+  /** Minutes the circuit breaker may hold records (Auth0 unavailable) before the alarm fires. @default 5 */
+  auth0UnavailableAlarmMinutes: number;
   /** Email subscribed to the alarm topic. @default none: alarms without a topic */
   alarmEmail?: string;
   /** ISO 3166-1 alpha-2 country used by ingest to read national phone numbers. @default none */
@@ -68,7 +73,9 @@ export const STACK_CONFIG_DEFAULTS = {
   accessLogRetentionDays: 90,
   logRetentionDays: 30,
   logLevel: "info",
+  outcomeTtlDays: JOBS_TABLE.defaultOutcomeTtlDays,
   queueAgeAlarmMinutes: 360,
+  auth0UnavailableAlarmMinutes: 5,
 } as const satisfies Partial<StackConfig>;
 
 /** One rejected context value. */
@@ -149,7 +156,9 @@ const schema = z.object({
   logLevel: z
     .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` })
     .default(STACK_CONFIG_DEFAULTS.logLevel),
+  outcomeTtlDays: integer(1, 3650).default(STACK_CONFIG_DEFAULTS.outcomeTtlDays),
   queueAgeAlarmMinutes: integer(1, 20_160).default(STACK_CONFIG_DEFAULTS.queueAgeAlarmMinutes),
+  auth0UnavailableAlarmMinutes: integer(1, 1440).default(STACK_CONFIG_DEFAULTS.auth0UnavailableAlarmMinutes),
   alarmEmail: z
     .string({ error: "expected an email address" })
     .regex(EMAIL, { error: "expected an email address" })
