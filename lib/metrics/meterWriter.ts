@@ -1,6 +1,6 @@
 import type { PutOutcome } from "../auth0/PutOutcome.js";
 import type { AuthenticationMethod } from "../factors/types.js";
-import { METRIC } from "./names.js";
+import { countMetricName, METRIC } from "./names.js";
 import type { Metrics } from "./types.js";
 
 /** What {@link meterWriter} wraps: the Management API call of apply. */
@@ -8,16 +8,22 @@ export interface MeteredWriter {
   putAuthenticationMethods(userId: string, methods: AuthenticationMethod[]): Promise<PutOutcome>;
 }
 
-const OUTCOME_METRIC: Record<PutOutcome["kind"], string> = {
+/** Outcomes whose metric is not `Puts` + the kind in PascalCase. */
+const OUTCOME_METRIC: Partial<Record<string, string>> = {
   applied: METRIC.putsApplied,
   permanent: METRIC.putsFailed,
   throttled: METRIC.putsThrottled,
   transient: METRIC.putsTransient,
 };
 
+/** The counter of an outcome kind; a kind added later (`configuration` → `PutsConfiguration`) needs no wiring. */
+function outcomeMetric(kind: string): string {
+  return OUTCOME_METRIC[kind] ?? `Puts${countMetricName(kind)}`;
+}
+
 /**
  * Wraps a writer so each PUT records its outcome (`PutsApplied`, `PutsFailed`, `PutsThrottled`,
- * `PutsTransient`), its latency and the `x-ratelimit-remaining` it reported. The outcome is returned
+ * `PutsTransient`, and `Puts<Kind>` for any other kind), its latency and the `x-ratelimit-remaining` it reported. The outcome is returned
  * unchanged; nothing about the user is recorded.
  *
  * @example
@@ -33,7 +39,7 @@ export function meterWriter(
       const startedAt = clock();
       const outcome = await writer.putAuthenticationMethods(userId, methods);
       metrics.observe(METRIC.putLatency, clock() - startedAt, "Milliseconds");
-      metrics.add(OUTCOME_METRIC[outcome.kind], 1, "Count");
+      metrics.add(outcomeMetric(outcome.kind), 1, "Count");
       if (outcome.rateLimit !== undefined)
         metrics.lowest(METRIC.rateLimitRemaining, outcome.rateLimit.remaining, "Count");
       return outcome;

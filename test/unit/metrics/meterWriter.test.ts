@@ -57,3 +57,17 @@ describe("meterWriter", () => {
     });
   });
 });
+
+describe("meterWriter with an outcome kind it has no name for", () => {
+  it("counts it as Puts and the kind in PascalCase", async () => {
+    const { metrics, values } = capture(() => 0);
+    const outcome = {
+      kind: "configuration",
+      status: 403,
+      message: "Insufficient scope",
+    } as unknown as PutOutcome;
+    const writer = meterWriter({ putAuthenticationMethods: async () => outcome }, metrics, () => 0);
+    expect(await writer.putAuthenticationMethods("auth0|a", [])).toBe(outcome);
+    expect(values()).toEqual({ PutsConfiguration: 1, PutLatency: 0 });
+  });
+});
