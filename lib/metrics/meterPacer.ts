@@ -1,40 +1,31 @@
-import type { RateLimit } from "../auth0/RateLimit.js";
+import { delegate } from "./delegate.js";
 import { METRIC } from "./names.js";
 import type { Metrics } from "./types.js";
 
-/** What {@link meterPacer} wraps: the pacer calls apply makes. */
+/** What {@link meterPacer} wraps: the pacer's `acquire`. */
 export interface MeteredPacer {
   acquire(deadlineMs?: number): Promise<boolean>;
-  observe(rateLimit: RateLimit | undefined, sentAtMs?: number): void;
-  throttled(resetAtMs?: number): void;
-  readonly pausedUntilMs: number;
 }
 
 /**
- * Wraps a pacer so each `acquire` records how long it waited (`PacerWait`), granted or not. Every other call
- * goes to the pacer unchanged.
+ * Wraps a pacer so each `acquire` records how long it waited (`PacerWait`), granted or not. Every other member
+ * is the pacer's own.
  *
  * @example
  * const pacer = meterPacer(new Pacer(options), metrics);
  */
-export function meterPacer(
-  pacer: MeteredPacer,
+export function meterPacer<P extends MeteredPacer>(
+  pacer: P,
   metrics: Metrics,
   clock: () => number = Date.now,
-): MeteredPacer {
-  return {
-    async acquire(deadlineMs) {
-      const startedAt = clock();
-      try {
-        return await pacer.acquire(deadlineMs);
-      } finally {
-        metrics.observe(METRIC.pacerWait, clock() - startedAt, "Milliseconds");
-      }
-    },
-    observe: (rateLimit, sentAtMs) => pacer.observe(rateLimit, sentAtMs),
-    throttled: (resetAtMs) => pacer.throttled(resetAtMs),
-    get pausedUntilMs() {
-      return pacer.pausedUntilMs;
-    },
+): P {
+  const acquire: MeteredPacer["acquire"] = async (deadlineMs) => {
+    const startedAt = clock();
+    try {
+      return await pacer.acquire(deadlineMs);
+    } finally {
+      metrics.observe(METRIC.pacerWait, clock() - startedAt, "Milliseconds");
+    }
   };
+  return delegate(pacer, { acquire } as Partial<P>);
 }

@@ -1,5 +1,6 @@
 import type { PutOutcome } from "../auth0/PutOutcome.js";
 import type { AuthenticationMethod } from "../factors/types.js";
+import { delegate } from "./delegate.js";
 import { countMetricName, METRIC } from "./names.js";
 import type { Metrics } from "./types.js";
 
@@ -23,26 +24,26 @@ function outcomeMetric(kind: string): string {
 
 /**
  * Wraps a writer so each PUT records its outcome (`PutsApplied`, `PutsFailed`, `PutsThrottled`,
- * `PutsTransient`, and `Puts<Kind>` for any other kind), its latency and the `x-ratelimit-remaining` it reported. The outcome is returned
- * unchanged; nothing about the user is recorded.
+ * `PutsTransient`, and `Puts<Kind>` for any other kind), its latency and the `x-ratelimit-remaining` it
+ * reported. The outcome is returned unchanged, every other member of the writer is the writer's own, and
+ * nothing about the user is recorded.
  *
  * @example
  * const client = meterWriter(new ManagementApiClient(options), metrics);
  */
-export function meterWriter(
-  writer: MeteredWriter,
+export function meterWriter<W extends MeteredWriter>(
+  writer: W,
   metrics: Metrics,
   clock: () => number = Date.now,
-): MeteredWriter {
-  return {
-    async putAuthenticationMethods(userId, methods) {
-      const startedAt = clock();
-      const outcome = await writer.putAuthenticationMethods(userId, methods);
-      metrics.observe(METRIC.putLatency, clock() - startedAt, "Milliseconds");
-      metrics.add(outcomeMetric(outcome.kind), 1, "Count");
-      if (outcome.rateLimit !== undefined)
-        metrics.lowest(METRIC.rateLimitRemaining, outcome.rateLimit.remaining, "Count");
-      return outcome;
-    },
+): W {
+  const putAuthenticationMethods: MeteredWriter["putAuthenticationMethods"] = async (userId, methods) => {
+    const startedAt = clock();
+    const outcome = await writer.putAuthenticationMethods(userId, methods);
+    metrics.observe(METRIC.putLatency, clock() - startedAt, "Milliseconds");
+    metrics.add(outcomeMetric(outcome.kind), 1, "Count");
+    if (outcome.rateLimit !== undefined)
+      metrics.lowest(METRIC.rateLimitRemaining, outcome.rateLimit.remaining, "Count");
+    return outcome;
   };
+  return delegate(writer, { putAuthenticationMethods } as Partial<W>);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { RequestPacer } from "../../../lib/apply/types.js";
 import { EmfMetrics } from "../../../lib/metrics/EmfMetrics.js";
 import { meterPacer } from "../../../lib/metrics/meterPacer.js";
 import { ManualClock } from "../../helpers/manualClock.js";
@@ -25,20 +26,17 @@ describe("meterPacer", () => {
     const { metrics, values } = capture(time.clock);
     const waits = [0, 250, 1200];
     let call = 0;
-    const pacer = meterPacer(
-      {
-        async acquire(deadlineMs) {
-          calls.push(`acquire ${deadlineMs}`);
-          time.advance(waits[call] ?? 0);
-          return call++ < 2;
-        },
-        observe: (limit, sentAtMs) => calls.push(`observe ${limit?.remaining} ${sentAtMs}`),
-        throttled: (resetAtMs) => calls.push(`throttled ${resetAtMs}`),
-        pausedUntilMs: 42,
+    const fake: RequestPacer = {
+      async acquire(deadlineMs) {
+        calls.push(`acquire ${deadlineMs}`);
+        time.advance(waits[call] ?? 0);
+        return call++ < 2;
       },
-      metrics,
-      time.clock,
-    );
+      observe: (limit, sentAtMs) => calls.push(`observe ${limit?.remaining} ${sentAtMs}`),
+      throttled: (resetAtMs) => calls.push(`throttled ${resetAtMs}`),
+      pausedUntilMs: 42,
+    };
+    const pacer = meterPacer(fake, metrics, time.clock);
 
     expect([await pacer.acquire(), await pacer.acquire(5000), await pacer.acquire(6000)]).toEqual([
       true,

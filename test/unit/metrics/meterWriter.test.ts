@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PutOutcome } from "../../../lib/auth0/PutOutcome.js";
 import { EmfMetrics } from "../../../lib/metrics/EmfMetrics.js";
-import { meterWriter } from "../../../lib/metrics/meterWriter.js";
+import { type MeteredWriter, meterWriter } from "../../../lib/metrics/meterWriter.js";
 import { ManualClock } from "../../helpers/manualClock.js";
 
 function capture(clock: () => number) {
@@ -32,16 +32,13 @@ describe("meterWriter", () => {
     const latencies = [80, 15, 3000, 60, 95];
     let call = 0;
     const { metrics, values } = capture(time.clock);
-    const writer = meterWriter(
-      {
-        async putAuthenticationMethods() {
-          time.advance(latencies[call] ?? 0);
-          return outcomes[call++] as PutOutcome;
-        },
+    const fake: MeteredWriter = {
+      async putAuthenticationMethods() {
+        time.advance(latencies[call] ?? 0);
+        return outcomes[call++] as PutOutcome;
       },
-      metrics,
-      time.clock,
-    );
+    };
+    const writer = meterWriter(fake, metrics, time.clock);
 
     const returned: PutOutcome[] = [];
     for (const _ of outcomes) returned.push(await writer.putAuthenticationMethods("auth0|a", []));
@@ -66,8 +63,33 @@ describe("meterWriter with an outcome kind it has no name for", () => {
       status: 403,
       message: "Insufficient scope",
     } as unknown as PutOutcome;
-    const writer = meterWriter({ putAuthenticationMethods: async () => outcome }, metrics, () => 0);
+    const fake: MeteredWriter = { putAuthenticationMethods: async () => outcome };
+    const writer = meterWriter(fake, metrics, () => 0);
     expect(await writer.putAuthenticationMethods("auth0|a", [])).toBe(outcome);
     expect(values()).toEqual({ PutsConfiguration: 1, PutLatency: 0 });
+  });
+});
+
+describe("meterWriter around a class", () => {
+  it("keeps the writer's other members and private state working", async () => {
+    class Writer implements MeteredWriter {
+      #calls = 0;
+      public get calls(): number {
+        return this.#calls;
+      }
+      public describe(): string {
+        return `${this.#calls} calls`;
+      }
+      public async putAuthenticationMethods(_userId: string, _methods: unknown[]): Promise<PutOutcome> {
+        this.#calls++;
+        return { kind: "applied", status: 200 };
+      }
+    }
+    const { metrics } = capture(() => 0);
+    const writer = meterWriter(new Writer(), metrics, () => 0);
+    await writer.putAuthenticationMethods("auth0|a", []);
+    await writer.putAuthenticationMethods("auth0|b", []);
+    expect(writer.calls).toBe(2);
+    expect(writer.describe()).toBe("2 calls");
   });
 });
