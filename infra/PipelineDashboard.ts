@@ -80,7 +80,8 @@ export class PipelineDashboard extends Construct {
             [
               perSecond(sum(apply, METRIC.putsApplied, "applied"), "applied / s", "applied"),
               new MathExpression({
-                expression: "(a + f + t + x) / PERIOD(a)",
+                // A kind of PUT absent from a minute must count as 0, not blank the sum.
+                expression: "(FILL(a, 0) + FILL(f, 0) + FILL(t, 0) + FILL(x, 0)) / PERIOD(a)",
                 usingMetrics: {
                   a: sum(apply, METRIC.putsApplied, "applied"),
                   f: sum(apply, METRIC.putsFailed, "failed"),

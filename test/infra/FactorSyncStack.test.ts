@@ -464,7 +464,7 @@ describe("FactorSyncStack with default settings", () => {
       expect(drawn("Applied per second")).toEqual([
         "expression applied / PERIOD(applied)",
         `FactorSync PutsApplied FunctionName=${apply} Sum`,
-        "expression (a + f + t + x) / PERIOD(a)",
+        "expression (FILL(a, 0) + FILL(f, 0) + FILL(t, 0) + FILL(x, 0)) / PERIOD(a)",
         `FactorSync PutsApplied FunctionName=${apply} Sum`,
         `FactorSync PutsFailed FunctionName=${apply} Sum`,
         `FactorSync PutsThrottled FunctionName=${apply} Sum`,
