@@ -23,6 +23,8 @@ const applySchema = () =>
     MAX_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.maxConcurrency)),
     APPLY_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.applyConcurrency)),
     LOG_LEVEL: optional(z._default(z.enum(LOG_LEVELS), PIPELINE_DEFAULTS.logLevel)),
+    // Set by Lambda: the metrics' only dimension.
+    AWS_LAMBDA_FUNCTION_NAME: optional(z._default(z.string(), "factor-sync-apply")),
   });
 
 /** The apply function's configuration, as read from its environment. */
@@ -64,17 +66,22 @@ const ingestSchema = () =>
       ),
     ),
     LOG_LEVEL: optional(z.optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }))),
+    // Set by Lambda: the metrics' only dimension.
+    AWS_LAMBDA_FUNCTION_NAME: optional(z.optional(z.string())),
   });
 
 /** The ingest function's settings: what its handler factory takes, plus its log level. */
 export interface IngestConfig extends IngestHandlerConfig {
   /** `LOG_LEVEL`. @default "info" */
   logLevel: LogLevel;
+  /** `AWS_LAMBDA_FUNCTION_NAME` (Lambda sets it), the dimension of the function's metrics. @default "factor-sync-ingest" */
+  functionName: string;
 }
 
 /**
  * Reads and checks the ingest function's environment (`QUEUE_URL`; `REPORTS_PREFIX` default "reports/",
- * `DEFAULT_COUNTRY` default none, `SEND_CONCURRENCY` default 10, `LOG_LEVEL` default "info").
+ * `DEFAULT_COUNTRY` default none, `SEND_CONCURRENCY` default 10, `LOG_LEVEL` default "info",
+ * `AWS_LAMBDA_FUNCTION_NAME` default "factor-sync-ingest").
  *
  * @throws {@link ConfigurationError} naming the first variable that is missing or invalid.
  * @example
@@ -88,5 +95,6 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     ...(env.DEFAULT_COUNTRY !== undefined ? { defaultCountry: env.DEFAULT_COUNTRY as CountryCode } : {}),
     sendConcurrency: env.SEND_CONCURRENCY ?? PIPELINE_DEFAULTS.sendConcurrency,
     logLevel: env.LOG_LEVEL ?? PIPELINE_DEFAULTS.logLevel,
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? "factor-sync-ingest",
   };
 }

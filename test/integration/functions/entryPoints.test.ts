@@ -103,3 +103,55 @@ describe("the apply entry point", () => {
     }
   });
 });
+
+describe("the entry points' metrics", () => {
+  /** Runs `work` with standard output captured (the EMF lines; LOG_LEVEL is silent). */
+  async function stdoutOf(work: () => Promise<unknown>): Promise<string[]> {
+    const written: string[] = [];
+    const original = process.stdout.write;
+    process.stdout.write = ((chunk: string) => {
+      written.push(String(chunk));
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      await work();
+    } finally {
+      process.stdout.write = original;
+    }
+    return written;
+  }
+
+  it("write EMF lines to standard output, dimensioned by the function's name as Lambda sets it", async () => {
+    const secrets = await secretsEndpoint([
+      { status: 200, body: { SecretString: '{"clientId":"c","clientSecret":"s"}' } },
+    ]);
+    try {
+      vi.stubEnv("AUTH0_DOMAIN", "tenant.eu.auth0.com");
+      vi.stubEnv("AUTH0_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:auth0-AbCdEf");
+      vi.stubEnv("DLQ_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq");
+      vi.stubEnv("AWS_ENDPOINT_URL_SECRETS_MANAGER", secrets.url);
+      vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", "FactorSync-ApplyFunction-abc");
+      const { handler } = await import("../../../functions/apply.js");
+      const lines = await stdoutOf(() =>
+        handler({ Records: [] }, { ...context, awsRequestId: "req-apply" } as typeof context),
+      );
+      expect(lines).toHaveLength(1);
+      const { _aws, ...values } = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
+      expect(values).toEqual({
+        requestId: "req-apply",
+        FunctionName: "FactorSync-ApplyFunction-abc",
+        Applied: 0,
+        DeadLettered: 0,
+        Retried: 0,
+        Deferred: 0,
+        Requeued: 0,
+        Throttled: 0,
+      });
+      expect(_aws).toMatchObject({
+        CloudWatchMetrics: [{ Namespace: "FactorSync", Dimensions: [["FunctionName"]] }],
+      });
+    } finally {
+      await secrets.stop();
+    }
+  });
+});

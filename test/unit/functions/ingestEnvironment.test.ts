@@ -11,6 +11,7 @@ describe("readIngestConfig", () => {
       reportsPrefix: "reports/",
       sendConcurrency: 10,
       logLevel: "info",
+      functionName: "factor-sync-ingest",
     });
   });
 
@@ -22,6 +23,7 @@ describe("readIngestConfig", () => {
         DEFAULT_COUNTRY: "GB",
         SEND_CONCURRENCY: "4",
         LOG_LEVEL: "debug",
+        AWS_LAMBDA_FUNCTION_NAME: "FactorSync-IngestFunction-abc",
       }),
     ).toEqual({
       queueUrl: QUEUE_URL,
@@ -29,6 +31,7 @@ describe("readIngestConfig", () => {
       defaultCountry: "GB",
       sendConcurrency: 4,
       logLevel: "debug",
+      functionName: "FactorSync-IngestFunction-abc",
     });
     expect(readIngestConfig({ QUEUE_URL, DEFAULT_COUNTRY: "" })).not.toHaveProperty("defaultCountry");
   });
