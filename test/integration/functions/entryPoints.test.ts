@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigurationError } from "../../../lib/config/errors.js";
+import { stdoutOf } from "../../helpers/metrics.js";
 
 // The Lambda entry points as the runtime loads them: a fresh module (a new container) per test, the
 // environment as the stack sets it, and the AWS SDK's real clients (Secrets Manager answered over HTTP).
@@ -105,22 +106,6 @@ describe("the apply entry point", () => {
 });
 
 describe("the entry points' metrics", () => {
-  /** Runs `work` with standard output captured (the EMF lines; LOG_LEVEL is silent). */
-  async function stdoutOf(work: () => Promise<unknown>): Promise<string[]> {
-    const written: string[] = [];
-    const original = process.stdout.write;
-    process.stdout.write = ((chunk: string) => {
-      written.push(String(chunk));
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      await work();
-    } finally {
-      process.stdout.write = original;
-    }
-    return written;
-  }
-
   it("write EMF lines to standard output, dimensioned by the function's name as Lambda sets it", async () => {
     const secrets = await secretsEndpoint([
       { status: 200, body: { SecretString: '{"clientId":"c","clientSecret":"s"}' } },

@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EmfMetrics } from "../../../lib/metrics/EmfMetrics.js";
-import { functionDimensions } from "../../../lib/metrics/names.js";
 import { capturedLogger } from "../../helpers/capturedLogger.js";
 import { type Emulator, startEmulator } from "../../helpers/emulator.js";
 import {
@@ -11,6 +9,7 @@ import {
   jsonlLine,
 } from "../../helpers/ingestFiles.js";
 import { makeIngestHandler } from "../../helpers/ingestHandler.js";
+import { capturedMetrics } from "../../helpers/metrics.js";
 import { putObject } from "../../helpers/s3.js";
 import { makeS3Event } from "../../helpers/s3Event.js";
 
@@ -22,20 +21,10 @@ describe("ingest metrics and request ids", () => {
   afterAll(() => emulator.stop());
 
   function handlerWithMetrics() {
-    const written: string[] = [];
-    const metrics = new EmfMetrics({
-      dimensions: functionDimensions("FactorSync-Ingest-abc"),
-      clock: () => Date.UTC(2026, 11, 1, 15, 0, 0),
-      write: (line) => written.push(line),
-    });
+    const { metrics, valuesOfAll } = capturedMetrics({ functionName: "FactorSync-Ingest-abc" });
     const { logger, lines } = capturedLogger("info");
     const handler = makeIngestHandler(emulator, { logger, metrics });
-    const documents = () =>
-      written.map((line) => {
-        const { _aws, ...values } = JSON.parse(line) as Record<string, unknown>;
-        return values;
-      });
-    return { handler, documents, lines };
+    return { handler, documents: valuesOfAll, lines };
   }
 
   it("writes one EMF document per invocation with the users of every file it read, and its request id", async () => {

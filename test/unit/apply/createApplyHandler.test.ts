@@ -3,11 +3,10 @@ import { describe, expect, it } from "vitest";
 import { createApplyHandler } from "../../../lib/apply/createApplyHandler.js";
 import type { AuthenticationMethodsWriter, RequestPacer } from "../../../lib/apply/types.js";
 import type { PutOutcome } from "../../../lib/auth0/PutOutcome.js";
-import { EmfMetrics } from "../../../lib/metrics/EmfMetrics.js";
-import { functionDimensions } from "../../../lib/metrics/names.js";
 import { RecordingApplyQueue, userRecord } from "../../helpers/applyRecords.js";
 import { capturedLogger } from "../../helpers/capturedLogger.js";
 import { ManualClock } from "../../helpers/manualClock.js";
+import { capturedMetrics, stdoutOf } from "../../helpers/metrics.js";
 
 const AT = Date.UTC(2026, 11, 1, 15, 0, 0);
 
@@ -35,12 +34,7 @@ const rateLimit = (remaining: number) => ({ limit: 50, remaining, resetAtMs: AT 
 
 function setUp() {
   const time = new ManualClock(AT);
-  const written: string[] = [];
-  const metrics = new EmfMetrics({
-    dimensions: functionDimensions("FactorSync-Apply-abc"),
-    clock: time.clock,
-    write: (line) => written.push(line),
-  });
+  const { metrics, documents } = capturedMetrics({ clock: time.clock, functionName: "FactorSync-Apply-abc" });
   const { logger, lines } = capturedLogger("info");
   const queue = new RecordingApplyQueue();
   const client = scriptedTenant(time, {
@@ -67,7 +61,6 @@ function setUp() {
     sleep: async () => {},
     options: { applyConcurrency: 1 },
   });
-  const documents = () => written.map((line) => JSON.parse(line) as Record<string, unknown>);
   return { handler, queue, documents, lines };
 }
 
@@ -142,25 +135,17 @@ describe("createApplyHandler", () => {
   });
 
   it("records nothing anywhere when no metrics are given", async () => {
-    const written: string[] = [];
-    const original = process.stdout.write;
-    process.stdout.write = ((chunk: string) => {
-      written.push(chunk);
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      const { logger } = capturedLogger();
-      const handler = createApplyHandler({
-        client: scriptedTenant(new ManualClock(AT), {}),
-        pacer: openPacer(),
-        queue: new RecordingApplyQueue(),
-        logger,
-        sleep: async () => {},
-      });
+    const { logger } = capturedLogger();
+    const handler = createApplyHandler({
+      client: scriptedTenant(new ManualClock(AT), {}),
+      pacer: openPacer(),
+      queue: new RecordingApplyQueue(),
+      logger,
+      sleep: async () => {},
+    });
+    const written = await stdoutOf(async () => {
       await expect(handler(event(1), context("req-1"))).resolves.toEqual({ batchItemFailures: [] });
-    } finally {
-      process.stdout.write = original;
-    }
+    });
     expect(written).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EmfMetrics } from "../../../lib/metrics/EmfMetrics.js";
 import { functionDimensions } from "../../../lib/metrics/names.js";
+import { stdoutOf } from "../../helpers/metrics.js";
 
 const AT = Date.UTC(2026, 11, 1, 14, 0, 0);
 
@@ -107,20 +108,12 @@ describe("EmfMetrics", () => {
     });
   });
 
-  it("writes each document as one line of standard output by default", () => {
-    const written: string[] = [];
-    const original = process.stdout.write;
-    process.stdout.write = ((chunk: string) => {
-      written.push(chunk);
-      return true;
-    }) as typeof process.stdout.write;
-    try {
+  it("writes each document as one line of standard output by default", async () => {
+    const written = await stdoutOf(() => {
       const metrics = new EmfMetrics({ clock: () => AT });
       metrics.add("UsersSent", 1);
       metrics.flush();
-    } finally {
-      process.stdout.write = original;
-    }
+    });
     expect(written).toHaveLength(1);
     expect(written[0]?.endsWith("\n")).toBe(true);
     expect(written[0]?.slice(0, -1)).not.toContain("\n");

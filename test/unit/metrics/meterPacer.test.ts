@@ -1,21 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { RequestPacer } from "../../../lib/apply/types.js";
-import { EmfMetrics } from "../../../lib/metrics/EmfMetrics.js";
 import { meterPacer } from "../../../lib/metrics/meterPacer.js";
 import { ManualClock } from "../../helpers/manualClock.js";
-
-function capture(clock: () => number) {
-  const lines: string[] = [];
-  const metrics = new EmfMetrics({ clock, write: (line) => lines.push(line) });
-  return {
-    metrics,
-    values: () => {
-      metrics.flush();
-      const { _aws, ...values } = JSON.parse(lines.at(-1) ?? "{}") as Record<string, unknown>;
-      return values;
-    },
-  };
-}
+import { capturedMetrics } from "../../helpers/metrics.js";
 
 const rateLimit = (remaining: number) => ({ limit: 50, remaining, resetAtMs: 0 });
 
@@ -23,7 +10,7 @@ describe("meterPacer", () => {
   it("records how long each acquire waited, granted or not, and passes every other call through", async () => {
     const time = new ManualClock();
     const calls: string[] = [];
-    const { metrics, values } = capture(time.clock);
+    const { metrics, values } = capturedMetrics({ clock: time.clock });
     const waits = [0, 250, 1200];
     let call = 0;
     const fake: RequestPacer = {

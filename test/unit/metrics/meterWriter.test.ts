@@ -1,21 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { PutOutcome } from "../../../lib/auth0/PutOutcome.js";
-import { EmfMetrics } from "../../../lib/metrics/EmfMetrics.js";
 import { type MeteredWriter, meterWriter } from "../../../lib/metrics/meterWriter.js";
 import { ManualClock } from "../../helpers/manualClock.js";
-
-function capture(clock: () => number) {
-  const lines: string[] = [];
-  const metrics = new EmfMetrics({ clock, write: (line) => lines.push(line) });
-  return {
-    metrics,
-    values: () => {
-      metrics.flush();
-      const { _aws, ...values } = JSON.parse(lines.at(-1) ?? "{}") as Record<string, unknown>;
-      return values;
-    },
-  };
-}
+import { capturedMetrics } from "../../helpers/metrics.js";
 
 const rateLimit = (remaining: number) => ({ limit: 50, remaining, resetAtMs: 0 });
 
@@ -31,7 +18,7 @@ describe("meterWriter", () => {
     ];
     const latencies = [80, 15, 3000, 60, 95];
     let call = 0;
-    const { metrics, values } = capture(time.clock);
+    const { metrics, values } = capturedMetrics({ clock: time.clock });
     const fake: MeteredWriter = {
       async putAuthenticationMethods() {
         time.advance(latencies[call] ?? 0);
@@ -57,7 +44,7 @@ describe("meterWriter", () => {
 
 describe("meterWriter with an outcome kind it has no name for", () => {
   it("counts it as Puts and the kind in PascalCase", async () => {
-    const { metrics, values } = capture(() => 0);
+    const { metrics, values } = capturedMetrics();
     const outcome = {
       kind: "configuration",
       status: 403,
@@ -85,7 +72,7 @@ describe("meterWriter around a class", () => {
         return { kind: "applied", status: 200 };
       }
     }
-    const { metrics } = capture(() => 0);
+    const { metrics } = capturedMetrics();
     const writer = meterWriter(new Writer(), metrics, () => 0);
     await writer.putAuthenticationMethods("auth0|a", []);
     await writer.putAuthenticationMethods("auth0|b", []);

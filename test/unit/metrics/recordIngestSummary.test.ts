@@ -1,15 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { EmfMetrics } from "../../../lib/metrics/EmfMetrics.js";
 import { recordIngestSummary } from "../../../lib/metrics/recordIngestSummary.js";
+import type { Metrics } from "../../../lib/metrics/types.js";
 import type { IngestSummary } from "../../../lib/reports/IngestSummary.js";
+import { capturedMetrics } from "../../helpers/metrics.js";
 
-function recorded(record: (metrics: EmfMetrics) => void): Record<string, unknown> {
-  const lines: string[] = [];
-  const metrics = new EmfMetrics({ clock: () => 0, write: (line) => lines.push(line) });
+function recorded(record: (metrics: Metrics) => void): Record<string, unknown> {
+  const { metrics, values } = capturedMetrics();
   record(metrics);
-  metrics.flush();
-  const { _aws, ...values } = JSON.parse(lines[0] ?? "{}") as Record<string, unknown>;
-  return values;
+  return values();
 }
 
 describe("recordIngestSummary", () => {
