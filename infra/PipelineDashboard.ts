@@ -1,4 +1,4 @@
-import { Duration } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import {
   type Alarm,
   AlarmStatusWidget,
@@ -44,6 +44,7 @@ export class PipelineDashboard extends Construct {
     super(scope, id);
     const apply = props.applyFunction;
     const ingest = props.ingestFunction;
+    const { stackName } = Stack.of(this);
     const sum = (fn: IFunction, name: string, label: string) =>
       pipelineMetric(fn, name, "Sum", MINUTE, label);
     const perSecond = (metric: IMetric, label: string, variable: string) =>
@@ -66,7 +67,7 @@ export class PipelineDashboard extends Construct {
           new TextWidget({
             markdown: [
               "### factor-sync",
-              "Follow one job with `factor-sync status <job> --stack <stack> --watch`; list them with `factor-sync jobs --stack <stack>`.",
+              `Follow one job with \`npx factor-sync status <job> --stack ${stackName} --watch\`; list them with \`npx factor-sync jobs --stack ${stackName}\`.`,
               "Every alarm's description says what to do; the README's **Runbook** has one entry per alarm.",
             ].join("\n\n"),
             width: WIDTH,
