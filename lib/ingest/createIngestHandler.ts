@@ -9,7 +9,7 @@ import { silentMetrics } from "../metrics/silentMetrics.js";
 import type { InvocationMetrics } from "../metrics/types.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { decodeS3Key } from "./decodeS3Key.js";
-import { ingestObject } from "./ingestObject.js";
+import { type IngestObjectOptions, ingestObject } from "./ingestObject.js";
 
 /** The ingest handler's settings (the function reads them from its environment). */
 export interface IngestHandlerConfig {
@@ -33,6 +33,8 @@ export interface IngestHandlerDeps {
   now?: () => Date;
   /** Users ingested, rejected and sent of each file, flushed at the end of each invocation. @default silentMetrics */
   metrics?: InvocationMetrics;
+  /** Called as each file is read (the local runner's progress display). @default none */
+  onReadProgress?: IngestObjectOptions["onReadProgress"];
 }
 
 /** What the ingest handler reads of Lambda's context: the request id, for its log lines and metrics. */
@@ -86,6 +88,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             reportsPrefix: config.reportsPrefix,
             defaultCountry: config.defaultCountry,
             sendConcurrency: config.sendConcurrency,
+            onReadProgress: deps.onReadProgress,
           },
         ),
       );

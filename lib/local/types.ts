@@ -1,6 +1,7 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { ApplyOptions } from "../apply/types.js";
 import type { Logger } from "../logging/Logger.js";
+import type { ObservedRateLimit } from "./TenantRateObserver.js";
 
 /** The Auth0 tenant a local run writes to: a real one, or the bundled simulator. */
 export interface Auth0Target {
@@ -63,6 +64,8 @@ export type MigrationPhase = "starting" | "ingesting" | "applying" | "stopping" 
 /** Counts while the run goes on. `users` and `sent` are known once the whole file has been read. */
 export interface MigrationProgress {
   phase: MigrationPhase;
+  /** How far ingest has read the file: physical lines, users handed over, bytes (decompressed). */
+  read: { lines: number; users: number; bytes: number };
   users?: number;
   sent?: number;
   rejected: number;
@@ -73,6 +76,8 @@ export interface MigrationProgress {
   retries: number;
   /** 429s waited out so far. */
   throttled: number;
+  /** The tenant's rate limit as its `x-ratelimit-*` headers showed it, once a response carried them. */
+  tenantRateLimit?: ObservedRateLimit;
   elapsedMs: number;
 }
 
@@ -83,7 +88,7 @@ export interface LocalReports {
   rejects?: string;
   /** The ingest summary (JSON). */
   summary?: string;
-  /** `user_id,line,status,errorCode,message,attempts,failedAt,source_key`, exported from the DLQ. */
+  /** `line,user_id,status,errorCode,message,attempts,failedAt,source_key`, exported from the DLQ. */
   failures: string;
   /** Valid users SQS would not take, when there were any. */
   unsent?: string;
