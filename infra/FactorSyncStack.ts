@@ -155,6 +155,8 @@ export class FactorSyncStack extends Stack {
         ...jobsEnvironment,
         LOG_LEVEL: config.logLevel,
         ...(config.defaultCountry === undefined ? {} : { DEFAULT_COUNTRY: config.defaultCountry }),
+        ...(config.phoneCheck === undefined ? {} : { PHONE_CHECK: config.phoneCheck }),
+        ...(config.maxRejected === undefined ? {} : { MAX_REJECTED: config.maxRejected }),
       },
     });
     this.apply = new PipelineFunction(this, "Apply", {

@@ -712,6 +712,8 @@ describe("FactorSyncStack with every setting given", () => {
       auth0UnavailableAlarmMinutes: "10",
       alarmEmail: "ops@example.com",
       defaultCountry: "DE",
+      phoneCheck: "e164",
+      maxRejected: "2.5 %",
     });
   });
 
@@ -725,6 +727,8 @@ describe("FactorSyncStack with every setting given", () => {
         OUTCOME_TTL_DAYS: "90",
         LOG_LEVEL: "debug",
         DEFAULT_COUNTRY: "DE",
+        PHONE_CHECK: "e164",
+        MAX_REJECTED: "2.5%",
         NODE_OPTIONS: "--enable-source-maps",
       },
     });

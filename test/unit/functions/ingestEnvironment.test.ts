@@ -24,6 +24,8 @@ describe("readIngestConfig", () => {
         SEND_CONCURRENCY: "4",
         LOG_LEVEL: "debug",
         AWS_LAMBDA_FUNCTION_NAME: "FactorSync-IngestFunction-abc",
+        PHONE_CHECK: "e164",
+        MAX_REJECTED: "2.5%",
       }),
     ).toEqual({
       queueUrl: QUEUE_URL,
@@ -32,8 +34,22 @@ describe("readIngestConfig", () => {
       sendConcurrency: 4,
       logLevel: "debug",
       functionName: "FactorSync-IngestFunction-abc",
+      phoneCheck: "e164",
+      maxRejected: { kind: "percent", tenThousandths: 25_000, text: "2.5%" },
+    });
+    expect(readIngestConfig({ QUEUE_URL, MAX_REJECTED: "10" }).maxRejected).toEqual({
+      kind: "count",
+      count: 10,
+      text: "10",
     });
     expect(readIngestConfig({ QUEUE_URL, DEFAULT_COUNTRY: "" })).not.toHaveProperty("defaultCountry");
+    expect(readIngestConfig({ QUEUE_URL, PHONE_CHECK: "", MAX_REJECTED: "" })).toEqual({
+      queueUrl: QUEUE_URL,
+      reportsPrefix: "reports/",
+      sendConcurrency: 10,
+      logLevel: "info",
+      functionName: "factor-sync-ingest",
+    });
   });
 
   it.each([
@@ -53,6 +69,16 @@ describe("readIngestConfig", () => {
       { QUEUE_URL, SEND_CONCURRENCY: "0" },
       "SEND_CONCURRENCY",
       "environment variable SEND_CONCURRENCY: must be 1 to 100",
+    ],
+    [
+      { QUEUE_URL, PHONE_CHECK: "loose" },
+      "PHONE_CHECK",
+      "environment variable PHONE_CHECK: must be strict or e164",
+    ],
+    [
+      { QUEUE_URL, MAX_REJECTED: "lots" },
+      "MAX_REJECTED",
+      "environment variable MAX_REJECTED: must be a count such as 10 or a percentage such as 2.5%",
     ],
     [
       { QUEUE_URL, LOG_LEVEL: "loud" },

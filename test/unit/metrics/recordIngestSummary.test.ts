@@ -22,6 +22,7 @@ describe("recordIngestSummary", () => {
     lines: 12,
     bytes: 400,
     allowClear: false,
+    phoneCheck: "strict",
     startedAt: "2026-12-01T14:00:00.000Z",
     finishedAt: "2026-12-01T14:00:01.000Z",
     durationMs: 1000,
