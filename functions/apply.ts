@@ -9,6 +9,8 @@ import { buildOnce } from "../lib/config/buildOnce.js";
 import { ApplyJobs } from "../lib/jobs/ApplyJobs.js";
 import { DynamoJobStore } from "../lib/jobs/DynamoJobStore.js";
 import { createLogger } from "../lib/logging/Logger.js";
+import { EmfMetrics } from "../lib/metrics/EmfMetrics.js";
+import { functionDimensions } from "../lib/metrics/names.js";
 import { readApplyEnvironment } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<ApplyHandler> {
@@ -43,7 +45,8 @@ async function handlerFromEnvironment(): Promise<ApplyHandler> {
           s3: new S3Client({}),
           logger,
         });
-  return createApplyHandler({ ...deps, ...(jobs !== undefined ? { jobs } : {}) });
+  const metrics = new EmfMetrics({ dimensions: functionDimensions(environment.AWS_LAMBDA_FUNCTION_NAME) });
+  return createApplyHandler({ ...deps, metrics, ...(jobs !== undefined ? { jobs } : {}) });
 }
 
 const built = buildOnce(handlerFromEnvironment);

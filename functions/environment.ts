@@ -30,6 +30,8 @@ const applySchema = () =>
     OUTCOME_TTL_DAYS: optional(
       z._default(z.coerce.number().check(z.positive()), PIPELINE_DEFAULTS.outcomeTtlDays),
     ),
+    // Set by Lambda: the metrics' only dimension.
+    AWS_LAMBDA_FUNCTION_NAME: optional(z._default(z.string(), "factor-sync-apply")),
   });
 
 /** The apply function's configuration, as read from its environment. */
@@ -73,6 +75,8 @@ const ingestSchema = () =>
     LOG_LEVEL: optional(z.optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }))),
     JOBS_TABLE: optional(z.optional(z.string().check(z.minLength(3)))),
     RPS_CEILING: optional(z.optional(z.coerce.number().check(z.positive()))),
+    // Set by Lambda: the metrics' only dimension.
+    AWS_LAMBDA_FUNCTION_NAME: optional(z.optional(z.string())),
     PHONE_CHECK: optional(z.optional(z.enum(["strict", "e164"], { error: "must be strict or e164" }))),
     MAX_REJECTED: optional(
       z.optional(
@@ -93,12 +97,15 @@ export interface IngestConfig extends IngestHandlerConfig {
   jobsTable?: string;
   /** `RPS_CEILING`: the apply fleet's ceiling, recorded in each job for its completion report. @default none */
   rpsCeiling?: number;
+  /** `AWS_LAMBDA_FUNCTION_NAME` (Lambda sets it), the dimension of the function's metrics. @default "factor-sync-ingest" */
+  functionName: string;
 }
 
 /**
  * Reads and checks the ingest function's environment (`QUEUE_URL`; `REPORTS_PREFIX` default "reports/",
  * `DEFAULT_COUNTRY` default none, `SEND_CONCURRENCY` default 10, `LOG_LEVEL` default "info", `PHONE_CHECK`
- * `strict` or `e164` default strict, `MAX_REJECTED` a count or a percentage, default no limit).
+ * `strict` or `e164` default strict, `MAX_REJECTED` a count or a percentage, default no limit,
+ * `AWS_LAMBDA_FUNCTION_NAME` default "factor-sync-ingest").
  *
  * @throws {@link ConfigurationError} naming the first variable that is missing or invalid.
  * @example
@@ -114,6 +121,7 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     logLevel: env.LOG_LEVEL ?? PIPELINE_DEFAULTS.logLevel,
     ...(env.JOBS_TABLE !== undefined ? { jobsTable: env.JOBS_TABLE } : {}),
     ...(env.RPS_CEILING !== undefined ? { rpsCeiling: env.RPS_CEILING } : {}),
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? "factor-sync-ingest",
     ...(env.PHONE_CHECK !== undefined ? { phoneCheck: env.PHONE_CHECK } : {}),
     ...(env.MAX_REJECTED !== undefined ? { maxRejected: parseMaxRejected(env.MAX_REJECTED) } : {}),
   };

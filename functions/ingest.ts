@@ -3,14 +3,20 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { buildOnce } from "../lib/config/buildOnce.js";
-import { createIngestHandler, type IngestHandler } from "../lib/ingest/createIngestHandler.js";
+import {
+  createIngestHandler,
+  type IngestContext,
+  type IngestHandler,
+} from "../lib/ingest/createIngestHandler.js";
 import { DynamoJobStore } from "../lib/jobs/DynamoJobStore.js";
 import { createLogger } from "../lib/logging/Logger.js";
+import { EmfMetrics } from "../lib/metrics/EmfMetrics.js";
+import { functionDimensions } from "../lib/metrics/names.js";
 import type { IngestSummary } from "../lib/reports/IngestSummary.js";
 import { readIngestConfig } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<IngestHandler> {
-  const { logLevel, jobsTable, rpsCeiling, ...config } = readIngestConfig(process.env);
+  const { logLevel, functionName, jobsTable, rpsCeiling, ...config } = readIngestConfig(process.env);
   const logger = createLogger({ level: logLevel, base: { fn: "ingest" } });
   if (jobsTable === undefined) logger.warn({}, "JOBS_TABLE is not set: uploads are not tracked as jobs");
   return createIngestHandler({
@@ -18,6 +24,7 @@ async function handlerFromEnvironment(): Promise<IngestHandler> {
     sqs: new SQSClient({}),
     config,
     logger,
+    metrics: new EmfMetrics({ dimensions: functionDimensions(functionName) }),
     ...(jobsTable !== undefined
       ? {
           jobs: {
@@ -32,6 +39,6 @@ async function handlerFromEnvironment(): Promise<IngestHandler> {
 const built = buildOnce(handlerFromEnvironment);
 
 /** The Lambda entry point: reads the environment and builds its clients on the first call, once per container. */
-export async function handler(event: S3Event): Promise<IngestSummary[]> {
-  return (await built())(event);
+export async function handler(event: S3Event, context?: IngestContext): Promise<IngestSummary[]> {
+  return (await built())(event, context);
 }

@@ -11,6 +11,7 @@ describe("readIngestConfig", () => {
       reportsPrefix: "reports/",
       sendConcurrency: 10,
       logLevel: "info",
+      functionName: "factor-sync-ingest",
     });
   });
 
@@ -24,6 +25,7 @@ describe("readIngestConfig", () => {
         LOG_LEVEL: "debug",
         JOBS_TABLE: "factor-sync-jobs",
         RPS_CEILING: "16",
+        AWS_LAMBDA_FUNCTION_NAME: "FactorSync-IngestFunction-abc",
         PHONE_CHECK: "e164",
         MAX_REJECTED: "2.5%",
       }),
@@ -35,6 +37,7 @@ describe("readIngestConfig", () => {
       logLevel: "debug",
       jobsTable: "factor-sync-jobs",
       rpsCeiling: 16,
+      functionName: "FactorSync-IngestFunction-abc",
       phoneCheck: "e164",
       maxRejected: { kind: "percent", tenThousandths: 25_000, text: "2.5%" },
     });
@@ -49,6 +52,7 @@ describe("readIngestConfig", () => {
       reportsPrefix: "reports/",
       sendConcurrency: 10,
       logLevel: "info",
+      functionName: "factor-sync-ingest",
     });
   });
 
