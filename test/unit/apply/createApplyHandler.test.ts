@@ -93,6 +93,8 @@ describe("createApplyHandler", () => {
       Deferred: 0,
       Requeued: 0,
       Throttled: 0,
+      Cancelled: 0,
+      AlreadyCounted: 0,
     });
     expect(_aws).toMatchObject({
       Timestamp: AT + 240,
