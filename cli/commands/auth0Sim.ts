@@ -1,7 +1,13 @@
 import { Command, InvalidArgumentError } from "commander";
 import {
   type Auth0SimulatorOptions,
+  CONTROL_PATH,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  DEFAULT_SCOPES,
+  type IncidentSnapshot,
   type LatencyRange,
+  type OutageMode,
   SIMULATOR_DEFAULTS,
   SimulatorOptionsError,
   startAuth0Simulator,
@@ -23,6 +29,37 @@ interface Auth0SimOptions {
   seed: number;
   clientId?: string;
   clientSecret?: string;
+  outageAfter?: number;
+  outageFor?: number;
+  outageMode: OutageMode;
+  outageStatus: number;
+  outageFrom: "start" | "first-request";
+  refuseTokens?: 401 | 403;
+  scopes?: string[];
+  control: boolean;
+}
+
+function outageModeOption(value: string): OutageMode {
+  if (value === "error" || value === "reset" || value === "timeout") return value;
+  throw new InvalidArgumentError("expected error, reset or timeout.");
+}
+
+function outageFromOption(value: string): "start" | "first-request" {
+  if (value === "start" || value === "first-request") return value;
+  throw new InvalidArgumentError("expected start or first-request.");
+}
+
+function refusalOption(value: string): 401 | 403 {
+  if (value === "401") return 401;
+  if (value === "403") return 403;
+  throw new InvalidArgumentError("expected 401 or 403.");
+}
+
+function scopesOption(value: string): string[] {
+  return value
+    .split(/[\s,]+/)
+    .map((scope) => scope.trim())
+    .filter((scope) => scope !== "");
 }
 
 function numberOption(value: string): number {
@@ -41,8 +78,24 @@ function latencyOption(value: string): LatencyRange {
 
 function simulatorOptions(options: Auth0SimOptions): Auth0SimulatorOptions {
   const clients =
-    options.clientId !== undefined || options.clientSecret !== undefined
-      ? [{ clientId: options.clientId ?? "", clientSecret: options.clientSecret ?? "" }]
+    options.clientId !== undefined || options.clientSecret !== undefined || options.scopes !== undefined
+      ? [
+          {
+            clientId: options.clientId ?? DEFAULT_CLIENT_ID,
+            clientSecret: options.clientSecret ?? DEFAULT_CLIENT_SECRET,
+            ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
+          },
+        ]
+      : undefined;
+  const outage =
+    options.outageAfter !== undefined || options.outageFor !== undefined
+      ? {
+          afterMs: (options.outageAfter ?? 0) * 1000,
+          ...(options.outageFor === undefined ? {} : { forMs: options.outageFor * 1000 }),
+          mode: options.outageMode,
+          status: options.outageStatus,
+          from: options.outageFrom === "start" ? ("now" as const) : ("firstRequest" as const),
+        }
       : undefined;
   return {
     host: options.host,
@@ -61,6 +114,9 @@ function simulatorOptions(options: Auth0SimOptions): Auth0SimulatorOptions {
     tokenLifetimeSeconds: options.tokenLifetime,
     seed: options.seed,
     ...(clients === undefined ? {} : { clients }),
+    ...(outage === undefined ? {} : { outage }),
+    ...(options.refuseTokens === undefined ? {} : { tokenRefusal: options.refuseTokens }),
+    control: options.control,
   };
 }
 
@@ -74,6 +130,22 @@ function untilSignal(): Promise<string> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+}
+
+function outageLines(incidents: IncidentSnapshot, options: Auth0SimOptions): string[] {
+  const lines: string[] = [];
+  if (incidents.outage) {
+    const { mode, status } = incidents.outage;
+    const how =
+      mode === "error"
+        ? `every call answers ${status}`
+        : `every call ${mode === "reset" ? "is reset" : "hangs"}`;
+    const when = options.outageFrom === "start" ? "the start" : "the first Management API request";
+    const length = options.outageFor === undefined ? "until stopped" : `for ${options.outageFor} s`;
+    lines.push(`  outage         ${options.outageAfter ?? 0} s after ${when}, ${length}: ${how}`);
+  }
+  if (incidents.tokenRefusal) lines.push(`  token endpoint refuses every client (${incidents.tokenRefusal})`);
+  return lines;
 }
 
 /** `auth0-sim`: the Auth0 Management API simulator on its own, until Ctrl-C. */
@@ -128,6 +200,32 @@ export function auth0SimCommand(): Command {
     .option("--seed <n>", "seed of the fault and latency generator", numberOption, defaults.seed)
     .option("--client-id <id>", "accepted client id (default: the simulator's own test client)")
     .option("--client-secret <secret>", "accepted client secret (default: the simulator's own test secret)")
+    .option(
+      "--scopes <list>",
+      `scopes put in the client's tokens, comma-separated (default: ${DEFAULT_SCOPES.join(",")})`,
+      scopesOption,
+    )
+    .option("--outage-after <s>", "an outage starts this many seconds after --outage-from", numberOption)
+    .option("--outage-for <s>", "how long the outage lasts, seconds (default: until stopped)", numberOption)
+    .option(
+      "--outage-from <when>",
+      "start (the simulator's start) or first-request (the first Management API request)",
+      outageFromOption,
+      "first-request",
+    )
+    .option(
+      "--outage-mode <mode>",
+      "how every call fails in the outage: error (--outage-status), reset, timeout (no answer)",
+      outageModeOption,
+      "error",
+    )
+    .option("--outage-status <status>", "5xx status of the outage's answers", numberOption, 503)
+    .option(
+      "--refuse-tokens <status>",
+      "the token endpoint refuses every client with 401 or 403",
+      refusalOption,
+    )
+    .option("--no-control", `do not serve ${CONTROL_PATH} (outages and knobs changed while running)`)
     // main.ts turns a CommanderError into exit code 2; a subcommand added with addCommand must opt in itself.
     .exitOverride()
     .action(async (options: Auth0SimOptions) => {
@@ -151,6 +249,8 @@ export function auth0SimCommand(): Command {
           `  client id      ${sim.clientId}`,
           `  client secret  ${sim.clientSecret}`,
           `  rate limit     ${options.rps}/s, burst ${limit.limit}`,
+          ...(options.control ? [`  control        ${sim.url}${CONTROL_PATH} (GET, or POST JSON)`] : []),
+          ...outageLines(sim.incidents, options),
           `  use with       AUTH0_DOMAIN=${sim.url} AUTH0_CLIENT_ID=${sim.clientId} AUTH0_CLIENT_SECRET=${sim.clientSecret}`,
           "",
         ].join("\n"),
