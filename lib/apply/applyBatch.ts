@@ -203,6 +203,7 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
           emit({ userId: message.userId, kind: "applied", status: outcome.status });
           return { kind: "applied" };
         case "permanent":
+        case "configuration":
           pacer.observe(outcome.rateLimit, sentAtMs);
           return deadLetter(record, reasonFromOutcome(outcome, message, attempts + 1, new Date(clock())));
         case "transient": {
