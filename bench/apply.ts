@@ -1,18 +1,21 @@
 /**
  * Apply benchmark (`npm run bench:apply [-- --users N]`): the same workload through factor-sync's apply path
- * and through the official `auth0` SDK, each against a fresh simulator of a tenant limited to 50 requests/s
+ * (the local runtime: LocalAws and its SqsEventSource, as `run` uses them) and through the official `auth0` SDK, each against a fresh simulator of a tenant limited to 50 requests/s
  * (burst 50) with 20–80 ms latency. The last stdout line is one JSON object with the figures.
  */
 
+import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { ManagementClient } from "auth0";
-import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
-import { createApplyHandler } from "../functions/apply.js";
-import type { ApplyQueue } from "../lib/apply/types.js";
+import { createApplyHandler } from "../lib/apply/createApplyHandler.js";
+import { SqsApplyQueue } from "../lib/apply/SqsApplyQueue.js";
 import { toAuth0Endpoint } from "../lib/auth0/Auth0Endpoint.js";
 import { ManagementApiClient } from "../lib/auth0/ManagementApiClient.js";
 import { TokenProvider } from "../lib/auth0/TokenProvider.js";
 import type { UserFactors } from "../lib/factors/types.js";
+import { startLocalAws } from "../lib/local/LocalAws.js";
+import { queueDepth } from "../lib/local/queueDepth.js";
+import { SqsEventSource } from "../lib/local/SqsEventSource.js";
 import { silentLogger } from "../lib/logging/Logger.js";
 import { toUserFactorsMessage } from "../lib/messages/UserFactorsMessage.js";
 import { Pacer } from "../lib/pacing/Pacer.js";
@@ -71,37 +74,10 @@ function sampleBucket(sim: Auth0Simulator): () => number {
   };
 }
 
-/** Counts what apply would dead-letter; nothing is expected there. */
-class CountingQueue implements ApplyQueue {
-  public deadLettered = 0;
-  public async deadLetter(): Promise<void> {
-    this.deadLettered++;
-  }
-  /** No time budget in the benchmark, so nothing is requeued. */
-  public async requeue(): Promise<void> {}
-  public async delayRedelivery(): Promise<void> {}
-}
-
-function record(n: number, receiveCount: number): SQSRecord {
-  const body = JSON.stringify(
+function body(n: number): string {
+  return JSON.stringify(
     toUserFactorsMessage(users[n] as UserFactors, { bucket: "bench", key: "incoming/bench.csv" }),
   );
-  return {
-    messageId: `m-${n}`,
-    receiptHandle: `r-${n}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: "0",
-      SenderId: "bench",
-      ApproximateFirstReceiveTimestamp: "0",
-    },
-    messageAttributes: {},
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:bench",
-    awsRegion: "us-east-1",
-  };
 }
 
 interface RunFigures {
@@ -115,49 +91,61 @@ interface RunFigures {
   tokens: number;
 }
 
-/** factor-sync: four workers (containers), each with its own token cache and pacer, taking batches of ten. */
+/**
+ * factor-sync: the local runtime, as `run` drives it: the users on the local work queue (fauxqs), then the
+ * SqsEventSource with four pollers (containers), each with its own token cache and pacer, taking batches of
+ * ten. The wall time runs from the start of the event source to the end of its last invocation.
+ */
 async function runFactorSync(): Promise<RunFigures> {
   const sim = await simulator();
+  const aws = await startLocalAws();
   const endpoint = toAuth0Endpoint(sim.url);
-  const queue = new CountingQueue();
-  const pending = users.map((_user, n) => record(n, 1));
-  const context = { getRemainingTimeInMillis: () => 60_000 };
-  const worker = async () => {
-    const tokens = new TokenProvider({
-      endpoint,
-      credentials: { clientId: sim.clientId, clientSecret: sim.clientSecret },
-    });
-    const handle = createApplyHandler({
-      client: new ManagementApiClient({ endpoint, tokens }),
-      // The whole limit is the budget here: the target is measured against the limit.
-      pacer: new Pacer({ rpsCeiling: LIMIT_RPS, maxConcurrency: WORKERS, budgetShare: 1 }),
-      queue,
-      logger: silentLogger,
-    });
-    for (;;) {
-      const batch = pending.splice(0, BATCH_SIZE);
-      if (batch.length === 0) return;
-      const response = await handle({ Records: batch }, context);
-      // Redelivery, as SQS would do it (none expected).
-      for (const failure of response.batchItemFailures) {
-        const index = Number(failure.itemIdentifier.slice(2));
-        const previous = batch.find((item) => item.messageId === failure.itemIdentifier);
-        pending.push(record(index, Number(previous?.attributes.ApproximateReceiveCount ?? 1) + 1));
-      }
-    }
-  };
+  for (let start = 0; start < USERS; start += 10) {
+    const entries = users.slice(start, start + 10).map((_user, i) => ({
+      Id: String(i),
+      MessageBody: body(start + i),
+    }));
+    await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: aws.workQueue.url, Entries: entries }));
+  }
+  let lastInvocationEnd = 0;
+  const source = new SqsEventSource({
+    sqs: aws.sqs,
+    queueUrl: aws.workQueue.url,
+    queueArn: aws.workQueue.arn,
+    batchSize: BATCH_SIZE,
+    maxBatchingWindowSeconds: 0,
+    maxConcurrency: WORKERS,
+    onInvocation: () => {
+      lastInvocationEnd = performance.now();
+    },
+    createHandler: () => {
+      const tokens = new TokenProvider({
+        endpoint,
+        credentials: { clientId: sim.clientId, clientSecret: sim.clientSecret },
+      });
+      return createApplyHandler({
+        client: new ManagementApiClient({ endpoint, tokens }),
+        // The whole limit is the budget here: the target is measured against the limit.
+        pacer: new Pacer({ rpsCeiling: LIMIT_RPS, maxConcurrency: WORKERS, budgetShare: 1 }),
+        queue: new SqsApplyQueue({ sqs: aws.sqs, dlqUrl: aws.dlq.url, logger: silentLogger }),
+        logger: silentLogger,
+      });
+    },
+  });
   const stopSampling = sampleBucket(sim);
   const started = performance.now();
-  await Promise.all(Array.from({ length: WORKERS }, worker));
-  const wallMs = performance.now() - started;
+  await source.finishWhenDrained();
+  const wallMs = lastInvocationEnd - started;
   const emptyBucketShare = stopSampling();
+  const dlq = await queueDepth(aws.sqs, aws.dlq.url);
+  await aws.stop();
   const stats = sim.stats;
   await sim.stop();
   return {
     wallMs,
     emptyBucketShare,
     applied: stats.applied,
-    failed: queue.deadLettered,
+    failed: dlq.visible + dlq.inFlight + dlq.delayed,
     throttled: stats.throttled,
     requests: stats.puts,
     tokens: stats.tokensIssued,

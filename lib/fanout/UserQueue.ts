@@ -3,6 +3,7 @@ import pLimit, { type LimitFunction } from "p-limit";
 import type { UserFactors } from "../factors/types.js";
 import { type Logger, silentLogger } from "../logging/Logger.js";
 import type { MessageSource } from "../messages/UserFactorsMessage.js";
+import { backoffDelayMs } from "../pacing/backoff.js";
 import { QueueSendError } from "./errors.js";
 import { toMessageBody } from "./messageBody.js";
 import type { FanoutCounts, SendBatch, UnsentUser } from "./types.js";
@@ -225,8 +226,7 @@ export class UserQueue {
 
   /** Exponential backoff with "equal jitter": half the step for sure, the other half at random. */
   private delay(attempt: number): number {
-    const step = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-    return step / 2 + (this.random() * step) / 2;
+    return backoffDelayMs(attempt, { baseMs: this.baseDelayMs, maxMs: this.maxDelayMs }, this.random);
   }
 }
 

@@ -1,5 +1,6 @@
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { FauxqsServer } from "fauxqs";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import { LocalRunError } from "./errors.js";
 
@@ -20,16 +21,40 @@ export interface LocalQueueSettings {
   dlqRetentionSeconds: number;
 }
 
-/** S3 and SQS on this machine (fauxqs, in-process), with the stack's bucket and queues created. */
+/** A message held by a local queue, read without receiving it. */
+export interface QueuedMessage {
+  messageId: string;
+  body: string;
+}
+
+/** What a local queue holds, by state (exact: read from the emulator, not received). */
+export interface QueueContents {
+  ready: QueuedMessage[];
+  delayed: QueuedMessage[];
+  /** Received and not yet deleted, with when each becomes visible again (epoch milliseconds). */
+  inFlight: (QueuedMessage & { visibleAtMs: number })[];
+}
+
+/**
+ * The AWS services of the pipeline on this machine, in-process on free loopback ports (fauxqs for S3 and SQS),
+ * with the stack's bucket and queues created. The only place the emulators are started: the local runner, the
+ * tests and the benchmarks all use it.
+ */
 export interface LocalAws {
-  /** `http://127.0.0.1:PORT`. */
+  /** The S3/SQS endpoint, `http://localhost:PORT`. */
   endpoint: string;
   s3: S3Client;
   sqs: SQSClient;
   bucket: string;
   workQueue: LocalQueue;
   dlq: LocalQueue;
-  /** Closes the clients and the emulator; everything in it is gone. */
+  /** Creates another queue (tests keep apart with one each). */
+  createQueue(name: string, attributes?: Record<string, string>): Promise<LocalQueue>;
+  /** Creates another bucket. */
+  createBucket(name: string): Promise<void>;
+  /** Every message of a queue by state, without receiving any; undefined when there is no such queue. */
+  inspectQueue(queueUrl: string): QueueContents | undefined;
+  /** Closes the clients and the emulators; everything in them is gone. */
   stop(): Promise<void>;
 }
 
@@ -41,11 +66,15 @@ export const LOCAL_RESOURCES = {
   region: "us-east-1",
 } as const;
 
+/** Credentials the emulators accept (they never check them); fixed ones keep the SDK from looking for the user's own. */
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
+
 /**
- * Starts fauxqs in-process on a free loopback port and creates the bucket, the work queue and its DLQ with
- * the same settings as the CDK stack: the work queue's visibility timeout and redrive policy
- * (maxReceiveCount), and the DLQ's retention. fauxqs is loaded on first use, so commands that do not run the
- * pipeline never load it.
+ * Starts the emulators in-process on free loopback ports (today fauxqs, for S3 and SQS) and creates the bucket,
+ * the work queue and its DLQ with the same settings as the CDK stack: the work queue's visibility timeout and
+ * redrive policy (maxReceiveCount), and the DLQ's retention. Emulators are loaded on first use, so commands that
+ * do not run the pipeline never load them. Another emulator (DynamoDB) is started here, beside fauxqs, and
+ * stopped with it.
  *
  * @example
  * const aws = await startLocalAws();
@@ -56,22 +85,35 @@ export async function startLocalAws(settings: Partial<LocalQueueSettings> = {}):
     settings.visibilityTimeoutSeconds ?? PIPELINE_DEFAULTS.visibilityTimeoutSeconds;
   const maxReceiveCount = settings.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount;
   const dlqRetentionSeconds = settings.dlqRetentionSeconds ?? PIPELINE_DEFAULTS.dlqRetentionSeconds;
-  const { startFauxqs } = await loadFauxqs();
-  const server = await startFauxqs({ port: 0, host: "localhost", logger: false });
-  const config = {
-    endpoint: server.address,
-    region: LOCAL_RESOURCES.region,
-    // fauxqs accepts any credentials; fixed ones keep the SDK from looking for the user's own.
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  // Stopped in reverse order by stop(), or when setting up fails half way.
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
   };
-  const s3 = new S3Client({ ...config, forcePathStyle: true });
-  const sqs = new SQSClient(config);
   try {
-    await s3.send(new CreateBucketCommand({ Bucket: LOCAL_RESOURCES.bucket }));
-    const dlq = await createQueue(sqs, LOCAL_RESOURCES.dlq, {
+    const server = await startS3AndSqs();
+    stops.push(() => server.stop());
+    const config = {
+      endpoint: server.address,
+      region: LOCAL_RESOURCES.region,
+      credentials: LOCAL_CREDENTIALS,
+    };
+    const s3 = new S3Client({ ...config, forcePathStyle: true });
+    const sqs = new SQSClient(config);
+    stops.push(() => {
+      s3.destroy();
+      sqs.destroy();
+    });
+    const createQueue = (name: string, attributes: Record<string, string> = {}) =>
+      createLocalQueue(sqs, name, attributes);
+    const createBucket = async (name: string) => {
+      await s3.send(new CreateBucketCommand({ Bucket: name }));
+    };
+    await createBucket(LOCAL_RESOURCES.bucket);
+    const dlq = await createQueue(LOCAL_RESOURCES.dlq, {
       MessageRetentionPeriod: String(dlqRetentionSeconds),
     });
-    const workQueue = await createQueue(sqs, LOCAL_RESOURCES.workQueue, {
+    const workQueue = await createQueue(LOCAL_RESOURCES.workQueue, {
       VisibilityTimeout: String(visibilityTimeoutSeconds),
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount }),
     });
@@ -82,23 +124,21 @@ export async function startLocalAws(settings: Partial<LocalQueueSettings> = {}):
       bucket: LOCAL_RESOURCES.bucket,
       workQueue,
       dlq,
-      async stop() {
-        s3.destroy();
-        sqs.destroy();
-        await server.stop();
-      },
+      createQueue,
+      createBucket,
+      inspectQueue: (queueUrl) => inspect(server, queueUrl),
+      stop: stopAll,
     };
   } catch (error) {
-    s3.destroy();
-    sqs.destroy();
-    await server.stop();
+    await stopAll();
     throw error;
   }
 }
 
-async function loadFauxqs(): Promise<typeof import("fauxqs")> {
+async function startS3AndSqs(): Promise<FauxqsServer> {
+  let fauxqs: typeof import("fauxqs");
   try {
-    return await import("fauxqs");
+    fauxqs = await import("fauxqs");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ERR_UNKNOWN_BUILTIN_MODULE") {
       // fauxqs stores its state with node:sqlite, which Node.js has from 22.5.
@@ -108,9 +148,10 @@ async function loadFauxqs(): Promise<typeof import("fauxqs")> {
     }
     throw error;
   }
+  return fauxqs.startFauxqs({ port: 0, host: "localhost", logger: false });
 }
 
-async function createQueue(
+async function createLocalQueue(
   sqs: SQSClient,
   name: string,
   attributes: Record<string, string>,
@@ -119,4 +160,21 @@ async function createQueue(
   const url = created.QueueUrl ?? "";
   const read = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }));
   return { name, url, arn: read.Attributes?.QueueArn ?? "" };
+}
+
+function inspect(server: FauxqsServer, queueUrl: string): QueueContents | undefined {
+  const state = server.inspectQueue(queueUrl.slice(queueUrl.lastIndexOf("/") + 1));
+  if (state === undefined) return undefined;
+  const held = (message: { messageId: string; body: string }) => ({
+    messageId: message.messageId,
+    body: message.body,
+  });
+  return {
+    ready: state.messages.ready.map(held),
+    delayed: state.messages.delayed.map(held),
+    inFlight: state.messages.inflight.map((entry) => ({
+      ...held(entry.message),
+      visibleAtMs: entry.visibilityDeadline,
+    })),
+  };
 }
