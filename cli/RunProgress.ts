@@ -1,5 +1,6 @@
 import { SingleBar } from "cli-progress";
 import type { MigrationProgress } from "../lib/local/types.js";
+import { auth0HoldText } from "./auth0HoldText.js";
 import { formatDuration } from "./formatDuration.js";
 
 /** Shows a run's progress: a bar on a terminal, a line every few seconds otherwise, or nothing. */
@@ -45,7 +46,7 @@ export class BarProgress implements RunProgress {
     this.#bar = new SingleBar({
       stream,
       format:
-        "{bar} {percentage}% | {value}/{total} users | sent {sent} | applied {applied} | rejected {rejected} | failed {failed} | {rate}/s | ETA {left}",
+        "{bar} {percentage}% | {value}/{total} users | sent {sent} | applied {applied} | rejected {rejected} | failed {failed} | {rate}/s | ETA {left}{auth0}",
       barsize: 24,
       hideCursor: true,
       fps: 5,
@@ -61,6 +62,7 @@ export class BarProgress implements RunProgress {
       failed: progress.failed,
       rate: figures.rate.toFixed(1),
       left: formatDuration(figures.etaMs),
+      auth0: progress.auth0 ? ` | ${auth0HoldText(progress.auth0)}` : "",
     };
     const total = figures.total;
     if (total === undefined) {
@@ -88,6 +90,7 @@ export class LineProgress implements RunProgress {
   readonly #pace = new Pace();
   #lastAt = Number.NEGATIVE_INFINITY;
   #lastPhase: string | undefined;
+  #lastHold: string | undefined;
 
   public constructor(
     private readonly stream: NodeJS.WritableStream,
@@ -96,14 +99,22 @@ export class LineProgress implements RunProgress {
 
   public update(progress: MigrationProgress): void {
     const figures = this.#pace.figures(progress);
-    if (progress.phase === this.#lastPhase && progress.elapsedMs - this.#lastAt < this.everyMs) return;
+    const hold = progress.auth0 ? auth0HoldText(progress.auth0) : undefined;
+    if (
+      progress.phase === this.#lastPhase &&
+      hold === this.#lastHold &&
+      progress.elapsedMs - this.#lastAt < this.everyMs
+    ) {
+      return;
+    }
+    this.#lastHold = hold;
     this.#lastPhase = progress.phase;
     this.#lastAt = progress.elapsedMs;
     if (progress.phase === "starting" || progress.phase === "done") return;
     const of = figures.total === undefined ? "" : ` of ${figures.total}`;
     const eta = Number.isFinite(figures.etaMs) ? `, ETA ${formatDuration(figures.etaMs)}` : "";
     this.stream.write(
-      `[${formatDuration(progress.elapsedMs)}] ${progress.phase}: ${figures.done}${of} users done (sent ${progress.sent ?? "…"}, applied ${progress.applied}, rejected ${progress.rejected}, failed ${progress.failed}), ${figures.rate.toFixed(1)} users/s${eta}\n`,
+      `[${formatDuration(progress.elapsedMs)}] ${progress.phase}: ${figures.done}${of} users done (sent ${progress.sent ?? "…"}, applied ${progress.applied}, rejected ${progress.rejected}, failed ${progress.failed}), ${figures.rate.toFixed(1)} users/s${eta}${hold ? ` | ${hold}` : ""}\n`,
     );
   }
 

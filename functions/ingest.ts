@@ -2,6 +2,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { buildOnce } from "../lib/config/buildOnce.js";
+import { awsClientOptions, CLIENT_TIMEOUTS } from "../lib/config/clientTimeouts.js";
 import { createIngestHandler, type IngestHandler } from "../lib/ingest/createIngestHandler.js";
 import { createLogger } from "../lib/logging/Logger.js";
 import type { IngestSummary } from "../lib/reports/IngestSummary.js";
@@ -10,8 +11,8 @@ import { readIngestConfig } from "./environment.js";
 async function handlerFromEnvironment(): Promise<IngestHandler> {
   const { logLevel, ...config } = readIngestConfig(process.env);
   return createIngestHandler({
-    s3: new S3Client({}),
-    sqs: new SQSClient({}),
+    s3: new S3Client(awsClientOptions({ requestTimeoutMs: CLIENT_TIMEOUTS.ingestS3RequestMs })),
+    sqs: new SQSClient(awsClientOptions()),
     config,
     logger: createLogger({ level: logLevel, base: { fn: "ingest" } }),
   });

@@ -12,6 +12,7 @@ import { runLocalMigration } from "../../lib/local/runLocalMigration.js";
 import type { Auth0Target, LocalMigrationSummary } from "../../lib/local/types.js";
 import type { Auth0Simulator } from "../../lib/simulator/index.js";
 import { chooseTarget, IncompleteTargetError, loadDotEnv, TARGET_VARIABLES } from "../auth0Target.js";
+import { credentialsFromEnv } from "../credentialsFromEnv.js";
 import { integerIn, positiveNumber, share } from "../optionParsers.js";
 import { quietEmulatorWarning } from "../quietEmulatorWarning.js";
 import { BarProgress, LineProgress, type RunProgress, silentProgress } from "../RunProgress.js";
@@ -123,7 +124,8 @@ async function run(file: string, options: RunOptions, demo: boolean): Promise<nu
   try {
     const choice = chooseTarget();
     if (choice.kind === "tenant") {
-      target = choice.target;
+      // Re-read from .env while running: a refused secret pauses the run, and fixing it there resumes it.
+      target = { ...choice.target, loadCredentials: credentialsFromEnv() };
       say(`Target: Auth0 tenant ${target.domain} (from AUTH0_DOMAIN)`);
     } else {
       const bundled = await startBundledSimulator();

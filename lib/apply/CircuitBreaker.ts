@@ -123,6 +123,11 @@ export class CircuitBreaker {
     return "probe";
   }
 
+  /** A `probe` permit that was not used (no time left for the call): the next caller may probe. */
+  public cancelProbe(): void {
+    this.#probeStartedAtMs = undefined;
+  }
+
   /** Auth0 answered (2xx, 4xx other than a configuration error, 429): the circuit closes. */
   public recordAnswer(): void {
     this.#failures = [];

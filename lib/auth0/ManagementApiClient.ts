@@ -135,7 +135,7 @@ function tokenFailure(error: TokenRequestError): PutOutcome {
   // or no grant, 400) is the same for every user until the operator fixes it: a configuration error.
   const { status } = error;
   if (typeof status !== "number" || status === 408 || status >= 500) {
-    return { kind: "transient", status, ...errorCode, message };
+    return { kind: "transient", status, stage: "token", ...errorCode, message };
   }
   return { kind: "configuration", problem: "token-refused", status, ...errorCode, message };
 }
@@ -144,5 +144,5 @@ function tokenFailure(error: TokenRequestError): PutOutcome {
 function credentialsFailure(error: CredentialsUnavailableError): PutOutcome {
   return error.configuration
     ? { kind: "configuration", problem: "credentials", status: "credentials", message: error.message }
-    : { kind: "transient", status: "network", message: error.message };
+    : { kind: "transient", status: "network", stage: "token", message: error.message };
 }

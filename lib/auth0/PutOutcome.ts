@@ -29,6 +29,8 @@ export interface TransientOutcome extends FailureDetail {
   kind: "transient";
   /** The HTTP status, or `timeout` / `network` when no response came. */
   status: number | "timeout" | "network";
+  /** `token` when it was the token request (or the credentials read) that failed, not this user's PUT. */
+  stage?: "token";
   rateLimit?: RateLimit;
 }
 

@@ -19,6 +19,11 @@ export const CLIENT_TIMEOUTS = {
    * credentials are read again on the next (so the read stays short in the time margin).
    */
   secretsMaxAttempts: 1,
+  /**
+   * Ingest's S3 reads: the socket may idle while the parser waits for SQS (backpressure), so a longer idle
+   * timeout than the other calls; ingest has no per-batch deadline, only its checkpointed function timeout.
+   */
+  ingestS3RequestMs: 60_000,
 } as const;
 
 /**
@@ -27,16 +32,16 @@ export const CLIENT_TIMEOUTS = {
  * @example
  * const sqs = new SQSClient(awsClientOptions());
  */
-export function awsClientOptions(maxAttempts: number = CLIENT_TIMEOUTS.awsMaxAttempts): {
+export function awsClientOptions(overrides: { maxAttempts?: number; requestTimeoutMs?: number } = {}): {
   requestHandler: { connectionTimeout: number; requestTimeout: number };
   maxAttempts: number;
 } {
   return {
     requestHandler: {
       connectionTimeout: CLIENT_TIMEOUTS.awsConnectionMs,
-      requestTimeout: CLIENT_TIMEOUTS.awsRequestMs,
+      requestTimeout: overrides.requestTimeoutMs ?? CLIENT_TIMEOUTS.awsRequestMs,
     },
-    maxAttempts,
+    maxAttempts: overrides.maxAttempts ?? CLIENT_TIMEOUTS.awsMaxAttempts,
   };
 }
 

@@ -206,6 +206,7 @@ describe("ManagementApiClient when the token request fails", () => {
     await expect(client.putAuthenticationMethods("auth0|1", methods)).resolves.toEqual({
       kind: "transient",
       status: 503,
+      stage: "token",
       errorCode: "Service Unavailable",
       message: "token request failed: HTTP 503",
     });
@@ -213,7 +214,7 @@ describe("ManagementApiClient when the token request fails", () => {
 
   it.each([
     [true, { kind: "configuration", problem: "credentials", status: "credentials" }],
-    [false, { kind: "transient", status: "network" }],
+    [false, { kind: "transient", status: "network", stage: "token" }],
   ])(
     "reports credentials that cannot be read (configuration %s) without a request",
     async (configuration, expected) => {

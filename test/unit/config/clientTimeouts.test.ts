@@ -7,6 +7,10 @@ describe("client timeouts", () => {
       requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
       maxAttempts: 2,
     });
+    expect(awsClientOptions({ maxAttempts: 1, requestTimeoutMs: 60_000 })).toEqual({
+      requestHandler: { connectionTimeout: 1_000, requestTimeout: 60_000 },
+      maxAttempts: 1,
+    });
   });
 
   it("bound one AWS call by its attempts and the backoff between them", () => {

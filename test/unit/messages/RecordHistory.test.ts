@@ -7,7 +7,7 @@ describe("RecordHistory", () => {
   it("starts a record that was never requeued at its own SentTimestamp, with no attempts", () => {
     expect(readRecordHistory(sqsRecord("{}"))).toEqual({
       attempts: 0,
-      firstSentAtMs: 1764439200000,
+      firstSentAtMs: Date.UTC(2026, 10, 29, 18),
       holds: 0,
     });
   });
@@ -47,6 +47,10 @@ describe("RecordHistory", () => {
       "fs-attempts": { stringValue: "-3", dataType: "Number" },
       "fs-holds": { stringValue: "many", dataType: "Number" },
     };
-    expect(readRecordHistory(record)).toEqual({ attempts: 0, firstSentAtMs: 1764439200000, holds: 0 });
+    expect(readRecordHistory(record)).toEqual({
+      attempts: 0,
+      firstSentAtMs: Date.UTC(2026, 10, 29, 18),
+      holds: 0,
+    });
   });
 });
