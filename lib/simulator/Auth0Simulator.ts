@@ -7,7 +7,7 @@ import { ROUTE_NOT_FOUND, serverError, TOO_MANY_REQUESTS } from "./errorBodies.j
 import { SimulatorOptionsError } from "./errors.js";
 import { type IncidentSnapshot, IncidentState, type OutageSchedule, type TokenRefusal } from "./incidents.js";
 import { MethodStore } from "./MethodStore.js";
-import { handleManagementRequest } from "./managementApi.js";
+import { authenticationMethodsUserId, handleManagementRequest } from "./managementApi.js";
 import {
   type Auth0SimulatorOptions,
   type LatencyRange,
@@ -75,6 +75,8 @@ export interface Auth0Simulator {
   setClientSecret(secret: string, clientId?: string): void;
   /** The outage and token-refusal knobs now. */
   readonly incidents: IncidentSnapshot;
+  /** Makes every PUT for one user answer this 5xx (that user's own persistent failure); `undefined` stops it. */
+  failUser(userId: string, status: number | undefined): void;
   /** Clears stored methods and counters and fills the bucket; keeps knobs and issued tokens. */
   reset(): void;
   /** Closes the server and every open connection. */
@@ -136,6 +138,11 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
   let faults = resolved.faults;
   let latency = resolved.latencyMs;
   const incidents = new IncidentState(clock);
+  const userFaults = new Map<string, number>();
+  const userFaultOf = (path: string) => {
+    const userId = authenticationMethodsUserId(path);
+    return userId === undefined ? undefined : userFaults.get(userId);
+  };
   // A mutable copy: secrets can be rotated and scopes granted while the simulator runs.
   const clients = resolved.clients.map((client) => ({ ...client }));
   const clientNamed = (clientId: string | undefined) => {
@@ -199,7 +206,10 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
     let reply: SimulatorResponse;
     if (!take.conformant) reply = { status: 429, body: TOO_MANY_REQUESTS };
     else if (error) reply = { status: faults.errorStatus, body: serverError(faults.errorStatus) };
-    else {
+    else if (userFaultOf(request.path) !== undefined) {
+      const status = userFaultOf(request.path) as number;
+      reply = { status, body: serverError(status) };
+    } else {
       reply = handleManagementRequest(request, {
         tokens,
         methods,
@@ -344,6 +354,15 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
     setClientSecret: control.setClientSecret,
     get incidents() {
       return incidents.snapshot();
+    },
+    failUser: (userId, status) => {
+      if (status === undefined) userFaults.delete(userId);
+      else {
+        if (!Number.isInteger(status) || status < 500 || status > 599) {
+          throw new SimulatorOptionsError("failUser.status", `must be a 5xx status, got ${status}`);
+        }
+        userFaults.set(userId, status);
+      }
     },
     reset: () => {
       methods.clear();

@@ -161,6 +161,20 @@ describe("Auth0 simulator incidents", () => {
     });
   });
 
+  it("answers one user's PUTs with a 5xx while the others apply", async () => {
+    const sim = await start();
+    const token = await accessToken(sim);
+    sim.failUser("auth0|sick", 500);
+    expect(await putMethods(sim, "auth0|sick", TOTP, token)).toMatchObject({
+      status: 500,
+      body: { statusCode: 500, message: "An internal server error occurred" },
+    });
+    expect((await putMethods(sim, "auth0|well", TOTP, token)).status).toBe(200);
+    sim.failUser("auth0|sick", undefined);
+    expect((await putMethods(sim, "auth0|sick", TOTP, token)).status).toBe(200);
+    expect(() => sim.failUser("auth0|sick", 404)).toThrow(SimulatorOptionsError);
+  });
+
   describe("the control route", () => {
     it("is not served unless asked for", async () => {
       const sim = await start();
