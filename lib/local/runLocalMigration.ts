@@ -200,7 +200,14 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       progress.sent = ingest.sent;
       progress.rejected = ingest.rejected;
       report(options.signal?.aborted ? "stopping" : "applying");
-      await source.finishWhenDrained();
+      // A line now and then while nothing else changes (records held through an incident or a pause).
+      const ticker = setInterval(() => report(), 5_000);
+      ticker.unref();
+      try {
+        await source.finishWhenDrained();
+      } finally {
+        clearInterval(ticker);
+      }
     } catch (error) {
       await source.stop().catch(() => {});
       throw error;
