@@ -4,22 +4,12 @@
  * (burst 50) with 20–80 ms latency. The last stdout line is one JSON object with the figures.
  */
 
-import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { ManagementClient } from "auth0";
 import pLimit from "p-limit";
-import { createApplyHandler } from "../lib/apply/createApplyHandler.js";
-import { SqsApplyQueue } from "../lib/apply/SqsApplyQueue.js";
-import { toAuth0Endpoint } from "../lib/auth0/Auth0Endpoint.js";
-import { ManagementApiClient } from "../lib/auth0/ManagementApiClient.js";
-import { TokenProvider } from "../lib/auth0/TokenProvider.js";
 import type { UserFactors } from "../lib/factors/types.js";
-import { startLocalAws } from "../lib/local/LocalAws.js";
-import { queueDepth } from "../lib/local/queueDepth.js";
-import { SqsEventSource } from "../lib/local/SqsEventSource.js";
-import { silentLogger } from "../lib/logging/Logger.js";
 import { toUserFactorsMessage } from "../lib/messages/UserFactorsMessage.js";
-import { Pacer } from "../lib/pacing/Pacer.js";
 import { type Auth0Simulator, startAuth0Simulator } from "../lib/simulator/index.js";
+import { runApplyFleet } from "./applyFleet.js";
 
 const LIMIT_RPS = 50;
 const BURST = 50;
@@ -98,54 +88,26 @@ interface RunFigures {
  */
 async function runFactorSync(): Promise<RunFigures> {
   const sim = await simulator();
-  const aws = await startLocalAws();
-  const endpoint = toAuth0Endpoint(sim.url);
-  for (let start = 0; start < USERS; start += 10) {
-    const entries = users.slice(start, start + 10).map((_user, i) => ({
-      Id: String(i),
-      MessageBody: body(start + i),
-    }));
-    await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: aws.workQueue.url, Entries: entries }));
-  }
-  let lastInvocationEnd = 0;
-  const source = new SqsEventSource({
-    sqs: aws.sqs,
-    queueUrl: aws.workQueue.url,
-    queueArn: aws.workQueue.arn,
+  let stopSampling = () => 0;
+  const { wallMs, deadLettered } = await runApplyFleet({
+    simulator: sim,
+    bodies: users.map((_user, n) => body(n)),
+    workers: WORKERS,
     batchSize: BATCH_SIZE,
-    maxBatchingWindowSeconds: 0,
-    maxConcurrency: WORKERS,
-    onInvocation: () => {
-      lastInvocationEnd = performance.now();
-    },
-    createHandler: () => {
-      const tokens = new TokenProvider({
-        endpoint,
-        credentials: { clientId: sim.clientId, clientSecret: sim.clientSecret },
-      });
-      return createApplyHandler({
-        client: new ManagementApiClient({ endpoint, tokens }),
-        // The whole limit is the budget here: the target is measured against the limit.
-        pacer: new Pacer({ rpsCeiling: LIMIT_RPS, maxConcurrency: WORKERS, budgetShare: 1 }),
-        queue: new SqsApplyQueue({ sqs: aws.sqs, dlqUrl: aws.dlq.url, logger: silentLogger }),
-        logger: silentLogger,
-      });
+    // The whole limit is the budget here: the target is measured against the limit.
+    pacer: { rpsCeiling: LIMIT_RPS, budgetShare: 1 },
+    onStarted: () => {
+      stopSampling = sampleBucket(sim);
     },
   });
-  const stopSampling = sampleBucket(sim);
-  const started = performance.now();
-  await source.finishWhenDrained();
-  const wallMs = lastInvocationEnd - started;
   const emptyBucketShare = stopSampling();
-  const dlq = await queueDepth(aws.sqs, aws.dlq.url);
-  await aws.stop();
   const stats = sim.stats;
   await sim.stop();
   return {
     wallMs,
     emptyBucketShare,
     applied: stats.applied,
-    failed: dlq.visible + dlq.inFlight + dlq.delayed,
+    failed: deadLettered,
     throttled: stats.throttled,
     requests: stats.puts,
     tokens: stats.tokensIssued,

@@ -5,19 +5,11 @@
  *
  * Options: --rps 16 --burst 50 --live 6 --ceiling 12.8 --share 0.8 --workers 2 --users 200
  */
-import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
-import { createApplyHandler } from "../lib/apply/createApplyHandler.js";
-import { SqsApplyQueue } from "../lib/apply/SqsApplyQueue.js";
-import { toAuth0Endpoint } from "../lib/auth0/Auth0Endpoint.js";
-import { ManagementApiClient } from "../lib/auth0/ManagementApiClient.js";
-import { TokenProvider } from "../lib/auth0/TokenProvider.js";
-import { startLocalAws } from "../lib/local/LocalAws.js";
-import { SqsEventSource } from "../lib/local/SqsEventSource.js";
-import { silentLogger } from "../lib/logging/Logger.js";
+
 import { toUserFactorsMessage } from "../lib/messages/UserFactorsMessage.js";
-import { Pacer } from "../lib/pacing/Pacer.js";
 import { reservedRequests } from "../lib/pacing/rateLimitWait.js";
 import { startAuth0Simulator } from "../lib/simulator/index.js";
+import { runApplyFleet } from "./applyFleet.js";
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -35,24 +27,18 @@ const workers = option("workers", 2);
 const users = option("users", 200);
 
 const sim = await startAuth0Simulator({ rps, burst, liveTrafficRps: live, latencyMs: [20, 80] });
-const endpoint = toAuth0Endpoint(sim.url);
-const aws = await startLocalAws();
-for (let start = 0; start < users; start += 10) {
-  const entries = Array.from({ length: Math.min(10, users - start) }, (_, i) => ({
-    Id: String(i),
-    MessageBody: JSON.stringify(
-      toUserFactorsMessage(
-        {
-          userId: `auth0|pacing-${start + i}`,
-          line: start + i + 2,
-          methods: [{ type: "totp", totp_secret: "JBSWY3DPEHPK3PXP" }],
-        },
-        { bucket: "bench", key: "incoming/pacing.csv" },
-      ),
+const bodies = Array.from({ length: users }, (_, n) =>
+  JSON.stringify(
+    toUserFactorsMessage(
+      {
+        userId: `auth0|pacing-${n}`,
+        line: n + 2,
+        methods: [{ type: "totp", totp_secret: "JBSWY3DPEHPK3PXP" }],
+      },
+      { bucket: "bench", key: "incoming/pacing.csv" },
     ),
-  }));
-  await aws.sqs.send(new SendMessageBatchCommand({ QueueUrl: aws.workQueue.url, Entries: entries }));
-}
+  ),
+);
 
 const reserve = reservedRequests(burst, share);
 let samples = 0;
@@ -65,37 +51,16 @@ const sampler = setInterval(() => {
   if (remaining < reserve) belowReserve++;
 }, 50);
 
-let lastInvocationEnd = 0;
-const source = new SqsEventSource({
-  sqs: aws.sqs,
-  queueUrl: aws.workQueue.url,
-  queueArn: aws.workQueue.arn,
-  maxBatchingWindowSeconds: 0,
-  maxConcurrency: workers,
-  onInvocation: () => {
-    lastInvocationEnd = performance.now();
-  },
-  // One container per poller: its own token cache and pacer.
-  createHandler: () => {
-    const tokens = new TokenProvider({
-      endpoint,
-      credentials: { clientId: sim.clientId, clientSecret: sim.clientSecret },
-    });
-    return createApplyHandler({
-      client: new ManagementApiClient({ endpoint, tokens }),
-      pacer: new Pacer({ rpsCeiling: ceiling, maxConcurrency: workers, budgetShare: share }),
-      queue: new SqsApplyQueue({ sqs: aws.sqs, dlqUrl: aws.dlq.url, logger: silentLogger }),
-      logger: silentLogger,
-    });
-  },
+const { wallMs } = await runApplyFleet({
+  simulator: sim,
+  bodies,
+  workers,
+  pacer: { rpsCeiling: ceiling, budgetShare: share },
 });
-const started = performance.now();
-await source.finishWhenDrained();
-const wallSeconds = (lastInvocationEnd - started) / 1000;
+const wallSeconds = wallMs / 1000;
 clearInterval(sampler);
 const stats = sim.stats;
 await sim.stop();
-await aws.stop();
 process.stdout.write(
   `${JSON.stringify({
     rps,

@@ -1,5 +1,6 @@
 import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
+import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import { readRecordHistory } from "../messages/RecordHistory.js";
 import { type MessageSource, parseUserFactorsMessage } from "../messages/UserFactorsMessage.js";
 import { realSleep } from "../pacing/sleep.js";
@@ -29,7 +30,7 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
     client: deps.client,
     pacer: deps.pacer,
     logger,
-    maxReceiveCount: options.maxReceiveCount ?? 5,
+    maxReceiveCount: options.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount,
     attemptsPerReceive: options.attemptsPerReceive ?? 3,
     backoff: options.backoff,
     redeliveryBaseSeconds: options.redeliveryBaseSeconds ?? 10,
@@ -50,7 +51,7 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
 
   // Records closest to their last receive go first, so a short time budget never starves them.
   const ordered = [...records].sort((a, b) => receiveCountOf(b) - receiveCountOf(a));
-  const limit = pLimit(options.applyConcurrency ?? 10);
+  const limit = pLimit(options.applyConcurrency ?? PIPELINE_DEFAULTS.applyConcurrency);
   const decided = await Promise.all(
     ordered.map((record) =>
       limit(async (): Promise<DecidedRecord> => {

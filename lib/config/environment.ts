@@ -7,12 +7,6 @@ import { ConfigurationError } from "./errors.js";
 // imported by the functions only, so the CLI and the tests do not get this side effect.
 z.config(en());
 
-/** The log levels a function's `LOG_LEVEL` may name (pino's). */
-export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
-
-/** A pino log level. */
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
 /**
  * An optional variable: an empty one (as a stack may set for "not configured") counts as unset, so it is
  * left out, or its default applies.

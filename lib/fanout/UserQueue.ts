@@ -1,10 +1,11 @@
 import type { BatchResultErrorEntry } from "@aws-sdk/client-sqs";
 import pLimit, { type LimitFunction } from "p-limit";
+import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import type { UserFactors } from "../factors/types.js";
 import { type Logger, silentLogger } from "../logging/Logger.js";
 import type { MessageSource } from "../messages/UserFactorsMessage.js";
 import { backoffDelayMs } from "../pacing/backoff.js";
-import { QueueSendError } from "./errors.js";
+import { QueueSendError, UserQueueOptionsError } from "./errors.js";
 import { toMessageBody } from "./messageBody.js";
 import type { FanoutCounts, SendBatch, UnsentUser } from "./types.js";
 
@@ -44,7 +45,7 @@ export interface UserQueueOptions {
 }
 
 const DEFAULTS = {
-  sendConcurrency: 10,
+  sendConcurrency: PIPELINE_DEFAULTS.sendConcurrency,
   maxAttempts: 4,
   baseDelayMs: 100,
   maxDelayMs: 2_000,
@@ -242,6 +243,6 @@ function errorName(error: unknown): string {
 
 function requireInteger(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`UserQueue: ${name} must be an integer ≥ ${min}, got ${value}`);
+    throw new UserQueueOptionsError(name, `must be an integer ≥ ${min}, got ${value}`);
   }
 }
