@@ -11,14 +11,9 @@ import {
   DEFAULT_SCOPES,
   startAuth0Simulator,
 } from "../../../lib/simulator/index.js";
+import { runCounts, SCALED_TIMINGS } from "../../helpers/scaledTimings.js";
 import { tenantState } from "../../helpers/tenantState.js";
 import { type GeneratedUsers, generateUsersCsv } from "../../helpers/usersFile.js";
-
-/** Scaled timings (the rules are the handler's own): a probe every second, redeliveries after 1–2 s. */
-const SCALED = {
-  applyOptions: { redeliveryBaseSeconds: 1, redeliveryMaxSeconds: 2, backoff: { baseMs: 20, maxMs: 100 } },
-  probeIntervalMs: 1_000,
-} as const;
 
 describe("the local pipeline through configuration mistakes", () => {
   let dir: string;
@@ -57,7 +52,7 @@ describe("the local pipeline through configuration mistakes", () => {
       target: { domain: sim.url, clientId: "", clientSecret: "", loadCredentials: load },
       rpsCeiling: 20,
       reportsDir: join(dir, name),
-      ...SCALED,
+      ...SCALED_TIMINGS,
       onProgress: (progress) => {
         onEveryProgress(progress);
         const hold = progress.auth0;
@@ -76,14 +71,7 @@ describe("the local pipeline through configuration mistakes", () => {
   }
 
   function expectAllApplied(sim: Auth0Simulator, summary: LocalMigrationSummary) {
-    expect({
-      users: summary.users,
-      applied: summary.applied,
-      rejected: summary.rejected,
-      failed: summary.failed,
-      pending: summary.pending,
-      accounted: summary.accounted,
-    }).toEqual({
+    expect(runCounts(summary)).toEqual({
       users: file.users,
       applied: file.applied.size,
       rejected: file.rejected.size,

@@ -7,18 +7,11 @@ import { runLocalMigration } from "../../../lib/local/runLocalMigration.js";
 import type { Auth0Hold } from "../../../lib/local/types.js";
 import { type Auth0Simulator, startAuth0Simulator } from "../../../lib/simulator/index.js";
 import { readCsvReport } from "../../helpers/reports.js";
+import { runCounts, SCALED_TIMINGS } from "../../helpers/scaledTimings.js";
 import { tenantState } from "../../helpers/tenantState.js";
 import { type GeneratedUsers, generateUsersCsv } from "../../helpers/usersFile.js";
 
-/**
- * The timings are scaled, not the rules: redeliveries after 1–2 s instead of 10–300 s, a probe every second
- * instead of every 30 s. Today's dead-letter horizon is then 5 receives ≈ 10 s; the incident lasts 40 s.
- */
-const SCALED = {
-  applyOptions: { redeliveryBaseSeconds: 1, redeliveryMaxSeconds: 2, backoff: { baseMs: 20, maxMs: 100 } },
-  probeIntervalMs: 1_000,
-} as const;
-
+// With SCALED_TIMINGS the old rule's dead-letter horizon is about 10 s; the incident lasts 40 s.
 describe("the local pipeline through an Auth0 incident", () => {
   let dir: string;
   let simulator: Auth0Simulator;
@@ -51,20 +44,13 @@ describe("the local pipeline through an Auth0 incident", () => {
       target: { domain: simulator.url, clientId: simulator.clientId, clientSecret: simulator.clientSecret },
       rpsCeiling: 20,
       reportsDir: join(dir, "reports"),
-      ...SCALED,
+      ...SCALED_TIMINGS,
       onProgress: (progress) => {
         if (progress.auth0 && holds.at(-1)?.sinceMs !== progress.auth0.sinceMs) holds.push(progress.auth0);
       },
     });
 
-    expect({
-      users: summary.users,
-      applied: summary.applied,
-      rejected: summary.rejected,
-      failed: summary.failed,
-      pending: summary.pending,
-      accounted: summary.accounted,
-    }).toEqual({
+    expect(runCounts(summary)).toEqual({
       users: file.users,
       applied: file.applied.size,
       rejected: file.rejected.size,

@@ -6,6 +6,7 @@ import { runLocalMigration } from "../../../lib/local/runLocalMigration.js";
 import type { MigrationProgress } from "../../../lib/local/types.js";
 import { type Auth0Simulator, startAuth0Simulator } from "../../../lib/simulator/index.js";
 import { readCsvReport } from "../../helpers/reports.js";
+import { SCALED_TIMINGS } from "../../helpers/scaledTimings.js";
 import { tenantState } from "../../helpers/tenantState.js";
 import { type GeneratedUsers, generateUsersCsv } from "../../helpers/usersFile.js";
 
@@ -39,13 +40,7 @@ describe("the local pipeline: what is and is not a user's failure", () => {
       target: { domain: sim.url, clientId: sim.clientId, clientSecret: sim.clientSecret },
       rpsCeiling: 20,
       reportsDir: join(dir, "sick"),
-      // Scaled timings: redeliveries after 1–2 s, retries after 20–100 ms, a probe every second.
-      applyOptions: {
-        redeliveryBaseSeconds: 1,
-        redeliveryMaxSeconds: 2,
-        backoff: { baseMs: 20, maxMs: 100 },
-      },
-      probeIntervalMs: 1_000,
+      ...SCALED_TIMINGS,
       onProgress: (progress) => {
         if (progress.auth0) holds.push(progress.auth0);
       },
