@@ -1,127 +1,128 @@
-import { relative } from "node:path";
+import { basename, relative } from "node:path";
 import type { DryRunSummary } from "../lib/local/dryRun.js";
 import type { LocalMigrationSummary } from "../lib/local/types.js";
-import { formatDuration } from "./formatDuration.js";
-
-/** Exit codes of `run` (README "Run it on one machine"). */
-export const RUN_EXIT = {
-  /** Every user of the file was applied. */
-  allApplied: 0,
-  /** Some users were rejected, failed or not sent (see the reports). */
-  someNotApplied: 1,
-  /** Bad options, an unreadable or unsupported file, a file-level error, refused credentials. */
-  usage: 2,
-  /** Stopped by Ctrl-C. */
-  interrupted: 130,
-} as const;
+import { EXIT, type ExitCode } from "./exitCodes.js";
+import { formatCount, formatDuration, formatRate } from "./format.js";
 
 /**
- * The exit code of a run: 0 all applied, 1 some users rejected or failed (or unaccounted), 2 file error,
- * 130 interrupted. A demo run (`npm start` on the bundled sample, which rejects and fails users on purpose)
+ * The exit code of a run ({@link EXIT}): 0 all applied, 1 some users rejected or failed (or unaccounted),
+ * 2 file error, 130 interrupted. A demo run (the bundled sample, which rejects and fails users on purpose)
  * succeeds when every user is accounted for, so a first run does not end in npm's error banner.
  */
-export function exitCodeOf(summary: LocalMigrationSummary, options: { demo?: boolean } = {}): number {
-  if (summary.interrupted) return RUN_EXIT.interrupted;
-  if (summary.fileError) return RUN_EXIT.usage;
-  if (!summary.accounted) return RUN_EXIT.someNotApplied;
-  if (options.demo) return RUN_EXIT.allApplied;
+export function exitCodeOf(summary: LocalMigrationSummary, options: { demo?: boolean } = {}): ExitCode {
+  if (summary.interrupted) return EXIT.interrupted;
+  if (summary.fileError) return EXIT.usage;
+  if (!summary.accounted) return EXIT.notAllApplied;
+  if (options.demo) return EXIT.ok;
   const notApplied = summary.rejected + summary.failed + summary.failedToSend + summary.pending;
-  return notApplied > 0 ? RUN_EXIT.someNotApplied : RUN_EXIT.allApplied;
+  return notApplied > 0 ? EXIT.notAllApplied : EXIT.ok;
 }
 
-/** The `--json` line of design.md; `failed` includes users SQS would not take; `pending` only when interrupted. */
-export function jsonSummary(summary: LocalMigrationSummary): string {
-  return JSON.stringify({
+/**
+ * The `--json` object of design.md; `failed` includes users SQS would not take; `pending` only when
+ * interrupted; `error` (with its `line`) when a file-level problem stopped the file part-way.
+ */
+export function jsonSummary(summary: LocalMigrationSummary, cwd = process.cwd()): Record<string, unknown> {
+  return {
     users: summary.users,
     applied: summary.applied,
     rejected: summary.rejected,
     failed: summary.failed + summary.failedToSend,
     durationMs: summary.durationMs,
+    reportsDir: here(summary.reports.dir, cwd),
     ...(summary.interrupted ? { interrupted: true, pending: summary.pending } : {}),
-  });
+    ...(summary.fileError
+      ? {
+          error: summary.fileError.message,
+          ...(summary.fileError.line === undefined ? {} : { line: summary.fileError.line }),
+        }
+      : {}),
+  };
 }
 
-const here = (path: string) => relative(process.cwd(), path) || ".";
+/** A path relative to the directory the command was typed in, when it is inside it. */
+function here(path: string, cwd: string): string {
+  const relativePath = relative(cwd, path);
+  return relativePath === "" ? "." : relativePath.startsWith("..") ? path : relativePath;
+}
 
 function row(label: string, value: string | number, note = ""): string {
-  return `  ${label.padEnd(10)}${String(value).padStart(9)}${note ? `   ${note}` : ""}`;
+  const text = typeof value === "number" ? formatCount(value) : value;
+  return `  ${label.padEnd(10)}${text.padStart(10)}${note ? `   ${note}` : ""}`;
 }
 
-/** The table printed at the end of a run. */
-export function formatRunSummary(summary: LocalMigrationSummary): string {
+/**
+ * The table printed at the end of a run: counts, time, and the reports folder with each report named once
+ * (the table says which report, the folder line names the files).
+ * `typed` is the file as the user typed it.
+ */
+export function formatRunSummary(summary: LocalMigrationSummary, typed: string, cwd = process.cwd()): string {
   const seconds = summary.durationMs / 1000;
   const rate = seconds > 0 ? (summary.applied + summary.failed) / seconds : 0;
   const reports = summary.reports;
+  const name = (path: string | undefined) => (path === undefined ? "" : basename(path));
   const lines = [
     "",
-    `Summary of ${here(summary.file)} (uploaded as ${summary.key})`,
+    `Summary of ${typed}`,
     row("users", summary.users),
     row("applied", summary.applied),
-    row(
-      "rejected",
-      summary.rejected,
-      summary.rejected > 0 && reports.rejects ? `invalid input: ${here(reports.rejects)}` : "",
-    ),
+    row("rejected", summary.rejected, summary.rejected > 0 ? "invalid input (the rejects report)" : ""),
     row(
       "failed",
       summary.failed,
-      summary.failed > 0 ? `refused by Auth0 or out of retries: ${here(reports.failures)}` : "",
+      summary.failed > 0 ? "refused by Auth0 or out of retries (the failures report)" : "",
     ),
   ];
   if (summary.failedToSend > 0) {
-    lines.push(
-      row(
-        "not sent",
-        summary.failedToSend,
-        reports.unsent ? `SQS refused them: ${here(reports.unsent)}` : "",
-      ),
-    );
+    lines.push(row("not sent", summary.failedToSend, "SQS refused them (the unsent report)"));
   }
   if (summary.interrupted || summary.pending > 0) {
     lines.push(row("pending", summary.pending, "not applied: still queued when the run stopped"));
   }
-  lines.push(row("time", formatDuration(summary.durationMs), `${rate.toFixed(1)} users/s through Auth0`));
-  lines.push("", `Reports in ${here(reports.dir)}/`);
-  for (const [name, path] of [
-    ["rejects", reports.rejects],
-    ["failures", reports.failures],
-    ["unsent", reports.unsent],
-    ["summary", reports.summary],
-    ["run", reports.run],
-    ["log", reports.log],
-  ] as const) {
-    if (path) lines.push(`  ${name.padEnd(9)} ${here(path)}`);
+  lines.push(row("time", formatDuration(summary.durationMs), `${formatRate(rate)} users/s through Auth0`));
+  const files = [reports.rejects, reports.failures, reports.unsent, reports.summary, reports.run, reports.log]
+    .filter((path): path is string => path !== undefined)
+    .map(name);
+  lines.push("", `Reports in ${here(reports.dir, cwd)}/: ${files.join(", ")}`);
+  if (summary.fileError) {
+    lines.push(
+      "",
+      `The file stopped early (${summary.fileError.message}): the counts cover the lines before it.`,
+    );
   }
-  if (summary.fileError)
-    lines.push("", "The file stopped early: the counts cover the lines before the error.");
   if (!summary.accounted) {
     const counted =
       summary.applied + summary.rejected + summary.failed + summary.failedToSend + summary.pending;
     lines.push(
       "",
-      `Warning: ${summary.users - counted} users are not accounted for; see ${here(reports.run)}.`,
+      `Warning: ${formatCount(summary.users - counted)} users are not accounted for; see ${name(reports.run)}.`,
     );
   }
   if (summary.interrupted) {
     lines.push(
       "",
-      `Interrupted: ${summary.applied} users applied, ${summary.failed} failed, ${summary.rejected} rejected; ${summary.pending} not applied.`,
+      `Interrupted: ${formatCount(summary.applied)} users applied, ${formatCount(summary.failed)} failed, ${formatCount(summary.rejected)} rejected; ${formatCount(summary.pending)} not applied.`,
       "Run the same file again to finish: applying a user's factors again leaves them as they are.",
     );
   }
   return `${lines.join("\n")}\n`;
 }
 
-/** The table of a dry run. */
-export function formatDryRun(file: string, summary: DryRunSummary): string {
+/** The table of a dry run; `typed` is the file as the user typed it. */
+export function formatDryRun(typed: string, summary: DryRunSummary): string {
   const lines = [
-    `Dry run of ${file}: nothing was sent.`,
+    `Dry run of ${typed}: nothing was sent`,
     row("users", summary.users),
-    row("valid", summary.valid, `${summary.methods} methods would be sent`),
-    row("rejected", summary.rejected, summary.rejected > 0 ? `run 'validate ${file}' to list them` : ""),
+    row("valid", summary.valid, `${formatCount(summary.methods)} methods would be sent`),
+    row(
+      "rejected",
+      summary.rejected,
+      summary.rejected > 0 ? `run 'factor-sync validate ${typed}' to list them` : "",
+    ),
     row("time", formatDuration(summary.durationMs)),
   ];
-  if (summary.fileError)
+  if (summary.fileError) {
     lines.push("", "The file stopped early: the counts cover the lines before the error.");
+  }
   return `${lines.join("\n")}\n`;
 }

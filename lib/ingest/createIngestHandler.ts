@@ -5,7 +5,7 @@ import type { CountryCode } from "libphonenumber-js";
 import type { Logger } from "../logging/Logger.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { decodeS3Key } from "./decodeS3Key.js";
-import { ingestObject } from "./ingestObject.js";
+import { type IngestObjectOptions, ingestObject } from "./ingestObject.js";
 
 /** The ingest handler's settings (the function reads them from its environment). */
 export interface IngestHandlerConfig {
@@ -27,6 +27,8 @@ export interface IngestHandlerDeps {
   logger: Logger;
   /** @default () => new Date() */
   now?: () => Date;
+  /** Called as each file is read (the local runner's progress display). @default none */
+  onReadProgress?: IngestObjectOptions["onReadProgress"];
 }
 
 /** The ingest Lambda: one summary per object of the event, in order. */
@@ -75,6 +77,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             reportsPrefix: config.reportsPrefix,
             defaultCountry: config.defaultCountry,
             sendConcurrency: config.sendConcurrency,
+            onReadProgress: deps.onReadProgress,
           },
         ),
       );

@@ -13,7 +13,7 @@ import { type IngestFileError, type IngestSummary, putIngestSummary } from "../r
 import { reportKeys } from "../reports/reportKeys.js";
 import { REJECTS_COLUMNS, rejectsRow, UNSENT_COLUMNS, unsentRow } from "../reports/reportRows.js";
 import { detectFileKind, InputFileError, readUserFactors } from "./index.js";
-import type { FileKind, ReadSummary } from "./types.js";
+import type { FileKind, ReadOptions, ReadSummary } from "./types.js";
 
 /** What {@link ingestObject} works with. */
 export interface IngestObjectDeps {
@@ -37,6 +37,8 @@ export interface IngestObjectOptions {
   sendConcurrency?: number;
   /** Allow empty method sets even without the object's `allow-clear: true` metadata. @default false */
   allowClear?: boolean;
+  /** Called as the file is read, with the reader's counts so far (see `ReadOptions.onProgress`). @default none */
+  onReadProgress?: ReadOptions["onProgress"];
 }
 
 /** Name of the S3 user metadata (`x-amz-meta-allow-clear`) that allows empty method sets for one file. */
@@ -135,7 +137,11 @@ async function ingest(
 
   try {
     if (kind !== undefined && body !== undefined) {
-      const reader = readUserFactors(body, kind, { allowClear, defaultCountry: options.defaultCountry });
+      const reader = readUserFactors(body, kind, {
+        allowClear,
+        defaultCountry: options.defaultCountry,
+        onProgress: options.onReadProgress,
+      });
       try {
         for await (const item of reader) {
           if (item.kind === "valid") await queue.enqueue(item.user);

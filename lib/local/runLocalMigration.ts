@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -22,6 +22,7 @@ import { type LocalAws, startLocalAws } from "./LocalAws.js";
 import { objectCreatedEvent } from "./objectCreatedEvent.js";
 import { queueDepth } from "./queueDepth.js";
 import { SqsEventSource } from "./SqsEventSource.js";
+import { TenantRateObserver } from "./TenantRateObserver.js";
 import type {
   Auth0Hold,
   LocalMigrationOptions,
@@ -64,6 +65,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
   // Fixed credentials that are refused stop the run before anything starts; re-readable ones pause it.
   const { loadCredentials } = options.target;
   if (loadCredentials === undefined) await checkCredentials(endpoint, credentials, options.fetch);
+  const rateObserver = new TenantRateObserver(clock);
+  const applyFetch = rateObserver.wrap(options.fetch ?? globalThis.fetch);
 
   await mkdir(reportsDir, { recursive: true });
   const ownLog = options.logger === undefined ? createWriteStream(join(reportsDir, "run.log")) : undefined;
@@ -71,6 +74,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
 
   const progress: MigrationProgress = {
     phase: "starting",
+    read: { lines: 0, users: 0, bytes: 0 },
     rejected: 0,
     applied: 0,
     failed: 0,
@@ -94,6 +98,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
   const report = (phase?: MigrationPhase) => {
     if (phase) progress.phase = phase;
     progress.elapsedMs = clock() - startedAt;
+    const observed = rateObserver.observed;
+    if (observed) progress.tenantRateLimit = observed;
     options.onProgress?.({ ...progress });
   };
   report();
@@ -150,7 +156,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
             maxConcurrency,
             applyConcurrency: options.applyConcurrency,
             maxReceiveCount,
-            fetch: options.fetch,
+            fetch: applyFetch,
           },
           { sqs: local.sqs, logger },
         );
@@ -177,6 +183,10 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         s3: local.s3,
         sqs: local.sqs,
         logger,
+        onReadProgress: (read) => {
+          progress.read = { lines: read.lines, users: read.users, bytes: read.bytes };
+          report();
+        },
         config: {
           queueUrl: local.workQueue.url,
           reportsPrefix: REPORTS_PREFIX,
@@ -262,6 +272,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         ...(ownLog ? { log: join(reportsDir, "run.log") } : {}),
       },
     };
+    if (summary.reports.summary) await localiseIngestSummary(summary.reports.summary, summary);
     await writeFile(summary.reports.run, `${JSON.stringify(summary, null, 2)}\n`);
     logger.info(
       {
@@ -329,6 +340,7 @@ async function exportFailures(
     // fauxqs answers exactly: one empty short poll means the queue was read.
     waitTimeSeconds: 0,
     emptyReceivesToStop: 1,
+    byteOrderMark: true,
     logger,
     onFailedUser: (user) => {
       const id = user.userId || `message:${user.messageId}`;
@@ -338,6 +350,26 @@ async function exportFailures(
   out.end();
   await finished(out);
   return failed.size;
+}
+
+/**
+ * The ingest summary names the emulator's S3 keys, which do not exist on this machine: its local copy names
+ * the input file and the local reports instead.
+ */
+async function localiseIngestSummary(path: string, run: LocalMigrationSummary): Promise<void> {
+  const summary = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+  const { rejects, unsent, summary: self, failures } = run.reports;
+  const local = {
+    ...summary,
+    source: { file: resolve(run.file) },
+    reports: {
+      ...(rejects ? { rejects } : {}),
+      ...(unsent ? { unsent } : {}),
+      failures,
+      ...(self ? { summary: self } : {}),
+    },
+  };
+  await writeFile(path, `${JSON.stringify(local, null, 2)}\n`);
 }
 
 async function uploadFile(s3: S3Client, bucket: string, key: string, file: string): Promise<void> {

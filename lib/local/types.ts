@@ -2,6 +2,7 @@ import type { CountryCode } from "libphonenumber-js";
 import type { ApplyOptions } from "../apply/types.js";
 import type { Auth0Credentials } from "../auth0/TokenProvider.js";
 import type { Logger } from "../logging/Logger.js";
+import type { ObservedRateLimit } from "./TenantRateObserver.js";
 
 /** The Auth0 tenant a local run writes to: a real one, or the bundled simulator. */
 export interface Auth0Target {
@@ -73,6 +74,8 @@ export type MigrationPhase = "starting" | "ingesting" | "applying" | "stopping" 
 /** Counts while the run goes on. `users` and `sent` are known once the whole file has been read. */
 export interface MigrationProgress {
   phase: MigrationPhase;
+  /** How far ingest has read the file: physical lines, users handed over, bytes (decompressed). */
+  read: { lines: number; users: number; bytes: number };
   users?: number;
   sent?: number;
   rejected: number;
@@ -83,6 +86,8 @@ export interface MigrationProgress {
   retries: number;
   /** 429s waited out so far. */
   throttled: number;
+  /** The tenant's rate limit as its `x-ratelimit-*` headers showed it, once a response carried them. */
+  tenantRateLimit?: ObservedRateLimit;
   elapsedMs: number;
   /**
    * Set while Auth0 is unavailable or refuses the configuration (some worker's circuit is open; the one
@@ -111,7 +116,7 @@ export interface LocalReports {
   rejects?: string;
   /** The ingest summary (JSON). */
   summary?: string;
-  /** `user_id,line,status,errorCode,message,attempts,failedAt,source_key`, exported from the DLQ. */
+  /** `line,user_id,status,errorCode,message,attempts,failedAt,source_key`, exported from the DLQ. */
   failures: string;
   /** Valid users SQS would not take, when there were any. */
   unsent?: string;
