@@ -4,7 +4,6 @@ import {
   CONTROL_PATH,
   DEFAULT_CLIENT_ID,
   DEFAULT_CLIENT_SECRET,
-  DEFAULT_SCOPES,
   type IncidentSnapshot,
   type LatencyRange,
   type OutageMode,
@@ -203,7 +202,7 @@ export function auth0SimCommand(): Command {
     .option("--client-secret <secret>", "accepted client secret (default: the simulator's own test secret)")
     .option(
       "--scopes <list>",
-      `scopes put in the client's tokens, comma-separated (default: ${DEFAULT_SCOPES.join(",")})`,
+      "scopes put in the client's tokens, comma-separated (default: read and update users' methods)",
       scopesOption,
     )
     .option("--outage-after <s>", "an outage starts this many seconds after --outage-from", numberOption)
@@ -232,7 +231,7 @@ export function auth0SimCommand(): Command {
       examplesHelp([
         "factor-sync auth0-sim --rps 16 --burst 50 --latency 20-80",
         "factor-sync auth0-sim --port 4000 --error-rate 0.05 # 5 % answer 503",
-        "factor-sync auth0-sim --outage-after 5 --outage-for 900 # down 15 min, 5 s into a run",
+        "factor-sync auth0-sim --outage-after 5 --outage-for 900 # 15 min down",
       ]) +
         "\n\nEvery user id exists in this simulator (a PUT never answers 404). The one that\n'run' and 'demo' start by themselves answers 404 for ids containing '|missing-'.",
     )
