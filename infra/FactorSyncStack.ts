@@ -120,6 +120,8 @@ export class FactorSyncStack extends Stack {
         SEND_CONCURRENCY: String(config.sendConcurrency),
         LOG_LEVEL: config.logLevel,
         ...(config.defaultCountry === undefined ? {} : { DEFAULT_COUNTRY: config.defaultCountry }),
+        ...(config.phoneCheck === undefined ? {} : { PHONE_CHECK: config.phoneCheck }),
+        ...(config.maxRejected === undefined ? {} : { MAX_REJECTED: config.maxRejected }),
       },
     });
     this.apply = new PipelineFunction(this, "Apply", {

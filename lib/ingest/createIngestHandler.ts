@@ -6,6 +6,8 @@ import type { Logger } from "../logging/Logger.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { decodeS3Key } from "./decodeS3Key.js";
 import { type IngestObjectOptions, ingestObject } from "./ingestObject.js";
+import type { MaxRejected } from "./rejectionTolerance.js";
+import type { PhoneCheck } from "./types.js";
 
 /** The ingest handler's settings (the function reads them from its environment). */
 export interface IngestHandlerConfig {
@@ -17,6 +19,10 @@ export interface IngestHandlerConfig {
   defaultCountry?: CountryCode;
   /** `SEND_CONCURRENCY`: SendMessageBatch calls in flight. @default 10 */
   sendConcurrency: number;
+  /** `PHONE_CHECK`: `strict` or `e164`; a file's `phone-check` metadata wins. @default "strict" */
+  phoneCheck?: PhoneCheck;
+  /** `MAX_REJECTED`: a count or a percentage; a file's `max-rejected` metadata wins. @default no limit */
+  maxRejected?: MaxRejected;
 }
 
 /** What the ingest handler is built from. */
@@ -77,6 +83,8 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             reportsPrefix: config.reportsPrefix,
             defaultCountry: config.defaultCountry,
             sendConcurrency: config.sendConcurrency,
+            phoneCheck: config.phoneCheck,
+            maxRejected: config.maxRejected,
             onReadProgress: deps.onReadProgress,
           },
         ),

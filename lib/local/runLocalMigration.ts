@@ -192,6 +192,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
           reportsPrefix: REPORTS_PREFIX,
           ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
           sendConcurrency: options.sendConcurrency ?? PIPELINE_DEFAULTS.sendConcurrency,
+          ...(options.phoneCheck ? { phoneCheck: options.phoneCheck } : {}),
+          ...(options.maxRejected ? { maxRejected: options.maxRejected } : {}),
         },
       });
       const summaries = await handler(
@@ -246,7 +248,12 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
 
     const applied = appliedUsers.size;
     const failed = failedUsers;
-    const counted = applied + ingest.rejected + failed + ingest.failedToSend + pending;
+    // Valid users of a file stopped as a whole (file error, over max-rejected) were never sent.
+    const withheld =
+      ingest.fileError !== undefined || ingest.tooManyRejected !== undefined
+        ? ingest.valid - ingest.sent - ingest.failedToSend
+        : 0;
+    const counted = applied + ingest.rejected + failed + ingest.failedToSend + pending + withheld;
     const durationMs = clock() - startedAt;
     const summary: LocalMigrationSummary = {
       runId,
@@ -258,10 +265,12 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       failed,
       failedToSend: ingest.failedToSend,
       pending,
+      withheld,
       accounted: counted === ingest.users,
       interrupted: options.signal?.aborted ?? false,
       durationMs,
       ...(ingest.fileError ? { fileError: ingest.fileError } : {}),
+      ...(ingest.tooManyRejected ? { tooManyRejected: ingest.tooManyRejected } : {}),
       reports: {
         dir: reportsDir,
         ...(copied[0] ? { rejects: copied[0] } : {}),

@@ -1,4 +1,5 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { PhoneCheck } from "../ingest/types.js";
 import type { MessageSource } from "../messages/UserFactorsMessage.js";
 
 /** A file-level error that stopped reading the input (nothing after `line` was read). */
@@ -11,19 +12,34 @@ export interface IngestFileError {
   line?: number;
 }
 
+/** Pass 1 rejected more users than the file's tolerance allows: nothing was sent. */
+export interface IngestTooManyRejected {
+  /** The tolerance as given: `10` or `2.5%`. */
+  maxRejected: string;
+  /** The most rejected users it allows for this file. */
+  limit: number;
+  rejected: number;
+  users: number;
+  /** The same, for the operator: `3 of 20 users rejected, more than max-rejected 10% allows (2 of 20): nothing of the file is sent`. */
+  message: string;
+}
+
 /**
  * What ingesting one input object did: the `<key>.summary.json` report, and the value the ingest handler returns.
- * `users = valid + rejected` and, when no file error stopped the run early, `valid = sent + failedToSend`.
+ * `users = valid + rejected` and, unless `fileError` or `tooManyRejected` says why nothing was sent,
+ * `valid = sent + failedToSend`.
  */
 export interface IngestSummary {
   /** The input object (bucket, key, and its versionId and etag when known). */
   source: MessageSource;
-  /** Users read: valid + rejected. */
+  /** Users read: valid + rejected (a user in several places counts once). */
   users: number;
   /** Users with a valid method set. */
   valid: number;
-  /** Users rejected for invalid input (one row each in the rejects report). */
+  /** Users rejected for invalid input (one row per place in the rejects report: a user in several places has several). */
   rejected: number;
+  /** Users rejected for being in more than one place (part of `rejected`); only when there are any. */
+  duplicated?: number;
   /** Methods of the valid users. */
   methods: number;
   /** Users put on the work queue (one message each). */
@@ -36,6 +52,10 @@ export interface IngestSummary {
   bytes: number;
   /** Whether empty method sets were allowed (object metadata `allow-clear: true`). */
   allowClear: boolean;
+  /** How phone numbers were checked (object metadata `phone-check`, else the function's setting). */
+  phoneCheck: PhoneCheck;
+  /** The rejection tolerance applied (object metadata `max-rejected`, else the function's), when there was one. */
+  maxRejected?: string;
   /** ISO 8601. */
   startedAt: string;
   /** ISO 8601. */
@@ -43,8 +63,10 @@ export interface IngestSummary {
   durationMs: number;
   /** Keys of the reports written: `unsent` only when some users were not sent. */
   reports: { rejects: string; summary: string; unsent?: string };
-  /** Present when a file-level error stopped the file; the counts then cover what was read before it. */
+  /** Present when a file-level error stopped the file: nothing was sent; the counts cover what was read before it. */
   fileError?: IngestFileError;
+  /** Present when pass 1 rejected more users than `maxRejected` allows: nothing was sent. */
+  tooManyRejected?: IngestTooManyRejected;
 }
 
 /**

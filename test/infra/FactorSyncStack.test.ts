@@ -466,6 +466,8 @@ describe("FactorSyncStack with every setting given", () => {
       queueAgeAlarmMinutes: "120",
       alarmEmail: "ops@example.com",
       defaultCountry: "DE",
+      phoneCheck: "e164",
+      maxRejected: "2.5 %",
     });
   });
 
@@ -477,6 +479,8 @@ describe("FactorSyncStack with every setting given", () => {
         SEND_CONCURRENCY: "8",
         LOG_LEVEL: "debug",
         DEFAULT_COUNTRY: "DE",
+        PHONE_CHECK: "e164",
+        MAX_REJECTED: "2.5%",
         NODE_OPTIONS: "--enable-source-maps",
       },
     });
