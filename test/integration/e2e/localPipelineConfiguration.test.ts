@@ -74,7 +74,7 @@ describe("the local pipeline through configuration mistakes", () => {
     expect(runCounts(summary)).toEqual({
       users: file.users,
       applied: file.applied.size,
-      rejected: file.rejected.size,
+      rejected: file.rejectedUsers,
       failed: 0,
       pending: 0,
       accounted: true,

@@ -53,7 +53,7 @@ describe("the local pipeline through an Auth0 incident", () => {
     expect(runCounts(summary)).toEqual({
       users: file.users,
       applied: file.applied.size,
-      rejected: file.rejected.size,
+      rejected: file.rejectedUsers,
       failed: file.refused.size,
       pending: 0,
       accounted: true,
