@@ -6,6 +6,8 @@ import { loadAuth0Credentials } from "../lib/auth0/credentials.js";
 import { buildOnce } from "../lib/config/buildOnce.js";
 import { awsClientOptions, CLIENT_TIMEOUTS } from "../lib/config/clientTimeouts.js";
 import { createLogger } from "../lib/logging/Logger.js";
+import { EmfMetrics } from "../lib/metrics/EmfMetrics.js";
+import { functionDimensions } from "../lib/metrics/names.js";
 import { readApplyEnvironment } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<ApplyHandler> {
@@ -29,7 +31,8 @@ async function handlerFromEnvironment(): Promise<ApplyHandler> {
     },
     { sqs: new SQSClient(awsClientOptions()), logger },
   );
-  return createApplyHandler(deps);
+  const metrics = new EmfMetrics({ dimensions: functionDimensions(environment.AWS_LAMBDA_FUNCTION_NAME) });
+  return createApplyHandler({ ...deps, metrics });
 }
 
 const built = buildOnce(handlerFromEnvironment);

@@ -24,6 +24,8 @@ const applySchema = () =>
     MAX_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.maxConcurrency)),
     APPLY_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.applyConcurrency)),
     LOG_LEVEL: optional(z._default(z.enum(LOG_LEVELS), PIPELINE_DEFAULTS.logLevel)),
+    // Set by Lambda: the metrics' only dimension.
+    AWS_LAMBDA_FUNCTION_NAME: optional(z._default(z.string(), "factor-sync-apply")),
   });
 
 /** The apply function's configuration, as read from its environment. */
@@ -65,6 +67,8 @@ const ingestSchema = () =>
       ),
     ),
     LOG_LEVEL: optional(z.optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }))),
+    // Set by Lambda: the metrics' only dimension.
+    AWS_LAMBDA_FUNCTION_NAME: optional(z.optional(z.string())),
     PHONE_CHECK: optional(z.optional(z.enum(["strict", "e164"], { error: "must be strict or e164" }))),
     MAX_REJECTED: optional(
       z.optional(
@@ -81,12 +85,15 @@ const ingestSchema = () =>
 export interface IngestConfig extends IngestHandlerConfig {
   /** `LOG_LEVEL`. @default "info" */
   logLevel: LogLevel;
+  /** `AWS_LAMBDA_FUNCTION_NAME` (Lambda sets it), the dimension of the function's metrics. @default "factor-sync-ingest" */
+  functionName: string;
 }
 
 /**
  * Reads and checks the ingest function's environment (`QUEUE_URL`; `REPORTS_PREFIX` default "reports/",
  * `DEFAULT_COUNTRY` default none, `SEND_CONCURRENCY` default 10, `LOG_LEVEL` default "info", `PHONE_CHECK`
- * `strict` or `e164` default strict, `MAX_REJECTED` a count or a percentage, default no limit).
+ * `strict` or `e164` default strict, `MAX_REJECTED` a count or a percentage, default no limit,
+ * `AWS_LAMBDA_FUNCTION_NAME` default "factor-sync-ingest").
  *
  * @throws {@link ConfigurationError} naming the first variable that is missing or invalid.
  * @example
@@ -100,6 +107,7 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     ...(env.DEFAULT_COUNTRY !== undefined ? { defaultCountry: env.DEFAULT_COUNTRY as CountryCode } : {}),
     sendConcurrency: env.SEND_CONCURRENCY ?? PIPELINE_DEFAULTS.sendConcurrency,
     logLevel: env.LOG_LEVEL ?? PIPELINE_DEFAULTS.logLevel,
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? "factor-sync-ingest",
     ...(env.PHONE_CHECK !== undefined ? { phoneCheck: env.PHONE_CHECK } : {}),
     ...(env.MAX_REJECTED !== undefined ? { maxRejected: parseMaxRejected(env.MAX_REJECTED) } : {}),
   };

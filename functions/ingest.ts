@@ -3,24 +3,31 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { buildOnce } from "../lib/config/buildOnce.js";
 import { awsClientOptions, CLIENT_TIMEOUTS } from "../lib/config/clientTimeouts.js";
-import { createIngestHandler, type IngestHandler } from "../lib/ingest/createIngestHandler.js";
+import {
+  createIngestHandler,
+  type IngestContext,
+  type IngestHandler,
+} from "../lib/ingest/createIngestHandler.js";
 import { createLogger } from "../lib/logging/Logger.js";
+import { EmfMetrics } from "../lib/metrics/EmfMetrics.js";
+import { functionDimensions } from "../lib/metrics/names.js";
 import type { IngestSummary } from "../lib/reports/IngestSummary.js";
 import { readIngestConfig } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<IngestHandler> {
-  const { logLevel, ...config } = readIngestConfig(process.env);
+  const { logLevel, functionName, ...config } = readIngestConfig(process.env);
   return createIngestHandler({
     s3: new S3Client(awsClientOptions({ requestTimeoutMs: CLIENT_TIMEOUTS.ingestS3RequestMs })),
     sqs: new SQSClient(awsClientOptions()),
     config,
     logger: createLogger({ level: logLevel, base: { fn: "ingest" } }),
+    metrics: new EmfMetrics({ dimensions: functionDimensions(functionName) }),
   });
 }
 
 const built = buildOnce(handlerFromEnvironment);
 
 /** The Lambda entry point: reads the environment and builds its clients on the first call, once per container. */
-export async function handler(event: S3Event): Promise<IngestSummary[]> {
-  return (await built())(event);
+export async function handler(event: S3Event, context?: IngestContext): Promise<IngestSummary[]> {
+  return (await built())(event, context);
 }

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigurationError } from "../../../lib/config/errors.js";
 import { startAuth0Simulator } from "../../../lib/simulator/index.js";
 import { userRecord } from "../../helpers/applyRecords.js";
+import { stdoutOf } from "../../helpers/metrics.js";
 
 // The Lambda entry points as the runtime loads them: a fresh module (a new container) per test, the
 // environment as the stack sets it, and the AWS SDK's real clients (Secrets Manager answered over HTTP).
@@ -105,6 +106,45 @@ describe("the apply entry point", () => {
       expect(sim.stats.requests).toBe(0);
     } finally {
       await Promise.all([secrets.stop(), sim.stop()]);
+    }
+  });
+});
+
+describe("the entry points' metrics", () => {
+  it("write EMF lines to standard output, dimensioned by the function's name as Lambda sets it", async () => {
+    const secrets = await secretsEndpoint([
+      { status: 200, body: { SecretString: '{"clientId":"c","clientSecret":"s"}' } },
+    ]);
+    try {
+      vi.stubEnv("AUTH0_DOMAIN", "tenant.eu.auth0.com");
+      vi.stubEnv("AUTH0_SECRET_ARN", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:auth0-AbCdEf");
+      vi.stubEnv("DLQ_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq");
+      vi.stubEnv("AWS_ENDPOINT_URL_SECRETS_MANAGER", secrets.url);
+      vi.stubEnv("AWS_LAMBDA_FUNCTION_NAME", "FactorSync-ApplyFunction-abc");
+      const { handler } = await import("../../../functions/apply.js");
+      const lines = await stdoutOf(() =>
+        handler({ Records: [] }, { ...context, awsRequestId: "req-apply" } as typeof context),
+      );
+      expect(lines).toHaveLength(1);
+      const { _aws, ...values } = JSON.parse(lines[0] ?? "") as Record<string, unknown>;
+      expect(values).toEqual({
+        requestId: "req-apply",
+        FunctionName: "FactorSync-ApplyFunction-abc",
+        Applied: 0,
+        DeadLettered: 0,
+        Retried: 0,
+        Deferred: 0,
+        Requeued: 0,
+        Throttled: 0,
+        HeldByCircuit: 0,
+        HeldByConfiguration: 0,
+        OldestWorkAgeSeconds: 0,
+      });
+      expect(_aws).toMatchObject({
+        CloudWatchMetrics: [{ Namespace: "FactorSync", Dimensions: [["FunctionName"]] }],
+      });
+    } finally {
+      await secrets.stop();
     }
   });
 });

@@ -18,6 +18,7 @@ describe("readApplyEnvironment", () => {
       MAX_CONCURRENCY: 2,
       APPLY_CONCURRENCY: 10,
       LOG_LEVEL: "info",
+      AWS_LAMBDA_FUNCTION_NAME: "factor-sync-apply",
     });
   });
 
@@ -31,6 +32,7 @@ describe("readApplyEnvironment", () => {
         MAX_CONCURRENCY: "4",
         APPLY_CONCURRENCY: "20",
         LOG_LEVEL: "debug",
+        AWS_LAMBDA_FUNCTION_NAME: "FactorSync-ApplyFunction-abc",
       }),
     ).toMatchObject({
       MAX_RECEIVE_COUNT: 3,
@@ -39,6 +41,7 @@ describe("readApplyEnvironment", () => {
       MAX_CONCURRENCY: 4,
       APPLY_CONCURRENCY: 20,
       LOG_LEVEL: "debug",
+      AWS_LAMBDA_FUNCTION_NAME: "FactorSync-ApplyFunction-abc",
     });
   });
 

@@ -11,6 +11,7 @@ describe("readIngestConfig", () => {
       reportsPrefix: "reports/",
       sendConcurrency: 10,
       logLevel: "info",
+      functionName: "factor-sync-ingest",
     });
   });
 
@@ -22,6 +23,7 @@ describe("readIngestConfig", () => {
         DEFAULT_COUNTRY: "GB",
         SEND_CONCURRENCY: "4",
         LOG_LEVEL: "debug",
+        AWS_LAMBDA_FUNCTION_NAME: "FactorSync-IngestFunction-abc",
         PHONE_CHECK: "e164",
         MAX_REJECTED: "2.5%",
       }),
@@ -31,6 +33,7 @@ describe("readIngestConfig", () => {
       defaultCountry: "GB",
       sendConcurrency: 4,
       logLevel: "debug",
+      functionName: "FactorSync-IngestFunction-abc",
       phoneCheck: "e164",
       maxRejected: { kind: "percent", tenThousandths: 25_000, text: "2.5%" },
     });
@@ -45,6 +48,7 @@ describe("readIngestConfig", () => {
       reportsPrefix: "reports/",
       sendConcurrency: 10,
       logLevel: "info",
+      functionName: "factor-sync-ingest",
     });
   });
 
