@@ -3,6 +3,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { buildOnce } from "../lib/config/buildOnce.js";
+import { awsClientOptions, CLIENT_TIMEOUTS } from "../lib/config/clientTimeouts.js";
 import {
   createIngestHandler,
   type IngestContext,
@@ -20,8 +21,8 @@ async function handlerFromEnvironment(): Promise<IngestHandler> {
   const logger = createLogger({ level: logLevel, base: { fn: "ingest" } });
   if (jobsTable === undefined) logger.warn({}, "JOBS_TABLE is not set: uploads are not tracked as jobs");
   return createIngestHandler({
-    s3: new S3Client({}),
-    sqs: new SQSClient({}),
+    s3: new S3Client(awsClientOptions({ requestTimeoutMs: CLIENT_TIMEOUTS.ingestS3RequestMs })),
+    sqs: new SQSClient(awsClientOptions()),
     config,
     logger,
     metrics: new EmfMetrics({ dimensions: functionDimensions(functionName) }),

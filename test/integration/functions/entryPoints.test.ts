@@ -2,6 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigurationError } from "../../../lib/config/errors.js";
+import { startAuth0Simulator } from "../../../lib/simulator/index.js";
+import { userRecord } from "../../helpers/applyRecords.js";
 import { stdoutOf } from "../../helpers/metrics.js";
 
 // The Lambda entry points as the runtime loads them: a fresh module (a new container) per test, the
@@ -79,28 +81,31 @@ describe("the apply entry point", () => {
       expect(secrets.calls()).toBe(0);
       vi.stubEnv("DLQ_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/dlq");
       await expect(handler({ Records: [] }, context)).resolves.toEqual({ batchItemFailures: [] });
-      expect(secrets.calls()).toBe(1);
+      // The secret is read when a token is first needed, not when the handler is built.
+      expect(secrets.calls()).toBe(0);
     } finally {
       await secrets.stop();
     }
   });
 
-  it("reads the secret once per container, and again after a failed read", async () => {
+  it("reads the secret when a token is needed, and holds the records when it cannot: the invocation never fails", async () => {
     const secrets = await secretsEndpoint([
       { status: 400, body: { __type: "ResourceNotFoundException", message: "no such secret" } },
-      { status: 200, body: { SecretString: '{"clientId":"c","clientSecret":"s"}' } },
     ]);
+    const sim = await startAuth0Simulator();
     try {
       applyEnvironment(secrets.url);
+      vi.stubEnv("AUTH0_DOMAIN", sim.url);
+      // No SQS at all: the held record cannot be sent back, so it is kept as a batch item failure.
+      vi.stubEnv("AWS_ENDPOINT_URL_SQS", "http://127.0.0.1:1");
       const { handler } = await import("../../../functions/apply.js");
-      await expect(handler({ Records: [] }, context)).rejects.toThrow(
-        expect.objectContaining({ name: "ResourceNotFoundException" }),
-      );
-      await expect(handler({ Records: [] }, context)).resolves.toEqual({ batchItemFailures: [] });
-      await expect(handler({ Records: [] }, context)).resolves.toEqual({ batchItemFailures: [] });
-      expect(secrets.calls()).toBe(2);
+      await expect(handler({ Records: [userRecord(1)] }, context)).resolves.toEqual({
+        batchItemFailures: [{ itemIdentifier: "msg-1" }],
+      });
+      expect(secrets.calls()).toBe(1);
+      expect(sim.stats.requests).toBe(0);
     } finally {
-      await secrets.stop();
+      await Promise.all([secrets.stop(), sim.stop()]);
     }
   });
 });
@@ -131,6 +136,9 @@ describe("the entry points' metrics", () => {
         Deferred: 0,
         Requeued: 0,
         Throttled: 0,
+        HeldByCircuit: 0,
+        HeldByConfiguration: 0,
+        OldestWorkAgeSeconds: 0,
       });
       expect(_aws).toMatchObject({
         CloudWatchMetrics: [{ Namespace: "FactorSync", Dimensions: [["FunctionName"]] }],

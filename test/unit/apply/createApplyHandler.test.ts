@@ -95,6 +95,10 @@ describe("createApplyHandler", () => {
       Throttled: 0,
       Cancelled: 0,
       AlreadyCounted: 0,
+      HeldByCircuit: 0,
+      HeldByConfiguration: 0,
+      // The test records were sent at the helpers' ManualClock start; this clock is 45 h after it.
+      OldestWorkAgeSeconds: 162_000,
     });
     expect(_aws).toMatchObject({
       Timestamp: AT + 240,

@@ -22,6 +22,9 @@ describe("recordCounts", () => {
       throttled: 3,
       cancelled: 1,
       alreadyCounted: 2,
+      heldByCircuit: 4,
+      heldByConfiguration: 0,
+      oldestWorkAgeSeconds: 95,
     };
     expect(recorded((metrics) => recordCounts(metrics, counts))).toEqual({
       Applied: 7,
@@ -32,6 +35,9 @@ describe("recordCounts", () => {
       Throttled: 3,
       Cancelled: 1,
       AlreadyCounted: 2,
+      HeldByCircuit: 4,
+      HeldByConfiguration: 0,
+      OldestWorkAgeSeconds: 95,
     });
   });
 
