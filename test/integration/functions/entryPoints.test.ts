@@ -136,6 +136,8 @@ describe("the entry points' metrics", () => {
         Deferred: 0,
         Requeued: 0,
         Throttled: 0,
+        Cancelled: 0,
+        AlreadyCounted: 0,
         HeldByCircuit: 0,
         HeldByConfiguration: 0,
         OldestWorkAgeSeconds: 0,
