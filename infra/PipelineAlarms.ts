@@ -125,7 +125,7 @@ export class PipelineAlarms extends Construct {
         "JobPaused",
         pipelineMetric(apply, countMetricName("heldByConfiguration"), "Sum", minute),
         1,
-        "A job is paused by a configuration error (the token endpoint refused the client, a missing scope, an empty or wrong secret); nothing is dead-lettered. `factor-sync jobs --stack NAME` shows the paused job and its reason; fix the secret or the grant, and apply resumes by itself within minutes.",
+        'Records are held by a configuration error (the token endpoint refused the client, a missing scope, an empty or wrong secret); nothing is dead-lettered. The apply logs ("configuration error") name the problem; fix the secret or the grant, and apply resumes by itself within minutes.',
         { missing: TreatMissingData.IGNORE },
       ),
     ];
