@@ -14,7 +14,8 @@ export function exitCodeOf(summary: LocalMigrationSummary, options: { demo?: boo
   if (summary.fileError || summary.tooManyRejected) return EXIT.usage;
   if (!summary.accounted) return EXIT.notAllApplied;
   if (options.demo) return EXIT.ok;
-  const notApplied = summary.rejected + summary.failed + summary.failedToSend + summary.pending;
+  const notApplied =
+    summary.rejected + summary.failed + summary.failedToSend + summary.cancelled + summary.pending;
   return notApplied > 0 ? EXIT.notAllApplied : EXIT.ok;
 }
 
@@ -28,8 +29,11 @@ export function jsonSummary(summary: LocalMigrationSummary, cwd = process.cwd())
     applied: summary.applied,
     rejected: summary.rejected,
     failed: summary.failed + summary.failedToSend,
+    unchanged: summary.unchanged,
     durationMs: summary.durationMs,
+    jobId: summary.jobId,
     reportsDir: here(summary.reports.dir, cwd),
+    ...(summary.cancelled > 0 ? { cancelled: summary.cancelled } : {}),
     ...(summary.interrupted ? { interrupted: true, pending: summary.pending } : {}),
     ...(summary.tooManyRejected ? { error: summary.tooManyRejected.message } : {}),
     ...(summary.fileError
@@ -77,11 +81,22 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
   if (summary.failedToSend > 0) {
     lines.push(row("not sent", summary.failedToSend, "SQS refused them (the unsent report)"));
   }
+  if (summary.cancelled > 0) {
+    lines.push(row("cancelled", summary.cancelled, "not applied: the job was cancelled"));
+  }
   if (summary.interrupted || summary.pending > 0) {
     lines.push(row("pending", summary.pending, "not applied: still queued when the run stopped"));
   }
   lines.push(row("time", formatDuration(summary.durationMs), `${formatRate(rate)} users/s through Auth0`));
-  const files = [reports.rejects, reports.failures, reports.unsent, reports.summary, reports.run, reports.log]
+  const files = [
+    reports.rejects,
+    reports.failures,
+    reports.unsent,
+    reports.summary,
+    reports.result,
+    reports.run,
+    reports.log,
+  ]
     .filter((path): path is string => path !== undefined)
     .map(name);
   if (summary.ingestInvocations > 1) {
@@ -94,6 +109,7 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
     );
   }
   lines.push("", `Reports in ${here(reports.dir, cwd)}/: ${files.join(", ")}`);
+  lines.push(`Job ${summary.jobId}: ${summary.status} (factor-sync status ${summary.jobId})`);
   if (summary.fileError) {
     lines.push(
       "",
@@ -102,16 +118,9 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
   }
   if (summary.tooManyRejected) lines.push("", `Stopped: ${summary.tooManyRejected.message}.`);
   if (!summary.accounted) {
-    const counted =
-      summary.applied +
-      summary.rejected +
-      summary.failed +
-      summary.failedToSend +
-      summary.pending +
-      summary.withheld;
     lines.push(
       "",
-      `Warning: ${formatCount(summary.users - counted)} users are not accounted for; see ${name(reports.run)}.`,
+      `Warning: the job's counts do not add up, or do not match the queue; see ${name(reports.run)} and 'factor-sync status ${summary.jobId}'.`,
     );
   }
   if (summary.interrupted) {

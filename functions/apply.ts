@@ -1,20 +1,31 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createApplyDeps } from "../lib/apply/createApplyDeps.js";
 import { type ApplyHandler, createApplyHandler } from "../lib/apply/createApplyHandler.js";
 import { loadAuth0Credentials } from "../lib/auth0/credentials.js";
 import { buildOnce } from "../lib/config/buildOnce.js";
+import { awsClientOptions, CLIENT_TIMEOUTS } from "../lib/config/clientTimeouts.js";
+import { ApplyJobs } from "../lib/jobs/ApplyJobs.js";
+import { DynamoJobStore } from "../lib/jobs/DynamoJobStore.js";
 import { createLogger } from "../lib/logging/Logger.js";
+import { EmfMetrics } from "../lib/metrics/EmfMetrics.js";
+import { functionDimensions } from "../lib/metrics/names.js";
 import { readApplyEnvironment } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<ApplyHandler> {
   const environment = readApplyEnvironment(process.env);
   const logger = createLogger({ level: environment.LOG_LEVEL, base: { fn: "apply" } });
-  const credentials = await loadAuth0Credentials(new SecretsManagerClient({}), environment.AUTH0_SECRET_ARN);
+  const secrets = new SecretsManagerClient(
+    awsClientOptions({ maxAttempts: CLIENT_TIMEOUTS.secretsMaxAttempts }),
+  );
   const deps = createApplyDeps(
     {
       auth0Domain: environment.AUTH0_DOMAIN,
-      credentials,
+      // Read at most every 5 minutes and after every failed token request: a fixed or rotated secret is
+      // picked up without a redeploy, and an empty one holds the records instead of failing the invocation.
+      credentials: () => loadAuth0Credentials(secrets, environment.AUTH0_SECRET_ARN),
       dlqUrl: environment.DLQ_URL,
       rpsCeiling: environment.RPS_CEILING,
       budgetShare: environment.BUDGET_SHARE,
@@ -22,9 +33,25 @@ async function handlerFromEnvironment(): Promise<ApplyHandler> {
       applyConcurrency: environment.APPLY_CONCURRENCY,
       maxReceiveCount: environment.MAX_RECEIVE_COUNT,
     },
-    { sqs: new SQSClient({}), logger },
+    { sqs: new SQSClient(awsClientOptions()), logger },
   );
-  return createApplyHandler(deps);
+  const table = environment.JOBS_TABLE;
+  if (table === undefined) logger.warn({}, "JOBS_TABLE is not set: outcomes are not recorded in jobs");
+  const jobs =
+    table === undefined
+      ? undefined
+      : new ApplyJobs({
+          store: new DynamoJobStore({
+            client: new DynamoDBClient(awsClientOptions()),
+            tableName: table,
+            outcomeTtlDays: environment.OUTCOME_TTL_DAYS,
+          }),
+          // The completion report goes next to the input, in the bucket each message names.
+          s3: new S3Client(awsClientOptions()),
+          logger,
+        });
+  const metrics = new EmfMetrics({ dimensions: functionDimensions(environment.AWS_LAMBDA_FUNCTION_NAME) });
+  return createApplyHandler({ ...deps, metrics, ...(jobs !== undefined ? { jobs } : {}) });
 }
 
 const built = buildOnce(handlerFromEnvironment);

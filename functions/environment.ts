@@ -24,6 +24,14 @@ const applySchema = () =>
     MAX_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.maxConcurrency)),
     APPLY_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.applyConcurrency)),
     LOG_LEVEL: optional(z._default(z.enum(LOG_LEVELS), PIPELINE_DEFAULTS.logLevel)),
+    /** The jobs table (lib/jobs); without it, apply records no outcomes. */
+    JOBS_TABLE: optional(z.optional(z.string().check(z.minLength(3)))),
+    /** Days a per-user outcome is kept in the jobs table. */
+    OUTCOME_TTL_DAYS: optional(
+      z._default(z.coerce.number().check(z.positive()), PIPELINE_DEFAULTS.outcomeTtlDays),
+    ),
+    // Set by Lambda: the metrics' only dimension.
+    AWS_LAMBDA_FUNCTION_NAME: optional(z._default(z.string(), "factor-sync-apply")),
   });
 
 /** The apply function's configuration, as read from its environment. */
@@ -43,8 +51,12 @@ export function readApplyEnvironment(environment: NodeJS.ProcessEnv): ApplyEnvir
 const ingestSchema = () =>
   z.object({
     QUEUE_URL: z.url({ error: "must be the work queue's URL" }),
-    JOBS_TABLE: optional(z.optional(z.string())),
+    /** The control queue (issue 14): with it and the jobs table, an ingest continues across invocations. */
     CONTROL_QUEUE_URL: optional(z.optional(z.url({ error: "must be the control queue's URL" }))),
+    /** The function's own timeout (the stack sets it): a checkpoint older than twice it is stalled. */
+    INGEST_TIMEOUT_SECONDS: optional(
+      z._default(z.coerce.number().check(z.int(), z.positive()), PIPELINE_DEFAULTS.ingestTimeoutSeconds),
+    ),
     REPORTS_PREFIX: optional(z.optional(z.string())),
     DEFAULT_COUNTRY: optional(
       z.optional(
@@ -67,6 +79,10 @@ const ingestSchema = () =>
       ),
     ),
     LOG_LEVEL: optional(z.optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }))),
+    JOBS_TABLE: optional(z.optional(z.string().check(z.minLength(3)))),
+    RPS_CEILING: optional(z.optional(z.coerce.number().check(z.positive()))),
+    // Set by Lambda: the metrics' only dimension.
+    AWS_LAMBDA_FUNCTION_NAME: optional(z.optional(z.string())),
     PHONE_CHECK: optional(z.optional(z.enum(["strict", "e164"], { error: "must be strict or e164" }))),
     MAX_REJECTED: optional(
       z.optional(
@@ -79,18 +95,28 @@ const ingestSchema = () =>
     ),
   });
 
-/** The ingest function's settings: what its handler factory takes, plus its log level. */
+/** The ingest function's settings: what its handler factory takes, plus its log level and jobs table. */
 export interface IngestConfig extends IngestHandlerConfig {
-  /** `JOBS_TABLE` and `CONTROL_QUEUE_URL` (issue 14): with both, ingests have jobs and continue across invocations. */
-  jobs?: { tableName: string; controlQueueUrl: string };
   /** `LOG_LEVEL`. @default "info" */
   logLevel: LogLevel;
+  /** `JOBS_TABLE`: the jobs table. @default none (no jobs) */
+  jobsTable?: string;
+  /** `CONTROL_QUEUE_URL` (issue 14): with the jobs table, an ingest continues across invocations. @default none */
+  controlQueueUrl?: string;
+  /** `INGEST_TIMEOUT_SECONDS`: the function's timeout. @default 900 */
+  timeoutSeconds: number;
+  /** `RPS_CEILING`: the apply fleet's ceiling, recorded in each job for its completion report. @default none */
+  rpsCeiling?: number;
+  /** `AWS_LAMBDA_FUNCTION_NAME` (Lambda sets it), the dimension of the function's metrics. @default "factor-sync-ingest" */
+  functionName: string;
 }
 
 /**
  * Reads and checks the ingest function's environment (`QUEUE_URL`; `REPORTS_PREFIX` default "reports/",
  * `DEFAULT_COUNTRY` default none, `SEND_CONCURRENCY` default 10, `LOG_LEVEL` default "info", `PHONE_CHECK`
- * `strict` or `e164` default strict, `MAX_REJECTED` a count or a percentage, default no limit).
+ * `strict` or `e164` default strict, `MAX_REJECTED` a count or a percentage, default no limit,
+ * `JOBS_TABLE` and `CONTROL_QUEUE_URL` default none, `INGEST_TIMEOUT_SECONDS` default 900,
+ * `AWS_LAMBDA_FUNCTION_NAME` default "factor-sync-ingest").
  *
  * @throws {@link ConfigurationError} naming the first variable that is missing or invalid.
  * @example
@@ -104,9 +130,11 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     ...(env.DEFAULT_COUNTRY !== undefined ? { defaultCountry: env.DEFAULT_COUNTRY as CountryCode } : {}),
     sendConcurrency: env.SEND_CONCURRENCY ?? PIPELINE_DEFAULTS.sendConcurrency,
     logLevel: env.LOG_LEVEL ?? PIPELINE_DEFAULTS.logLevel,
-    ...(env.JOBS_TABLE !== undefined && env.CONTROL_QUEUE_URL !== undefined
-      ? { jobs: { tableName: env.JOBS_TABLE, controlQueueUrl: env.CONTROL_QUEUE_URL } }
-      : {}),
+    ...(env.JOBS_TABLE !== undefined ? { jobsTable: env.JOBS_TABLE } : {}),
+    ...(env.CONTROL_QUEUE_URL !== undefined ? { controlQueueUrl: env.CONTROL_QUEUE_URL } : {}),
+    timeoutSeconds: env.INGEST_TIMEOUT_SECONDS ?? PIPELINE_DEFAULTS.ingestTimeoutSeconds,
+    ...(env.RPS_CEILING !== undefined ? { rpsCeiling: env.RPS_CEILING } : {}),
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? "factor-sync-ingest",
     ...(env.PHONE_CHECK !== undefined ? { phoneCheck: env.PHONE_CHECK } : {}),
     ...(env.MAX_REJECTED !== undefined ? { maxRejected: parseMaxRejected(env.MAX_REJECTED) } : {}),
   };

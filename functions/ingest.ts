@@ -1,31 +1,51 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { Context, S3Event, ScheduledEvent, SQSEvent } from "aws-lambda";
+import type { S3Event, ScheduledEvent, SQSEvent } from "aws-lambda";
 import { buildOnce } from "../lib/config/buildOnce.js";
-import { createIngestHandler, type IngestHandler } from "../lib/ingest/createIngestHandler.js";
+import { awsClientOptions, CLIENT_TIMEOUTS } from "../lib/config/clientTimeouts.js";
+import {
+  createIngestHandler,
+  type IngestContext,
+  type IngestHandler,
+} from "../lib/ingest/createIngestHandler.js";
 import { DynamoCheckpointStore } from "../lib/jobs/DynamoCheckpointStore.js";
 import { DynamoJobStore } from "../lib/jobs/DynamoJobStore.js";
 import { createLogger } from "../lib/logging/Logger.js";
+import { EmfMetrics } from "../lib/metrics/EmfMetrics.js";
+import { functionDimensions } from "../lib/metrics/names.js";
 import type { IngestSummary } from "../lib/reports/IngestSummary.js";
 import { readIngestConfig } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<IngestHandler> {
-  const { logLevel, jobs, ...config } = readIngestConfig(process.env);
-  const sqs = new SQSClient({});
-  const dynamodb = jobs !== undefined ? new DynamoDBClient({}) : undefined;
+  const { logLevel, functionName, jobsTable, controlQueueUrl, timeoutSeconds, rpsCeiling, ...config } =
+    readIngestConfig(process.env);
+  const logger = createLogger({ level: logLevel, base: { fn: "ingest" } });
+  if (jobsTable === undefined) logger.warn({}, "JOBS_TABLE is not set: uploads are not tracked as jobs");
+  else if (controlQueueUrl === undefined) {
+    logger.warn({}, "CONTROL_QUEUE_URL is not set: an ingest must finish within one invocation");
+  }
+  const dynamodb = jobsTable !== undefined ? new DynamoDBClient(awsClientOptions()) : undefined;
   return createIngestHandler({
-    s3: new S3Client({}),
-    sqs,
+    s3: new S3Client(awsClientOptions({ requestTimeoutMs: CLIENT_TIMEOUTS.ingestS3RequestMs })),
+    sqs: new SQSClient(awsClientOptions()),
     config,
-    logger: createLogger({ level: logLevel, base: { fn: "ingest" } }),
-    ...(jobs !== undefined && dynamodb !== undefined
+    logger,
+    metrics: new EmfMetrics({ dimensions: functionDimensions(functionName) }),
+    ...(jobsTable !== undefined && dynamodb !== undefined
       ? {
           jobs: {
-            store: new DynamoJobStore({ client: dynamodb, tableName: jobs.tableName }),
-            checkpoints: new DynamoCheckpointStore({ client: dynamodb, tableName: jobs.tableName }),
-            controlQueueUrl: jobs.controlQueueUrl,
-            functionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? "ingest",
+            store: new DynamoJobStore({ client: dynamodb, tableName: jobsTable }),
+            rpsCeiling,
+            ...(controlQueueUrl !== undefined
+              ? {
+                  continuation: {
+                    checkpoints: new DynamoCheckpointStore({ client: dynamodb, tableName: jobsTable }),
+                    controlQueueUrl,
+                    timeoutMs: timeoutSeconds * 1000,
+                  },
+                }
+              : {}),
           },
         }
       : {}),
@@ -40,7 +60,7 @@ const built = buildOnce(handlerFromEnvironment);
  */
 export async function handler(
   event: S3Event | SQSEvent | ScheduledEvent,
-  context?: Context,
+  context?: IngestContext,
 ): Promise<IngestSummary[]> {
   return (await built())(event, context);
 }

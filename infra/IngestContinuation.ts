@@ -1,14 +1,12 @@
-import { Duration } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
+import { Duration, Stack, Validations } from "aws-cdk-lib";
 import { Rule, RuleTargetInput, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
-import type { IBucket } from "aws-cdk-lib/aws-s3";
+import type { CfnBucket, IBucket } from "aws-cdk-lib/aws-s3";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { STALLED_INGESTS_METRIC } from "../lib/ingest/stalledIngests.js";
 import type { PipelineFunction } from "./PipelineFunction.js";
 
 /** Options of {@link IngestContinuation}. */
@@ -26,14 +24,15 @@ export interface IngestContinuationProps {
  * What lets an ingest continue across invocations (issue 14, docs/continuation.md): the small control queue
  * whose messages start the next invocation (KMS, TLS only, a dead-letter queue after 3 receives), the ingest
  * function as its consumer (batch size 1) with the grants to send to it and to delete its own state objects, a
- * sweep every 5 minutes (a schedule invoking ingest) that counts stalled ingests, and the alarms: a stalled
- * ingest (a checkpoint nobody took up: its continuation was lost), and continuations dead-lettered.
- * `CONTROL_QUEUE_URL` is set on the function; with `JOBS_TABLE` (the jobs table, issue 10) ingests continue.
+ * sweep every 5 minutes (a schedule invoking ingest) that counts stalled ingests (the `StalledIngest` and
+ * `ContinuationDeadLetters` alarms are in `PipelineAlarms`). `CONTROL_QUEUE_URL` and `INGEST_TIMEOUT_SECONDS` are
+ * set on the function; with `JOBS_TABLE` (the jobs table, issue 10) ingests continue.
  */
 export class IngestContinuation extends Construct {
   readonly controlQueue: Queue;
   readonly controlDeadLetterQueue: Queue;
-  readonly alarms: Alarm[];
+  /** The schedule that invokes ingest to count stalled ingests. */
+  readonly sweep: Rule;
 
   constructor(scope: Construct, id: string, props: IngestContinuationProps) {
     super(scope, id);
@@ -52,6 +51,7 @@ export class IngestContinuation extends Construct {
 
     const fn = props.ingest.function;
     fn.addEnvironment("CONTROL_QUEUE_URL", this.controlQueue.queueUrl);
+    fn.addEnvironment("INGEST_TIMEOUT_SECONDS", String(props.timeout.toSeconds()));
     // One continuation an invocation: each carries a whole invocation's work.
     fn.addEventSource(new SqsEventSource(this.controlQueue, { batchSize: 1 }));
     props.ingest.role.addToPrincipalPolicy(
@@ -70,42 +70,17 @@ export class IngestContinuation extends Construct {
         resources: [props.bucket.arnForObjects(`${prefix}.ingest/*`)],
       }),
     );
+    const bucketArn = `<${Stack.of(this).resolve((props.bucket.node.defaultChild as CfnBucket).logicalId)}.Arn>`;
+    Validations.of(props.ingest.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${prefix}.ingest/*]`,
+      reason:
+        "An ingest's own state objects (pass 1's table of users, report parts) are named by its job id, unknown at deploy time; the grant is GetObject and DeleteObject under one prefix of one bucket.",
+    });
 
-    new Rule(this, "StalledIngestSweep", {
+    this.sweep = new Rule(this, "StalledIngestSweep", {
       description: "factor-sync: counts ingests whose checkpoint no invocation took up",
       schedule: Schedule.rate(Duration.minutes(5)),
       targets: [new LambdaFunction(fn, { event: RuleTargetInput.fromObject({ source: "aws.events" }) })],
     });
-
-    const fiveMinutes = Duration.minutes(5);
-    this.alarms = [
-      new Alarm(this, "StalledIngest", {
-        metric: new Metric({
-          namespace: "FactorSync",
-          metricName: STALLED_INGESTS_METRIC,
-          dimensionsMap: { FunctionName: fn.functionName },
-          statistic: "Maximum",
-          period: fiveMinutes,
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription:
-          "An ingest saved a checkpoint that no invocation took up for twice the function's timeout: its continuation was lost. `factor-sync status <job> --stack` shows it; re-send its continuation (the job names the checkpoint) or upload the file again.",
-      }),
-      new Alarm(this, "ContinuationDeadLetters", {
-        metric: this.controlDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(1),
-          statistic: "Maximum",
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-        alarmDescription:
-          "A continuation of an ingest failed three times and was dead-lettered: the ingest logs say why; redrive the message once the cause is fixed.",
-      }),
-    ];
   }
 }

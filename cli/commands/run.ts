@@ -13,12 +13,14 @@ import {
 import { startBundledSimulator } from "../../lib/local/bundledSimulator.js";
 import { dryRun } from "../../lib/local/dryRun.js";
 import { LocalRunError, LocalRunOptionsError } from "../../lib/local/errors.js";
+import { DEFAULT_STATE_DIR } from "../../lib/local/LocalAws.js";
 import { runLocalMigration } from "../../lib/local/runLocalMigration.js";
 import type { Auth0Target, LocalMigrationSummary } from "../../lib/local/types.js";
 import type { Auth0Simulator } from "../../lib/simulator/index.js";
 import { chooseTarget, IncompleteTargetError, loadDotEnv, TARGET_VARIABLES } from "../auth0Target.js";
 import { CommandOutput } from "../CommandOutput.js";
 import { askYesNo } from "../confirm.js";
+import { credentialsFromEnv } from "../credentialsFromEnv.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exitCodes.js";
 import { formatCount } from "../format.js";
@@ -42,6 +44,8 @@ export interface RunOptions {
   dryRun?: boolean;
   ingestTimeout?: number;
   yes?: boolean;
+  /** Where the jobs table is kept. @default DEFAULT_STATE_DIR */
+  stateDir?: string;
 }
 
 function phoneCheck(value: string): PhoneCheck {
@@ -125,6 +129,7 @@ export function runCommand(): Command {
         .argParser(positiveNumber),
     )
     .option("--dry-run", "read and validate the file and count its users; send nothing")
+    .option("--state-dir <dir>", "where the jobs table is kept (see jobs, status)", DEFAULT_STATE_DIR)
     .addHelpText(
       "after",
       examplesHelp([
@@ -246,7 +251,8 @@ async function chooseRunTarget(): Promise<ChosenTarget> {
     ? "AUTH0_DOMAIN in the environment"
     : "AUTH0_DOMAIN in .env";
   return {
-    target: choice.target,
+    // Re-read from .env while running: a refused secret pauses the run, and fixing it there resumes it.
+    target: { ...choice.target, loadCredentials: credentialsFromEnv() },
     real: true,
     description: `Auth0 tenant ${choice.target.domain} (from ${source})`,
   };
@@ -321,6 +327,7 @@ async function migrate(
       `Running ${file.typed}: ceiling ${options.rps} requests/s, budget share ${options.budgetShare}, ${options.concurrency} concurrent apply invocations`,
     );
     let summary: LocalMigrationSummary;
+    let jobId: string | undefined;
     try {
       summary = await runLocalMigration({
         file: file.path,
@@ -333,8 +340,18 @@ async function migrate(
         budgetShare: options.budgetShare,
         maxConcurrency: options.concurrency,
         ingestTimeoutSeconds: options.ingestTimeout,
+        stateDir: options.stateDir ?? DEFAULT_STATE_DIR,
         signal: controller.signal,
         onProgress: (snapshot) => {
+          // The job's id early, for 'status --watch' elsewhere; a terminal's progress line is not broken up.
+          if (
+            snapshot.jobId !== undefined &&
+            jobId === undefined &&
+            (options.json || !process.stdout.isTTY)
+          ) {
+            jobId = snapshot.jobId;
+            output.warn(`Job ${jobId} (follow it: factor-sync status ${jobId} --watch)`);
+          }
           if (!controller.signal.aborted) progress.update(snapshot);
         },
       });

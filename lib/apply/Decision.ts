@@ -1,12 +1,12 @@
+import type { UserOutcome } from "../jobs/types.js";
 import type { DeadLetterReason } from "../messages/DeadLetter.js";
+import type { RecordHistory } from "../messages/RecordHistory.js";
 
-/** What a record went through in this receive, carried by a requeue so a later receive can go on from it. */
-export interface RecordHistory {
-  /** Real attempts (PUTs answered other than 429) in this receive. */
-  attempts: number;
-  /** 429s waited out in this receive. */
-  throttled: number;
-}
+/**
+ * Why a record is sent back to the work queue without a final answer: a 429 pause that outlasts the
+ * invocation, Auth0 unavailable (the circuit is open), or a configuration error (the job is paused).
+ */
+export type HoldCause = "throttled" | "circuit" | "configuration";
 
 /**
  * What is to happen to one SQS record of a batch, decided by {@link decideRecord} and performed by
@@ -14,18 +14,23 @@ export interface RecordHistory {
  *
  * - `applied`: the PUT returned 2xx; the event source deletes the record.
  * - `deadLetter`: sent to the DLQ with its reason, then deleted.
- * - `requeue`: its body sent again to the work queue, visible after `delaySeconds` (≤ 900), then deleted: the
- *   receive count starts over (a record that met only 429s).
+ * - `requeue`: its body sent again to the work queue with its {@link RecordHistory}, visible after
+ *   `delaySeconds` (≤ 900), then deleted: the receive count starts over, the history goes on (a record held
+ *   by a 429 pause, an open circuit or a configuration error; see {@link HoldCause}).
  * - `redeliver`: a batch item failure, visible again after `delaySeconds` (`retry`: transient failures;
  *   `deferred`: not tried, or cut short by the time budget).
  * - `keep`: a batch item failure, nothing changed (it returns after the visibility timeout).
  *
- * Issues 10/11 add `superseded` and `cancelled` here (delete without a PUT, outcome recorded), not elsewhere.
+ * - `cancelled`: the record's job was cancelled: deleted without a PUT, counted `cancelled` in the job.
+ * - `counted`: the user is already counted in its job as applied, superseded or cancelled (a record delivered
+ *   again, e.g. after a crash between the PUT and the batch response): deleted without a second PUT.
+ *
+ * Issue 11 adds `superseded` here (delete without a PUT, outcome recorded), not elsewhere.
  */
 export type Decision =
   | { kind: "applied"; userId: string; status: number }
   | { kind: "deadLetter"; reason: DeadLetterReason }
-  | { kind: "requeue"; userId: string; delaySeconds: number; history: RecordHistory }
+  | { kind: "requeue"; userId: string; delaySeconds: number; history: RecordHistory; cause: HoldCause }
   | {
       kind: "redeliver";
       cause: "retry" | "deferred";
@@ -33,4 +38,6 @@ export type Decision =
       userId?: string;
       status?: number | string;
     }
-  | { kind: "keep"; why: string };
+  | { kind: "keep"; why: string }
+  | { kind: "cancelled"; userId: string }
+  | { kind: "counted"; userId: string; outcome: UserOutcome };

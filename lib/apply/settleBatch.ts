@@ -1,6 +1,8 @@
 import type { SQSRecord } from "aws-lambda";
+import type { ApplyJobs } from "../jobs/ApplyJobs.js";
 import type { Logger } from "../logging/Logger.js";
 import type { Decision } from "./Decision.js";
+import { jobOutcomeOf } from "./jobDecisions.js";
 import type {
   ApplyBatchResult,
   ApplyCounts,
@@ -15,6 +17,10 @@ export interface SettleDeps {
   logger: Logger;
   /** Final outcomes (`applied`, `failed`, `retry` of a redelivered record); must not throw. */
   emit: (event: ApplyOutcomeEvent) => void;
+  /** Where the batch's outcomes are recorded, once per batch, before the records may be deleted. */
+  jobs?: ApplyJobs;
+  /** Epoch milliseconds (the outcomes' time). @default Date.now */
+  clock?: () => number;
 }
 
 /** One record and what was decided for it. */
@@ -30,8 +36,9 @@ export interface DecidedRecord {
  * failures (the event source deletes them); `redeliver`ed ones are returned with their visibility delay (best
  * effort), `keep`s returned as they are.
  *
- * Outcome recording (the jobs issue) belongs here, once per batch, after the calls and before the response
- * that lets the event source delete the records.
+ * The batch's outcomes (applied, failed, cancelled) are then recorded in their jobs, once per batch and job,
+ * before the response lets the event source delete the records: if that fails, those records are kept too
+ * (they come back, and count once).
  *
  * @example
  * const result = await settleBatch([{ record, decision: { kind: "applied", userId, status: 200 } }], deps);
@@ -46,8 +53,26 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
     deferred: 0,
     requeued: 0,
     throttled: 0,
+    cancelled: 0,
+    alreadyCounted: 0,
+    heldByCircuit: 0,
+    heldByConfiguration: 0,
+    oldestWorkAgeSeconds: 0,
   };
-  const settled = await Promise.all(
+  // The visibility changes of the redelivered records run beside the sends: one round of SQS calls, which
+  // the time margin counts (lib/config/clientTimeouts.ts).
+  const redeliveries: RedeliveryEntry[] = [];
+  decided.forEach(({ record, decision }) => {
+    if (decision.kind === "redeliver") redeliveries.push({ record, delaySeconds: decision.delaySeconds });
+  });
+  const visibility =
+    redeliveries.length === 0
+      ? Promise.resolve()
+      : queue.delayRedelivery(redeliveries).catch((error: unknown) => {
+          // Best effort: the records are batch item failures either way, only redelivered later.
+          logger.warn({ records: redeliveries.length, error: errorName(error) }, "visibility not changed");
+        });
+  const settledAll = Promise.all(
     decided.map(async ({ record, decision }): Promise<Decision> => {
       if (decision.kind === "deadLetter") {
         const { reason } = decision;
@@ -72,17 +97,28 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
         emit({ userId: reason.userId ?? "", kind: "failed", status: reason.status });
       } else if (decision.kind === "requeue") {
         try {
-          await queue.requeue(record, decision.delaySeconds);
+          await queue.requeue(record, decision.delaySeconds, decision.history);
         } catch (error) {
           logger.warn(
-            { messageId: record.messageId, userId: decision.userId, error: errorName(error) },
-            "could not send the throttled record back to the work queue; it is kept for redelivery",
+            {
+              messageId: record.messageId,
+              userId: decision.userId,
+              cause: decision.cause,
+              error: errorName(error),
+            },
+            "could not send the held record back to the work queue; it is kept for redelivery",
           );
           return { kind: "keep", why: "requeue send failed" };
         }
         logger.info(
-          { messageId: record.messageId, userId: decision.userId, delaySeconds: decision.delaySeconds },
-          "throttled record sent back to the work queue",
+          {
+            messageId: record.messageId,
+            userId: decision.userId,
+            cause: decision.cause,
+            delaySeconds: decision.delaySeconds,
+            attempts: decision.history.attempts,
+          },
+          "record held: sent back to the work queue",
         );
       } else if (decision.kind === "applied") {
         emit({ userId: decision.userId, kind: "applied", status: decision.status });
@@ -92,9 +128,11 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
       return decision;
     }),
   );
+  let [settled] = await Promise.all([settledAll, visibility]);
+
+  if (deps.jobs !== undefined) settled = await recordOutcomes(decided, settled, deps.jobs, deps);
 
   const batchItemFailures: { itemIdentifier: string }[] = [];
-  const redeliveries: RedeliveryEntry[] = [];
   settled.forEach((decision, index) => {
     const record = (decided[index] as DecidedRecord).record;
     switch (decision.kind) {
@@ -105,27 +143,56 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
         counts.deadLettered++;
         break;
       case "requeue":
-        counts.requeued++;
+        if (decision.cause === "circuit") counts.heldByCircuit++;
+        else if (decision.cause === "configuration") counts.heldByConfiguration++;
+        else counts.requeued++;
         break;
       case "redeliver":
         counts[decision.cause === "retry" ? "retried" : "deferred"]++;
         batchItemFailures.push({ itemIdentifier: record.messageId });
-        redeliveries.push({ record, delaySeconds: decision.delaySeconds });
         break;
       case "keep":
         batchItemFailures.push({ itemIdentifier: record.messageId });
         break;
+      case "cancelled":
+        counts.cancelled++;
+        break;
+      case "counted":
+        counts.alreadyCounted++;
+        break;
     }
   });
-  if (redeliveries.length > 0) {
-    try {
-      await queue.delayRedelivery(redeliveries);
-    } catch (error) {
-      // Best effort: the records are batch item failures either way, only redelivered later.
-      logger.warn({ records: redeliveries.length, error: errorName(error) }, "visibility not changed");
-    }
-  }
   return { batchItemFailures, counts };
+}
+
+/**
+ * Records the settled decisions' outcomes in their jobs; when that fails, every record with an outcome is kept
+ * instead (a dead letter already sent stays in the DLQ: the record's next delivery may send it once more).
+ */
+async function recordOutcomes(
+  decided: DecidedRecord[],
+  settled: Decision[],
+  jobs: ApplyJobs,
+  deps: SettleDeps,
+): Promise<Decision[]> {
+  const at = new Date((deps.clock ?? Date.now)()).toISOString();
+  const outcomes = settled.map((decision, index) =>
+    jobOutcomeOf((decided[index] as DecidedRecord).record, decision, at),
+  );
+  const toRecord = outcomes.filter((outcome) => outcome !== undefined);
+  if (toRecord.length === 0) return settled;
+  try {
+    await jobs.record(toRecord);
+    return settled;
+  } catch (error) {
+    deps.logger.error(
+      { records: toRecord.length, error: errorName(error) },
+      "could not record the batch's outcomes in its job; the records are kept for redelivery",
+    );
+    return settled.map((decision, index) =>
+      outcomes[index] === undefined ? decision : { kind: "keep", why: "outcome not recorded" },
+    );
+  }
 }
 
 function errorName(error: unknown): string {

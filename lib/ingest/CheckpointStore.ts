@@ -6,7 +6,7 @@ export type CheckpointClaim =
   | { claimed: true; checkpoint: IngestCheckpoint }
   /**
    * Nothing to do: the event names a checkpoint that is not the job's current one (a duplicate of an event
-   * already handled), another invocation holds it, or the job is no longer ingesting (cancelled, say).
+   * already handled), another invocation holds it, or the job's ingest has ended (failed, say).
    */
   | { claimed: false; reason: string };
 
@@ -24,7 +24,7 @@ export interface CheckpointStore {
   save(jobId: string, checkpoint: IngestCheckpoint, holder: string): Promise<void>;
   /**
    * Takes over checkpoint `seq` for `leaseMs` (the function's timeout): only when it is the job's current one,
-   * the job still ingests, and no other invocation holds it (or its lease has run out: that invocation died).
+   * the job's ingest has not ended (it may be cancelled: ingest still reads on for the reports), and no other invocation holds it (or its lease has run out: that invocation died).
    */
   claim(jobId: string, seq: number, leaseMs: number, holder: string): Promise<CheckpointClaim>;
   /** Removes the checkpoint once the ingest has finished (only checkpoint `seq`). */

@@ -13,7 +13,8 @@ import { CheckpointStateError } from "./errors.js";
  *   decompressed input just after the last user completely handled, the physical line there, the CSV header).
  * - `summary`: pass 1's counts (the whole file's once pass 1 is over, else up to `position`), `methods` so far;
  *   `progress`: pass 2's counts up to `position`; `fanout`: users sent and refused by SQS so far;
- *   `reserved`: users counted as sent in the job so far (given back at the end when not sent).
+ *   `reservation`: users counted as sent in the job so far (given back at the end when not sent), in how many
+ *   updates of the job, and whether the job was found cancelled (then nothing more is sent).
  * - `places`: the S3 key of pass 1's table of users (written when the pass-1 table is complete or at a
  *   pass-1 cut); `reports`: the numbered parts of the rejects and unsent reports written so far.
  */
@@ -36,7 +37,7 @@ export interface IngestCheckpoint {
   };
   progress: { users: number; valid: number; rejected: number };
   fanout: { sent: number; failedToSend: number };
-  reserved: number;
+  reservation: { reserved: number; rounds: number; cancelled: boolean };
   /** Pass 1's file error (its rejected places are still reported in pass 2; nothing is sent). */
   fileError?: { name: string; message: string; line?: number };
   /** Pass 1 found more rejected users than the tolerance: nothing is sent. */
@@ -82,7 +83,7 @@ const checkpointSchema = z.object({
   }),
   progress: z.object({ users: count, valid: count, rejected: count }),
   fanout: z.object({ sent: count, failedToSend: count }),
-  reserved: count,
+  reservation: z.object({ reserved: count, rounds: count, cancelled: z.boolean() }),
   fileError: z.object({ name: z.string(), message: z.string(), line: count.optional() }).optional(),
   tooManyRejected: z
     .object({ maxRejected: z.string(), limit: count, rejected: count, users: count, message: z.string() })

@@ -1,16 +1,22 @@
 import { randomUUID } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { S3Event, ScheduledEvent, SQSEvent } from "aws-lambda";
+import type { Context, S3Event, ScheduledEvent, SQSEvent } from "aws-lambda";
 import type { CountryCode } from "libphonenumber-js";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import { IngestJob } from "../jobs/IngestJob.js";
 import type { JobStore } from "../jobs/JobStore.js";
+import { childLogger } from "../logging/childLogger.js";
 import type { Logger } from "../logging/Logger.js";
+import { METRIC } from "../metrics/names.js";
+import { recordIngestSummary } from "../metrics/recordIngestSummary.js";
+import { silentMetrics } from "../metrics/silentMetrics.js";
+import type { InvocationMetrics } from "../metrics/types.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import type { CheckpointStore } from "./CheckpointStore.js";
 import { type ContinuationMessage, parseContinuationMessage } from "./ContinuationMessage.js";
 import { decodeS3Key } from "./decodeS3Key.js";
+import { CheckpointStateError } from "./errors.js";
 import {
   type IngestContinuation,
   type IngestObjectOptions,
@@ -18,7 +24,7 @@ import {
   runIngest,
 } from "./ingestObject.js";
 import type { MaxRejected } from "./rejectionTolerance.js";
-import { findStalledIngests, stalledIngestsEmf } from "./stalledIngests.js";
+import { findStalledIngests } from "./stalledIngests.js";
 import type { PhoneCheck } from "./types.js";
 
 /** The ingest handler's settings (the function reads them from its environment). */
@@ -38,11 +44,11 @@ export interface IngestHandlerConfig {
 }
 
 /**
- * Jobs and continuation (issues 10 and 14): every upload gets its job, and an ingest that runs out of time goes
- * on in the next invocation, started by a message on the control queue.
+ * How an ingest that runs out of time goes on (issue 14): it saves a checkpoint in its job and sends a message to
+ * the control queue, whose event starts the next invocation.
  */
-export interface IngestJobsDeps {
-  store: JobStore;
+export interface IngestContinuationDeps {
+  /** The job item's checkpoint (lib/jobs/DynamoCheckpointStore.ts). */
   checkpoints: CheckpointStore;
   /** `CONTROL_QUEUE_URL`: the queue whose messages start the next invocation of an ingest. */
   controlQueueUrl: string;
@@ -51,12 +57,21 @@ export interface IngestJobsDeps {
    * most 60 s (what settling the sends in flight and writing a large pass-1 table of users take).
    */
   marginMs?: number;
-  /** The function's timeout, for the stalled-ingest sweep. @default PIPELINE_DEFAULTS.ingestTimeoutSeconds */
+  /** The function's timeout, for the stalled-ingest sweep. @default PIPELINE_DEFAULTS.ingestTimeoutSeconds * 1000 */
   timeoutMs?: number;
-  /** Where the sweep's EMF line goes. @default process.stdout */
-  writeMetrics?: (line: string) => void;
-  /** The function's name, the metric's dimension. @default "ingest" */
-  functionName?: string;
+}
+
+/**
+ * The jobs table (issue 10): every upload becomes a job (a duplicate S3 event finds its job and does nothing),
+ * and `rpsCeiling`, the apply fleet's ceiling, goes into it for the completion report.
+ */
+export interface IngestJobsDeps {
+  store: JobStore;
+  rpsCeiling?: number;
+  /** Epoch milliseconds. @default Date.now */
+  clock?: () => number;
+  /** @default none: each object is ingested in the invocation its event starts (and must fit in it) */
+  continuation?: IngestContinuationDeps;
 }
 
 /** What the ingest handler is built from. */
@@ -65,22 +80,29 @@ export interface IngestHandlerDeps {
   sqs: SQSClient;
   config: IngestHandlerConfig;
   logger: Logger;
+  /** @default none (no jobs, no continuation) */
+  jobs?: IngestJobsDeps;
   /** @default () => new Date() */
   now?: () => Date;
-  /** @default no jobs: each object is ingested in the invocation its event starts (and must fit in it) */
-  jobs?: IngestJobsDeps;
+  /**
+   * Users ingested, rejected and sent of each file, and the sweep's stalled ingests, flushed at the end of each
+   * invocation. @default silentMetrics
+   */
+  metrics?: InvocationMetrics;
   /** Called as each file is read (the local runner's progress display). @default none */
   onReadProgress?: IngestObjectOptions["onReadProgress"];
 }
 
-/** The part of Lambda's context ingest uses. */
-export interface IngestContext {
-  getRemainingTimeInMillis(): number;
-}
+/**
+ * What the ingest handler reads of Lambda's context: the request id (its log lines and metrics) and the time
+ * left (when to cut a checkpoint; without it an ingest never hands over).
+ */
+export type IngestContext = Partial<Pick<Context, "awsRequestId" | "getRemainingTimeInMillis">>;
 
 /**
  * The ingest Lambda: an S3 event starts the ingest of each object; a control-queue event continues one from its
- * checkpoint. One summary per object finished in this invocation, in order (none for an ingest handed over).
+ * checkpoint; a scheduled event sweeps for stalled ingests. One summary per object finished in this invocation,
+ * in order (none for an ingest handed over).
  */
 export type IngestHandler = (
   event: S3Event | SQSEvent | ScheduledEvent,
@@ -95,14 +117,16 @@ const MAX_MARGIN_MS = 60_000;
  * under the reports prefix are skipped, so a notification set too wide cannot make reports of reports, and so are
  * folder markers (keys ending in `/`, which the S3 console creates when a folder is made). A file-level
  * error of the input ends in its summary; any other error (S3 or SQS unusable) is thrown: the invocation fails,
- * and Lambda's on-failure destination records it with its event.
+ * and Lambda's on-failure destination records it with its event. Each invocation logs through a child logger
+ * that carries its request id, and ends with one metrics flush (users ingested, rejected, sent, not sent).
  *
  * @example
  * const handler = createIngestHandler({ s3, sqs, logger, config: readIngestConfig(process.env) });
  * const [summary] = await handler(s3Event);
  */
 export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
-  const { config, logger } = deps;
+  const { config } = deps;
+  const metrics = deps.metrics ?? silentMetrics;
   const options: IngestObjectOptions = {
     reportsPrefix: config.reportsPrefix,
     defaultCountry: config.defaultCountry,
@@ -111,45 +135,54 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
     maxRejected: config.maxRejected,
     onReadProgress: deps.onReadProgress,
   };
-  const jobDeps = (store: JobStore) => ({
-    store,
+  const jobDeps = (jobs: IngestJobsDeps) => ({
+    store: jobs.store,
     s3: deps.s3,
     reportsPrefix: config.reportsPrefix,
-    ...(deps.now !== undefined ? { clock: () => (deps.now as () => Date)().getTime() } : {}),
+    ...(jobs.clock !== undefined ? { clock: jobs.clock } : {}),
   });
 
   /** How this invocation hands over: its remaining time, and the control queue for the next one. */
-  const continuationFor = (jobs: IngestJobsDeps, context: IngestContext): IngestContinuation => {
-    const total = context.getRemainingTimeInMillis();
-    return {
-      checkpoints: jobs.checkpoints,
-      holder: randomUUID(),
-      remainingMs: () => context.getRemainingTimeInMillis(),
-      marginMs: jobs.marginMs ?? Math.min(MAX_MARGIN_MS, Math.floor(total / 4)),
-      next: async (message: ContinuationMessage) => {
-        await deps.sqs.send(
-          new SendMessageCommand({ QueueUrl: jobs.controlQueueUrl, MessageBody: JSON.stringify(message) }),
-        );
-      },
-    };
-  };
+  const continuationFor = (
+    continuation: IngestContinuationDeps,
+    remainingMs: () => number,
+  ): IngestContinuation => ({
+    checkpoints: continuation.checkpoints,
+    holder: randomUUID(),
+    remainingMs,
+    marginMs: continuation.marginMs ?? Math.min(MAX_MARGIN_MS, Math.floor(remainingMs() / 4)),
+    next: async (message: ContinuationMessage) => {
+      await deps.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: continuation.controlQueueUrl,
+          MessageBody: JSON.stringify(message),
+        }),
+      );
+    },
+  });
 
   /** A control-queue message: claim its checkpoint and go on from it (a duplicate claims nothing). */
-  const continueFrom = async (body: string, jobs: IngestJobsDeps, context: IngestContext) => {
+  const continueFrom = async (
+    body: string,
+    jobs: IngestJobsDeps,
+    continuation: IngestContinuationDeps,
+    remainingMs: () => number,
+    logger: Logger,
+  ) => {
     const message = parseContinuationMessage(body);
-    const continuation = continuationFor(jobs, context);
-    const claim = await jobs.checkpoints.claim(
+    const handover = continuationFor(continuation, remainingMs);
+    const claim = await continuation.checkpoints.claim(
       message.jobId,
       message.seq,
-      context.getRemainingTimeInMillis(),
-      continuation.holder,
+      remainingMs(),
+      handover.holder,
     );
     if (!claim.claimed) {
       logger.warn({ jobId: message.jobId, seq: message.seq, reason: claim.reason }, "continuation skipped");
       return undefined;
     }
     const { checkpoint } = claim;
-    const job = IngestJob.resume(message.jobId, jobDeps(jobs.store), checkpoint.reserved);
+    const job = IngestJob.resume(message.jobId, jobDeps(jobs), checkpoint.reservation);
     const outcome = await runIngest(
       { ...checkpoint.source, jobId: message.jobId },
       {
@@ -159,37 +192,44 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         logger,
         now: deps.now,
         job,
-        continuation: { ...continuation, resume: checkpoint },
+        continuation: { ...handover, resume: checkpoint },
       },
       options,
     );
     return outcome.kind === "finished" ? outcome.summary : undefined;
   };
 
-  return async (event, context) => {
+  /** The stalled-ingest sweep (a schedule): a checkpoint nobody took up means a lost continuation. */
+  const sweep = async (jobs: IngestJobsDeps, logger: Logger): Promise<void> => {
+    const now = (deps.now ?? (() => new Date()))().getTime();
+    const timeoutMs = jobs.continuation?.timeoutMs ?? PIPELINE_DEFAULTS.ingestTimeoutSeconds * 1000;
+    const stalled = findStalledIngests(await jobs.store.listJobs(), now, timeoutMs);
+    for (const one of stalled) logger.error({ ...one }, "ingest stalled: its checkpoint was never taken up");
+    // 0 too, so that the alarm sees data.
+    metrics.add(METRIC.stalledIngests, stalled.length, "Count");
+  };
+
+  const ingestEvent = async (
+    event: S3Event | SQSEvent | ScheduledEvent,
+    context: IngestContext | undefined,
+    logger: Logger,
+  ): Promise<IngestSummary[]> => {
     const summaries: IngestSummary[] = [];
     const jobs = deps.jobs;
+    const remaining = context?.getRemainingTimeInMillis?.bind(context);
     if (isScheduledEvent(event)) {
-      // The stalled-ingest sweep (a schedule): a checkpoint nobody took up means a lost continuation.
-      if (jobs === undefined) return summaries;
-      const now = (deps.now ?? (() => new Date()))().getTime();
-      const stalled = findStalledIngests(
-        await jobs.store.listJobs(),
-        now,
-        jobs.timeoutMs ?? PIPELINE_DEFAULTS.ingestTimeoutSeconds * 1000,
-      );
-      for (const one of stalled)
-        logger.error({ ...one }, "ingest stalled: its checkpoint was never taken up");
-      const write = jobs.writeMetrics ?? ((line: string) => process.stdout.write(`${line}\n`));
-      write(JSON.stringify(stalledIngestsEmf(stalled.length, now, jobs.functionName ?? "ingest")));
+      if (jobs !== undefined) await sweep(jobs, logger);
       return summaries;
     }
     if (isSqsEvent(event)) {
-      if (jobs === undefined || context === undefined) {
-        throw new Error("a continuation event needs the jobs table and the invocation's context");
+      const continuation = jobs?.continuation;
+      if (jobs === undefined || continuation === undefined || remaining === undefined) {
+        throw new CheckpointStateError(
+          "a continuation event needs the jobs table, the control queue and the invocation's remaining time",
+        );
       }
       for (const record of event.Records) {
-        const summary = await continueFrom(record.body, jobs, context);
+        const summary = await continueFrom(record.body, jobs, continuation, remaining, logger);
         if (summary !== undefined) summaries.push(summary);
       }
       return summaries;
@@ -226,16 +266,19 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         continue;
       }
       const opened = await IngestJob.open(
-        { bucket, key, ...(versionId ? { versionId } : {}), ...(sequencer ? { sequencer } : {}) },
-        jobDeps(jobs.store),
+        { bucket, key, ...(versionId ? { versionId } : { sequencer }) },
+        jobDeps(jobs),
+        { rpsCeiling: jobs.rpsCeiling },
       );
       if (!opened.created) {
+        // S3 delivers events at least once: the same upload again must not send its users again.
         logger.warn(
-          { bucket, key, jobId: opened.job.id },
-          "skipped: this upload already has its job (a duplicate event)",
+          { bucket, key, jobId: opened.job.id, status: opened.record.status },
+          "skipped: this upload's job exists (a duplicate S3 event)",
         );
         continue;
       }
+      logger.info({ bucket, key, jobId: opened.job.id }, "job created");
       const outcome = await runIngest(
         { ...object, jobId: opened.job.id },
         {
@@ -245,13 +288,28 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
           logger,
           now: deps.now,
           job: opened.job,
-          ...(context !== undefined ? { continuation: continuationFor(jobs, context) } : {}),
+          ...(jobs.continuation !== undefined && remaining !== undefined
+            ? { continuation: continuationFor(jobs.continuation, remaining) }
+            : {}),
         },
         options,
       );
       if (outcome.kind === "finished") summaries.push(outcome.summary);
     }
     return summaries;
+  };
+
+  return async (event, context) => {
+    const requestId = context?.awsRequestId;
+    // Every line of the invocation carries its request id; its metrics are written once, at its end.
+    const logger = requestId === undefined ? deps.logger : childLogger(deps.logger, { requestId });
+    try {
+      const summaries = await ingestEvent(event, context, logger);
+      for (const summary of summaries) recordIngestSummary(metrics, summary);
+      return summaries;
+    } finally {
+      metrics.flush(requestId === undefined ? {} : { requestId });
+    }
   };
 }
 

@@ -286,8 +286,8 @@ async function ingest(
   });
 
   const job = deps.job;
-  // When the job is found cancelled, the users of pass 2 not yet reached are not counted as read.
-  let cancelled = false;
+  // The operator cancelled the job while it was being sent: the rest of the valid users are not sent.
+  let cancelled = resume?.reservation.cancelled ?? false;
   let handedOver: IngestCheckpoint | undefined;
   try {
     if (kind !== undefined && (body !== undefined || resume !== undefined)) {
@@ -301,6 +301,7 @@ async function ingest(
           first = undefined;
           return opened;
         }
+        // Pass 1 is over: a body it left unread (a file error before the end) is not needed any more.
         first?.destroy();
         first = undefined;
         const again = await deps.s3.send(
@@ -383,7 +384,11 @@ async function ingest(
           summary: { ...reader.summary },
           progress: { ...progress },
           fanout: { sent: before.sent + sent.sent, failedToSend: before.failedToSend + sent.failedToSend },
-          reserved: (job as IngestJob).reserved,
+          reservation: {
+            reserved: (job as IngestJob).reserved,
+            rounds: (job as IngestJob).reserveRounds,
+            cancelled,
+          },
           ...(check.fileError !== undefined ? { fileError: toFileError(check.fileError) } : {}),
           ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}),
           places: `${statePrefix}/places.bin`,
@@ -424,13 +429,12 @@ async function ingest(
           try {
             for await (const item of reader) {
               if (item.kind === "rejected") await rejects.writeRow(rejectsRow(item.user));
-              else if (sending) {
+              else if (sending && !cancelled) {
                 if (job !== undefined && !(await job.beforeSend())) {
+                  // The rest is read on (the rejects report stays complete) but not sent.
                   cancelled = true;
                   logger.info({ ...at, jobId: job.id }, "job cancelled: ingest stops sending");
-                  break;
-                }
-                await queue.enqueue(item.user);
+                } else await queue.enqueue(item.user);
               }
               // A checkpoint only after a user completely handled, at a place whose end is known exactly.
               const end = reader.lastEnd;
@@ -443,11 +447,6 @@ async function ingest(
             fileError = toFileError(error);
           } finally {
             read = { ...reader.summary };
-            if (cancelled) {
-              // The user found cancelled was yielded (counted in pass 2) but not sent: it is not counted either.
-              const { users, valid, rejected } = reader.progress;
-              read = { ...read, users: users - 1, valid: valid - 1, rejected };
-            }
           }
         }
       }
@@ -500,14 +499,26 @@ async function ingest(
     ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}),
   };
   await putIngestSummary(deps.s3, object.bucket, keys.summary, summary);
+  // Valid users not sent although SQS would have taken them: the job was cancelled (they count as sent and
+  // cancelled), or the file was stopped as a whole (they count as not sent).
+  const notSent = Math.max(0, summary.valid - summary.sent - summary.failedToSend);
   await job?.finish({
     users: summary.users,
     valid: summary.valid,
     rejected: summary.rejected,
     unchanged: 0,
     sent: summary.sent,
-    failedToSend: summary.failedToSend,
+    failedToSend: summary.failedToSend + (cancelled ? 0 : notSent),
+    ...(cancelled ? { cancelledUnsent: notSent } : {}),
     reports: summary.reports,
+    ...(tooMany !== undefined
+      ? {
+          end: {
+            status: "rejected",
+            reason: `more rejected users than the tolerance allows: see ${keys.summary}`,
+          },
+        }
+      : {}),
     ...(fileError !== undefined
       ? {
           // The message may quote the file: the job (a table item) names only the class, the line and the report.

@@ -11,11 +11,8 @@ export interface StalledIngest {
   ageMs: number;
 }
 
-/** The metric the stalled-ingest alarm watches (emitted by the ingest function's sweep). */
-export const STALLED_INGESTS_METRIC = "StalledIngests";
-
 /**
- * The jobs still ingesting whose checkpoint is older than `stalledAfterMs`. An invocation that takes a
+ * The jobs whose ingest has not ended and whose checkpoint is older than `stalledAfterMs`. An invocation that takes a
  * checkpoint over saves the next one (or finishes) within one function timeout, so with `stalledAfterMs` twice
  * the timeout a checkpoint that old was never taken up: its continuation event was lost.
  *
@@ -25,7 +22,8 @@ export const STALLED_INGESTS_METRIC = "StalledIngests";
 export function findStalledIngests(jobs: readonly Job[], now: number, timeoutMs: number): StalledIngest[] {
   const stalled: StalledIngest[] = [];
   for (const job of jobs) {
-    if (job.status !== "validating" && job.status !== "sending") continue;
+    // An ingest that has ended (finished, failed, over its tolerance) is not waiting for anything.
+    if (job.ingestFinishedAt !== undefined) continue;
     const checkpoint = job.checkpoint as { seq?: unknown; pass?: unknown; savedAt?: unknown } | undefined;
     if (checkpoint === undefined || typeof checkpoint.savedAt !== "string") continue;
     const savedAt = Date.parse(checkpoint.savedAt);
@@ -41,27 +39,4 @@ export function findStalledIngests(jobs: readonly Job[], now: number, timeoutMs:
     });
   }
   return stalled;
-}
-
-/**
- * The CloudWatch EMF record of a sweep: how many ingests are stalled (0 too, so the alarm sees data).
- *
- * @example
- * process.stdout.write(`${JSON.stringify(stalledIngestsEmf(stalled.length, Date.now(), "factor-sync-ingest"))}\n`);
- */
-export function stalledIngestsEmf(count: number, now: number, functionName: string): Record<string, unknown> {
-  return {
-    _aws: {
-      Timestamp: now,
-      CloudWatchMetrics: [
-        {
-          Namespace: "FactorSync",
-          Dimensions: [["FunctionName"]],
-          Metrics: [{ Name: STALLED_INGESTS_METRIC, Unit: "Count" }],
-        },
-      ],
-    },
-    FunctionName: functionName,
-    [STALLED_INGESTS_METRIC]: count,
-  };
 }

@@ -16,9 +16,6 @@ export interface DynamoCheckpointStoreOptions {
   clock?: () => number;
 }
 
-/** Statuses in which ingest still works on a job. */
-const INGESTING = { ":validating": s("validating"), ":sending": s("sending") };
-
 /**
  * The ingest checkpoint in the job item (the jobs table, issue 10): the checkpoint as JSON in `checkpoint` (what
  * `Job.checkpoint` shows), its number in `checkpointSeq`, and who holds it: `checkpointHolder` (an invocation's
@@ -42,21 +39,20 @@ export class DynamoCheckpointStore implements CheckpointStore {
     const saved = await this.update(jobId, {
       UpdateExpression: "SET #checkpoint = :checkpoint, #seq = :seq, #claimed = :none REMOVE #holder, #until",
       ConditionExpression: first
-        ? "attribute_exists(pk) AND attribute_not_exists(#seq) AND #status IN (:validating, :sending)"
-        : "#seq = :previous AND #holder = :holder AND #status IN (:validating, :sending)",
+        ? "attribute_exists(pk) AND attribute_not_exists(#seq) AND attribute_not_exists(#ingestFinishedAt)"
+        : "#seq = :previous AND #holder = :holder AND attribute_not_exists(#ingestFinishedAt)",
       ExpressionAttributeNames: {
         "#checkpoint": "checkpoint",
         "#seq": "checkpointSeq",
         "#claimed": "claimedSeq",
         "#holder": "checkpointHolder",
         "#until": "claimedUntil",
-        "#status": "status",
+        "#ingestFinishedAt": "ingestFinishedAt",
       },
       ExpressionAttributeValues: {
         ":checkpoint": s(JSON.stringify(checkpoint)),
         ":seq": n(checkpoint.seq),
         ":none": n(0),
-        ...INGESTING,
         ...(first ? {} : { ":previous": n(checkpoint.seq - 1), ":holder": s(holder) }),
       },
     });
@@ -68,13 +64,13 @@ export class DynamoCheckpointStore implements CheckpointStore {
     const claimed = await this.update(jobId, {
       UpdateExpression: "SET #claimed = :seq, #holder = :holder, #until = :until ADD #invocations :one",
       ConditionExpression:
-        "#seq = :seq AND #status IN (:validating, :sending) AND (#claimed < :seq OR #until < :now)",
+        "#seq = :seq AND attribute_not_exists(#ingestFinishedAt) AND (#claimed < :seq OR #until < :now)",
       ExpressionAttributeNames: {
         "#seq": "checkpointSeq",
         "#claimed": "claimedSeq",
         "#holder": "checkpointHolder",
         "#until": "claimedUntil",
-        "#status": "status",
+        "#ingestFinishedAt": "ingestFinishedAt",
         "#invocations": "ingestInvocations",
       },
       ExpressionAttributeValues: {
@@ -83,13 +79,12 @@ export class DynamoCheckpointStore implements CheckpointStore {
         ":until": n(now + leaseMs),
         ":now": n(now),
         ":one": n(1),
-        ...INGESTING,
       },
     });
     if (claimed === undefined) {
       return {
         claimed: false,
-        reason: `checkpoint ${seq} is not the job's current one, is held by another invocation, or the job no longer ingests`,
+        reason: `checkpoint ${seq} is not the job's current one, is held by another invocation, or the job's ingest has ended`,
       };
     }
     const json = claimed.checkpoint?.S;

@@ -18,6 +18,16 @@ export interface IngestJobDeps {
   reserveChunk?: number;
 }
 
+/** What the invocations before a continuation reserved in the job (carried in its checkpoint). */
+export interface ReservedBefore {
+  /** Users counted as sent. */
+  reserved: number;
+  /** Reservation updates made (each counts once, see {@link JobStore.reserveSent}). */
+  rounds: number;
+  /** Whether one of them found the job cancelled (nothing more is sent). */
+  cancelled: boolean;
+}
+
 /**
  * Ingest's side of a job: created (or found, for a duplicate S3 event) at the start, users counted as sent before
  * they are sent (and sending stopped when the job is cancelled), the totals recorded at the end.
@@ -35,23 +45,36 @@ export class IngestJob {
   private constructor(
     public readonly id: string,
     private readonly deps: IngestJobDeps,
-    /** Users earlier invocations counted as sent (a continuation, issue 14). */
-    private readonly reservedBefore = 0,
+    /** What earlier invocations reserved (a continuation, issue 14). */
+    before: ReservedBefore = { reserved: 0, rounds: 0, cancelled: false },
   ) {
-    this.reservation = new SentReservation(deps.store, id, deps.reserveChunk);
+    this.reservedBefore = before.reserved;
+    this.cancelled = before.cancelled;
+    this.reservation = new SentReservation(deps.store, id, deps.reserveChunk, before.rounds);
   }
 
+  private readonly reservedBefore: number;
+
   /**
-   * The job of an ingest continued from a checkpoint (issue 14): `reservedBefore` users were counted as sent by
-   * the invocations before, and are given back at the end as far as they were not sent.
+   * The job of an ingest continued from a checkpoint (issue 14): the invocations before counted
+   * `before.reserved` users as sent in `before.rounds` updates (given back at the end as far as they were not
+   * sent), and may have found the job cancelled.
+   *
+   * @example
+   * const job = IngestJob.resume(jobId, deps, { reserved: 3000, rounds: 3, cancelled: false });
    */
-  public static resume(id: string, deps: IngestJobDeps, reservedBefore: number): IngestJob {
-    return new IngestJob(id, deps, reservedBefore);
+  public static resume(id: string, deps: IngestJobDeps, before: ReservedBefore): IngestJob {
+    return new IngestJob(id, deps, before);
   }
 
   /** Users counted as sent in the job so far, by this invocation and those before it. */
   public get reserved(): number {
     return this.reservedBefore + this.reservation.reserved;
+  }
+
+  /** Reservation updates of the job so far (what a continuation goes on from). */
+  public get reserveRounds(): number {
+    return this.reservation.round;
   }
 
   /** Creates the upload's job, or finds it: `created` false means a duplicate event (do nothing). */

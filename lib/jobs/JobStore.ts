@@ -1,5 +1,4 @@
 import type {
-  IngestCheckpoint,
   Job,
   JobCounts,
   JobReports,
@@ -18,18 +17,14 @@ export interface NewJob {
   rpsCeiling?: number;
 }
 
-/** What ingest knows when it has finished reading and sending. */
-export interface IngestTotals {
-  users: number;
-  valid: number;
-  rejected: number;
-  unchanged: number;
-  /** Users actually put on the work queue. */
-  sent: number;
-  failedToSend: number;
+/** What ingest knows when it has finished reading and sending (`sent`: users actually put on the queue). */
+export interface IngestTotals
+  extends Pick<JobCounts, "users" | "valid" | "rejected" | "unchanged" | "sent" | "failedToSend"> {
   /** ISO 8601. */
   finishedAt: string;
   reports: JobReports;
+  /** Valid users not sent because the job was cancelled during sending: counted as sent and cancelled. */
+  cancelledUnsent?: number;
   /**
    * How ingest ended when not by reading the whole file: `failed` (a file-level error stopped it) or `rejected`
    * (more rejected users than the tolerance), with the reason. Users already sent are still applied.
@@ -63,9 +58,10 @@ export interface JobStore {
   markSending(id: string): Promise<boolean>;
   /**
    * Counts `count` more users as sent and pending before they are sent, so pending never drops below what is in
-   * the queue. Returns the job's status (ingest stops on `cancelled`).
+   * the queue. `round` (1, 2, ...) makes a retried call count once. Returns the job's status (ingest stops on
+   * `cancelled`).
    */
-  reserveSent(id: string, count: number): Promise<JobStatus>;
+  reserveSent(id: string, count: number, round: number): Promise<JobStatus>;
   /**
    * Ingest has finished: sets its totals, gives back the reserved users that were not sent, and moves the job to
    * `applying`, or to `totals.end` (unless it was cancelled meanwhile). Returns the job after the change.
@@ -78,9 +74,6 @@ export interface JobStore {
     reason: string,
     counts?: Partial<JobCounts>,
   ): Promise<Job>;
-  /** Counts one more ingest invocation (a continuation, issue 14). */
-  countIngestInvocation(id: string): Promise<void>;
-  saveCheckpoint(id: string, checkpoint: IngestCheckpoint | undefined): Promise<void>;
   /**
    * Records the outcomes of one apply batch, each user once, and adds the batch's count changes to the job in one
    * update. A user already recorded with that outcome is left as it is (counted once); a `failed` user may become

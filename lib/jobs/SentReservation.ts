@@ -12,7 +12,7 @@ import type { JobStatus } from "./types.js";
  * await store.finishIngest(jobId, totals, reservation.reserved);
  */
 export class SentReservation {
-  /** Users counted as sent in the job so far. */
+  /** Users counted as sent in the job by this reservation. */
   public reserved = 0;
   private taken = 0;
   private status: JobStatus = "sending";
@@ -22,12 +22,23 @@ export class SentReservation {
     private readonly jobId: string,
     /** Users reserved in one update. @default 1000 */
     private readonly chunk = 1000,
+    /**
+     * Updates earlier invocations of the same ingest made (a continuation, issue 14): rounds go on from there.
+     * @default 0
+     */
+    private rounds = 0,
   ) {}
+
+  /** Reservation updates made on the job so far, by this reservation and those before it. */
+  public get round(): number {
+    return this.rounds;
+  }
 
   /** Reserves one user (one update per `chunk` users) and returns the job's status as of the last update. */
   public async take(): Promise<JobStatus> {
     if (this.taken >= this.reserved) {
-      this.status = await this.store.reserveSent(this.jobId, this.chunk);
+      this.rounds += 1;
+      this.status = await this.store.reserveSent(this.jobId, this.chunk, this.rounds);
       this.reserved += this.chunk;
     }
     this.taken += 1;

@@ -60,7 +60,7 @@ export interface LocalAws {
   bucket: string;
   workQueue: LocalQueue;
   dlq: LocalQueue;
-  /** The jobs table, kept in the state folder. */
+  /** The jobs table (dynalite), kept in the state folder when there is one. */
   jobs: LocalJobsTable;
   /** Creates another queue (tests keep apart with one each). */
   createQueue(name: string, attributes?: Record<string, string>): Promise<LocalQueue>;
@@ -68,7 +68,7 @@ export interface LocalAws {
   createBucket(name: string): Promise<void>;
   /** Every message of a queue by state, without receiving any; undefined when there is no such queue. */
   inspectQueue(queueUrl: string): QueueContents | undefined;
-  /** Closes the clients and the emulators; S3 and SQS are gone, the jobs table stays on disk. */
+  /** Closes the clients and the emulators; S3 and SQS are gone, a state folder's jobs table stays on disk. */
   stop(): Promise<void>;
 }
 
@@ -217,18 +217,7 @@ export async function openLocalJobsTable(
     return { endpoint: lock.endpoint, client, tableName, stateDir: dir, stop: async () => client.destroy() };
   }
   await mkdir(dir, { recursive: true });
-  const { default: dynalite } = await import("dynalite");
-  const server = dynalite({
-    path: join(dir, "dynamodb"),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  await new Promise<void>((done, fail) => {
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => done());
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, endpoint } = await startDynalite(join(dir, "dynamodb"));
   const client = localDynamoClient(endpoint);
   const stop = async () => {
     client.destroy();
@@ -264,7 +253,7 @@ function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: LOCAL_RESOURCES.region,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    credentials: LOCAL_CREDENTIALS,
   });
 }
 

@@ -2,21 +2,26 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import type { CircuitState } from "../apply/CircuitBreaker.js";
 import { createApplyDeps } from "../apply/createApplyDeps.js";
 import { createApplyHandler } from "../apply/createApplyHandler.js";
 import type { ApplyOutcomeEvent } from "../apply/types.js";
 import { toAuth0Endpoint } from "../auth0/Auth0Endpoint.js";
 import { TokenProvider } from "../auth0/TokenProvider.js";
 import { INCOMING_PREFIX, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../config/defaults.js";
-import { exportDeadLetters } from "../dlq/exportDeadLetters.js";
 import { createIngestHandler, type IngestContext } from "../ingest/createIngestHandler.js";
+import { ApplyJobs } from "../jobs/ApplyJobs.js";
+import { completionReport, failuresCsv, finishJob } from "../jobs/completionReport.js";
+import { countProblems } from "../jobs/countProblems.js";
 import { DynamoCheckpointStore } from "../jobs/DynamoCheckpointStore.js";
 import { DynamoJobStore } from "../jobs/DynamoJobStore.js";
+import { jobIdFor } from "../jobs/jobId.js";
 import { createLogger, type Logger } from "../logging/Logger.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { reportKeys } from "../reports/reportKeys.js";
+import { auth0HoldOf } from "./auth0Hold.js";
 import { LocalRunError } from "./errors.js";
 import { type LocalAws, startLocalAws } from "./LocalAws.js";
 import { objectCreatedEvent } from "./objectCreatedEvent.js";
@@ -24,6 +29,7 @@ import { queueDepth } from "./queueDepth.js";
 import { SqsEventSource } from "./SqsEventSource.js";
 import { TenantRateObserver } from "./TenantRateObserver.js";
 import type {
+  Auth0Hold,
   LocalMigrationOptions,
   LocalMigrationSummary,
   MigrationPhase,
@@ -34,16 +40,17 @@ import type {
 const LOCAL_CONTROL_QUEUE = "factor-sync-ingest-control";
 
 /**
- * Runs the whole pipeline on this machine, as it runs on AWS: fauxqs in-process (S3, and the work queue and DLQ
- * with the stack's settings), the file uploaded under `incoming/` (multipart), the real ingest handler on the
- * S3 ObjectCreated event, the real apply handler driven by {@link SqsEventSource} (one handler instance per
- * poller, like Lambda containers) against `target`; then the DLQ exported to `reports/<key>.failures.csv`
- * and every report copied to `reportsDir`.
+ * Runs the whole pipeline on this machine, as it runs on AWS: fauxqs and dynalite in-process (S3, the work queue
+ * and DLQ with the stack's settings, the jobs table in `stateDir`), the file uploaded under `incoming/`
+ * (multipart), the real ingest handler on the S3 ObjectCreated event (it creates the run's job), the real apply
+ * handler driven by {@link SqsEventSource} (one handler instance per poller, like Lambda containers) against
+ * `target`; then every report of the job (rejects, summary, unsent, and the completion report and failures
+ * that the job's last writer put next to the input) copied to `reportsDir`.
  *
- * The counts come from what happened, not estimates: rejected and failed-to-send from the ingest summary,
- * applied from the apply handler's outcomes (distinct users), failed from the DLQ (distinct users), pending
- * from the work queue after the run. On `signal` (Ctrl-C), no new batch starts, the running ones finish, and
- * the summary says what was and was not applied.
+ * The counts are the job's (exact: each user counted once, however often its record was delivered), checked
+ * against the work queue: `accounted` says they add up and that the job's pending users are what is still
+ * queued. On `signal` (Ctrl-C), no new batch starts, the running ones finish, and the summary says what was
+ * and was not applied; the completion report then shows the job as it stands.
  *
  * @throws {@link LocalRunError} when the target's credentials are refused or the file cannot be read; S3/SQS
  *   errors of the emulator as they are.
@@ -64,7 +71,9 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
   const key = `${INCOMING_PREFIX}${basename(options.file)}`;
 
   const credentials = { clientId: options.target.clientId, clientSecret: options.target.clientSecret };
-  await checkCredentials(endpoint, credentials, options.fetch);
+  // Fixed credentials that are refused stop the run before anything starts; re-readable ones pause it.
+  const { loadCredentials } = options.target;
+  if (loadCredentials === undefined) await checkCredentials(endpoint, credentials, options.fetch);
   const rateObserver = new TenantRateObserver(clock);
   const applyFetch = rateObserver.wrap(options.fetch ?? globalThis.fetch);
 
@@ -81,6 +90,19 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     retries: 0,
     throttled: 0,
     elapsedMs: 0,
+  };
+  // Each worker's circuit; the progress shows the one open longest while any is open.
+  const circuits = new Map<number, Auth0Hold>();
+  const onCircuitChange = (worker: number, state: CircuitState) => {
+    const hold = auth0HoldOf(state);
+    if (hold) circuits.set(worker, hold);
+    else circuits.delete(worker);
+    const holds = [...circuits.values()].sort((a, b) => a.sinceMs - b.sinceMs);
+    const configuration = holds.find((candidate) => candidate.reason === "configuration");
+    const shown = configuration ?? holds[0];
+    if (shown) progress.auth0 = shown;
+    else delete progress.auth0;
+    report();
   };
   const report = (phase?: MigrationPhase) => {
     if (phase) progress.phase = phase;
@@ -108,8 +130,10 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     aws = await startLocalAws({
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       maxReceiveCount,
+      stateDir: options.stateDir,
     });
     const local = aws;
+    const store = new DynamoJobStore({ client: local.jobs.client, tableName: local.jobs.tableName, clock });
     const upload = await new Upload({
       client: local.s3,
       params: {
@@ -130,11 +154,13 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       functionTimeoutSeconds: options.applyTimeoutSeconds,
       logger,
       // One "container" per poller: its own token cache and pacer, as on Lambda.
-      createHandler: () => {
+      createHandler: (worker) => {
         const deps = createApplyDeps(
           {
             auth0Domain: options.target.domain,
-            credentials,
+            credentials: loadCredentials ?? credentials,
+            ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
+            onCircuitChange: (state) => onCircuitChange(worker, state),
             dlqUrl: local.dlq.url,
             rpsCeiling: options.rpsCeiling,
             budgetShare: options.budgetShare,
@@ -149,6 +175,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
           ...deps,
           options: { ...deps.options, ...options.applyOptions },
           onOutcome,
+          jobs: new ApplyJobs({ store, s3: local.s3, logger, clock }),
         });
       },
     });
@@ -161,11 +188,6 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
 
     // Ingest as on AWS: a job per upload, a function timeout, and continuations through a control queue.
     const ingestTimeoutMs = (options.ingestTimeoutSeconds ?? PIPELINE_DEFAULTS.ingestTimeoutSeconds) * 1000;
-    const jobStore = new DynamoJobStore({
-      client: local.jobs.client,
-      tableName: local.jobs.tableName,
-      clock,
-    });
     const controlQueue = await local.createQueue(LOCAL_CONTROL_QUEUE, {
       VisibilityTimeout: String(Math.ceil((ingestTimeoutMs / 1000) * 6)),
     });
@@ -186,13 +208,18 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         ...(options.maxRejected ? { maxRejected: options.maxRejected } : {}),
       },
       jobs: {
-        store: jobStore,
-        checkpoints: new DynamoCheckpointStore({
-          client: local.jobs.client,
-          tableName: local.jobs.tableName,
-          clock,
-        }),
-        controlQueueUrl: controlQueue.url,
+        store,
+        rpsCeiling: options.rpsCeiling ?? PIPELINE_DEFAULTS.rpsCeiling,
+        clock,
+        continuation: {
+          checkpoints: new DynamoCheckpointStore({
+            client: local.jobs.client,
+            tableName: local.jobs.tableName,
+            clock,
+          }),
+          controlQueueUrl: controlQueue.url,
+          timeoutMs: ingestTimeoutMs,
+        },
       },
     });
     let ingestDone: (summary: IngestSummary) => void = () => {};
@@ -217,7 +244,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     });
 
     let ingest: IngestSummary;
-    let jobId = "";
+    let jobId: string;
     try {
       // Apply starts while ingest still sends, as on AWS.
       report("ingesting");
@@ -232,17 +259,31 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         eTag: upload.ETag?.replaceAll('"', ""),
         versionId: upload.VersionId,
       });
+      const object = event.Records[0]?.s3.object;
+      jobId = jobIdFor({
+        bucket: local.bucket,
+        key,
+        ...(object?.versionId ? { versionId: object.versionId } : { sequencer: object?.sequencer }),
+      });
+      progress.jobId = jobId;
+      report();
       const summaries = await ingestHandler(event, context);
       const first = summaries[0] ?? (await ingestFinished);
       await continuations.stop();
       if (first === undefined) throw new LocalRunError(`the ingest handler did not read ${key}`);
       ingest = first;
-      jobId = first.source.jobId ?? "";
       progress.users = ingest.users;
       progress.sent = ingest.sent;
       progress.rejected = ingest.rejected;
       report(options.signal?.aborted ? "stopping" : "applying");
-      await source.finishWhenDrained();
+      // A line now and then while nothing else changes (records held through an incident or a pause).
+      const ticker = setInterval(() => report(), 5_000);
+      ticker.unref();
+      try {
+        await source.finishWhenDrained();
+      } finally {
+        clearInterval(ticker);
+      }
     } catch (error) {
       await source.stop().catch(() => {});
       await continuations.stop().catch(() => {});
@@ -250,53 +291,65 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     } finally {
       options.signal?.removeEventListener("abort", stop);
     }
-    const job = jobId !== "" ? await jobStore.getJob(jobId) : undefined;
-
     report("reporting");
     // Still in the work queue: visible, in flight or delayed.
     const depth = await queueDepth(local.sqs, local.workQueue.url);
-    const pending = depth.visible + depth.inFlight + depth.delayed;
-    const keys = reportKeys(key, REPORTS_PREFIX);
-    const failuresFile = join(reportsDir, basename(keys.rejects).replace(/\.rejects\.csv$/, ".failures.csv"));
-    const failedUsers = await exportFailures(local, failuresFile, appliedUsers, logger);
-    await uploadFile(
-      local.s3,
-      local.bucket,
-      keys.rejects.replace(/\.rejects\.csv$/, ".failures.csv"),
-      failuresFile,
-    );
+    const queued = depth.visible + depth.inFlight + depth.delayed;
+    // Apply (or ingest) finished the job when its last user was counted; this only finds nothing to do.
+    await finishJob(jobId, { store, s3: local.s3, clock });
+    const job = await store.getJob(jobId);
+    if (job === undefined)
+      throw new LocalRunError(`the job ${jobId} of ${key} is missing from the jobs table`);
     const copied = await copyReports(
       local,
-      [ingest.reports.rejects, ingest.reports.summary, ingest.reports.unsent],
+      [
+        job.reports.rejects,
+        job.reports.summary,
+        job.reports.unsent,
+        job.reports.result,
+        job.reports.failures,
+      ],
       reportsDir,
     );
+    const keys = reportKeys(key, REPORTS_PREFIX);
+    // A run stopped early has no completion report yet: write the job as it stands.
+    const resultFile = copied[3] ?? join(reportsDir, basename(keys.result));
+    const failuresFile = copied[4] ?? join(reportsDir, basename(keys.failures));
+    if (copied[3] === undefined) {
+      await writeFile(resultFile, `${JSON.stringify(completionReport(job), null, 2)}\n`);
+    }
+    if (copied[4] === undefined) {
+      await writeFile(failuresFile, failuresCsv(job, await store.listOutcomes(jobId, "failed")));
+    }
 
-    const applied = appliedUsers.size;
-    const failed = failedUsers;
     // Valid users of a file stopped as a whole (file error, over max-rejected) were never sent.
     const withheld =
       ingest.fileError !== undefined || ingest.tooManyRejected !== undefined
         ? ingest.valid - ingest.sent - ingest.failedToSend
         : 0;
-    const counted = applied + ingest.rejected + failed + ingest.failedToSend + pending + withheld;
     const durationMs = clock() - startedAt;
     const summary: LocalMigrationSummary = {
       runId,
+      jobId,
+      status: job.status,
       file: options.file,
       key,
-      users: ingest.users,
-      applied,
-      rejected: ingest.rejected,
-      failed,
+      users: job.users,
+      applied: job.applied,
+      rejected: job.rejected,
+      unchanged: job.unchanged,
+      cancelled: job.cancelled,
+      failed: job.failed,
+      // SQS refused them; the job counts the withheld ones as not sent too.
       failedToSend: ingest.failedToSend,
-      pending,
       withheld,
-      accounted: counted === ingest.users,
+      pending: job.pending,
+      // The job's counts, checked against what is really left in the queue.
+      accounted: countProblems(job).length === 0 && job.pending === queued,
       interrupted: options.signal?.aborted ?? false,
       durationMs,
       ...(ingest.fileError ? { fileError: ingest.fileError } : {}),
-      jobId,
-      ingestInvocations: job?.ingestInvocations ?? 1,
+      ingestInvocations: job.ingestInvocations,
       ...(ingest.tooManyRejected ? { tooManyRejected: ingest.tooManyRejected } : {}),
       reports: {
         dir: reportsDir,
@@ -304,6 +357,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         ...(copied[1] ? { summary: copied[1] } : {}),
         failures: failuresFile,
         ...(copied[2] ? { unsent: copied[2] } : {}),
+        result: resultFile,
         run: join(reportsDir, `${basename(key)}.run.json`),
         ...(ownLog ? { log: join(reportsDir, "run.log") } : {}),
       },
@@ -312,18 +366,23 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     await writeFile(summary.reports.run, `${JSON.stringify(summary, null, 2)}\n`);
     logger.info(
       {
+        jobId,
+        status: summary.status,
         users: summary.users,
-        applied,
+        applied: summary.applied,
         rejected: summary.rejected,
-        failed,
+        failed: summary.failed,
         failedToSend: summary.failedToSend,
-        pending,
+        cancelled: summary.cancelled,
+        pending: summary.pending,
+        queued,
         accounted: summary.accounted,
         durationMs,
       },
       "local run done",
     );
-    progress.failed = failed;
+    progress.applied = summary.applied;
+    progress.failed = summary.failed;
     report("done");
     return summary;
   } finally {
@@ -361,40 +420,12 @@ async function checkCredentials(
 }
 
 /**
- * Writes the DLQ as the failures CSV and returns the distinct failed users (by user id, or message id when the
- * body named nobody), leaving out any user that was also applied (a redelivered duplicate).
- */
-async function exportFailures(
-  aws: LocalAws,
-  file: string,
-  applied: ReadonlySet<string>,
-  logger: Logger,
-): Promise<number> {
-  const out = createWriteStream(file);
-  const failed = new Set<string>();
-  await exportDeadLetters(aws.sqs, aws.dlq.url, out, {
-    // fauxqs answers exactly: one empty short poll means the queue was read.
-    waitTimeSeconds: 0,
-    emptyReceivesToStop: 1,
-    byteOrderMark: true,
-    logger,
-    onFailedUser: (user) => {
-      const id = user.userId || `message:${user.messageId}`;
-      if (!applied.has(id)) failed.add(id);
-    },
-  });
-  out.end();
-  await finished(out);
-  return failed.size;
-}
-
-/**
  * The ingest summary names the emulator's S3 keys, which do not exist on this machine: its local copy names
  * the input file and the local reports instead.
  */
 async function localiseIngestSummary(path: string, run: LocalMigrationSummary): Promise<void> {
   const summary = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
-  const { rejects, unsent, summary: self, failures } = run.reports;
+  const { rejects, unsent, summary: self, failures, result } = run.reports;
   const local = {
     ...summary,
     source: { file: resolve(run.file) },
@@ -402,14 +433,11 @@ async function localiseIngestSummary(path: string, run: LocalMigrationSummary): 
       ...(rejects ? { rejects } : {}),
       ...(unsent ? { unsent } : {}),
       failures,
+      ...(result ? { result } : {}),
       ...(self ? { summary: self } : {}),
     },
   };
   await writeFile(path, `${JSON.stringify(local, null, 2)}\n`);
-}
-
-async function uploadFile(s3: S3Client, bucket: string, key: string, file: string): Promise<void> {
-  await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: createReadStream(file) } }).done();
 }
 
 /** Downloads each report that exists into `dir`; returns the local paths, undefined where there was none. */

@@ -1,7 +1,9 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { ApplyOptions } from "../apply/types.js";
+import type { Auth0Credentials } from "../auth0/TokenProvider.js";
 import type { MaxRejected } from "../ingest/rejectionTolerance.js";
 import type { PhoneCheck } from "../ingest/types.js";
+import type { JobStatus } from "../jobs/types.js";
 import type { Logger } from "../logging/Logger.js";
 import type { IngestTooManyRejected } from "../reports/IngestSummary.js";
 import type { ObservedRateLimit } from "./TenantRateObserver.js";
@@ -12,6 +14,13 @@ export interface Auth0Target {
   domain: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * Reads the credentials again (the CLI re-reads `.env`): then they are re-read after every failed token
+   * request and every 5 minutes, a refused secret pauses the run instead of stopping it, and fixing it resumes
+   * the run by itself. Without it, `clientId`/`clientSecret` are fixed and a refused secret stops the run
+   * before anything starts (a {@link LocalRunError}).
+   */
+  loadCredentials?: () => Promise<Auth0Credentials>;
 }
 
 /** Options of `runLocalMigration`. Pipeline settings default to the CDK stack's ({@link PIPELINE_DEFAULTS}). */
@@ -54,8 +63,15 @@ export interface LocalMigrationOptions {
   ingestTimeoutSeconds?: number;
   /** Tuning of the apply handler's retries (tests shorten the redelivery delays). @default the handler's own */
   applyOptions?: ApplyOptions;
+  /** The circuit breaker's probe interval (tests shorten it). @default 30_000 */
+  probeIntervalMs?: number;
   /** Where the reports are copied. @default `./factor-sync-reports/<runId>` */
   reportsDir?: string;
+  /**
+   * The state folder: the jobs table is kept there, so `jobs` and `status` see this run afterwards (the CLI
+   * passes `./.factor-sync`). @default none: the jobs table lives in memory for the run only
+   */
+  stateDir?: string;
   /** Names the run and its reports folder. @default the start time, e.g. `2026-11-29T18-30-05-123Z` */
   runId?: string;
   /** Used for every Auth0 request. @default globalThis.fetch */
@@ -76,6 +92,8 @@ export type MigrationPhase = "starting" | "ingesting" | "applying" | "stopping" 
 /** Counts while the run goes on. `users` and `sent` are known once the whole file has been read. */
 export interface MigrationProgress {
   phase: MigrationPhase;
+  /** The run's job, once ingest has created it. */
+  jobId?: string;
   /** How far ingest has read the file: physical lines, users handed over, bytes (decompressed). */
   read: { lines: number; users: number; bytes: number };
   users?: number;
@@ -91,6 +109,24 @@ export interface MigrationProgress {
   /** The tenant's rate limit as its `x-ratelimit-*` headers showed it, once a response carried them. */
   tenantRateLimit?: ObservedRateLimit;
   elapsedMs: number;
+  /**
+   * Set while Auth0 is unavailable or refuses the configuration (some worker's circuit is open; the one
+   * open longest): the records are held, nothing is lost, and the run waits for Auth0 (or Ctrl-C).
+   */
+  auth0?: Auth0Hold;
+}
+
+/** Why the run is holding its records. */
+export interface Auth0Hold {
+  reason: "unavailable" | "configuration";
+  /** Epoch ms since when. */
+  sinceMs: number;
+  /** The last failure's status: `503`, `timeout`, `401`, `credentials`... */
+  status: string;
+  message: string;
+  /** For `configuration`: what to fix (`token-refused`, `unauthorized`, `missing-scope`, `credentials`). */
+  problem?: string;
+  probeIntervalMs: number;
 }
 
 /** The local copies of a run's reports. */
@@ -106,6 +142,8 @@ export interface LocalReports {
   unsent?: string;
   /** This run's accounting (JSON). */
   run: string;
+  /** The job's completion report (JSON), when the job finished. */
+  result?: string;
   /** The handlers' JSON log lines, when the run wrote its own log. */
   log?: string;
 }
@@ -113,12 +151,20 @@ export interface LocalReports {
 /** How a local run ended. Every user of the file is in exactly one of the counts. */
 export interface LocalMigrationSummary {
   runId: string;
+  /** The run's job (`factor-sync status <jobId>`). */
+  jobId: string;
+  /** The job's status at the end of the run. */
+  status: JobStatus;
   file: string;
   /** The object key the file was uploaded to. */
   key: string;
   users: number;
   applied: number;
   rejected: number;
+  /** Valid users whose methods were already applied (incremental sync): 0 until then. */
+  unchanged: number;
+  /** Users the operator cancelled before they were applied. */
+  cancelled: number;
   /** Users in the DLQ (refused by Auth0, or transient failures that used up their attempts). */
   failed: number;
   /** Valid users SQS would not take. */
@@ -127,14 +173,12 @@ export interface LocalMigrationSummary {
   pending: number;
   /** Valid users not sent because the file as a whole was stopped (a file-level error, or over max-rejected). */
   withheld: number;
-  /** True when applied + rejected + failed + failedToSend + pending + withheld = users. */
+  /** True when the job's counts add up and its pending users are the ones left in the work queue. */
   accounted: boolean;
   interrupted: boolean;
   durationMs: number;
   /** A file-level error that stopped reading (the counts cover the lines before it). */
   fileError?: { name: string; message: string; line?: number };
-  /** The upload's job in the local jobs table. */
-  jobId: string;
   /** Ingest invocations the file took (more than one when it continued from checkpoints). */
   ingestInvocations: number;
   /** Present when the file had more rejected users than `maxRejected` allows: nothing was sent. */

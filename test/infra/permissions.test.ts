@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { JOBS_TABLE_ACTIONS } from "../../infra/FactorSyncStack.js";
 import type { PipelineFunction } from "../../infra/PipelineFunction.js";
 import { propertiesOf, resourcesOfType, type SynthesizedStack, synthesizeStack } from "../helpers/infra.js";
 
@@ -44,7 +45,16 @@ function permissionsOf(s: SynthesizedStack, fn: PipelineFunction): string[] {
 describe("IAM permissions", () => {
   let s: SynthesizedStack;
   let id: Record<
-    "key" | "bucket" | "workQueue" | "dlq" | "failures" | "secret" | "ingestLogs" | "applyLogs",
+    | "key"
+    | "bucket"
+    | "workQueue"
+    | "dlq"
+    | "failures"
+    | "secret"
+    | "ingestLogs"
+    | "applyLogs"
+    | "jobs"
+    | "control",
     string
   >;
   beforeAll(() => {
@@ -58,12 +68,29 @@ describe("IAM permissions", () => {
       secret: s.logicalId(s.stack.secret),
       ingestLogs: s.logicalId(s.stack.ingest.logGroup),
       applyLogs: s.logicalId(s.stack.apply.logGroup),
+      jobs: s.logicalId(s.stack.jobsTable),
+      control: s.logicalId(s.stack.continuation.controlQueue),
     };
   });
 
-  it("let ingest read input files (the exact version each event names), write reports, send to the work queue and record its failures: nothing else", () => {
+  /** The jobs table's agreed actions, on its ARN only, and the key use its items need. */
+  const jobsTable = () => [
+    `dynamodb:BatchGetItem on ${id.jobs}.Arn`,
+    `dynamodb:BatchWriteItem on ${id.jobs}.Arn`,
+    `dynamodb:ConditionCheckItem on ${id.jobs}.Arn`,
+    `dynamodb:GetItem on ${id.jobs}.Arn`,
+    `dynamodb:PutItem on ${id.jobs}.Arn`,
+    `dynamodb:Query on ${id.jobs}.Arn`,
+    `dynamodb:UpdateItem on ${id.jobs}.Arn`,
+    // Reading and writing items of a table encrypted with the customer-managed key.
+    `kms:DescribeKey on ${id.key}.Arn`,
+    `kms:Encrypt on ${id.key}.Arn`,
+  ];
+
+  it("let ingest read input files (the exact version each event names), write reports, send to the work queue, record its failures, use the jobs table and continue through the control queue: nothing else", () => {
     expect(permissionsOf(s, s.stack.ingest)).toEqual(
       [
+        ...jobsTable(),
         `kms:Decrypt on ${id.key}.Arn`,
         `kms:GenerateDataKey on ${id.key}.Arn`,
         `logs:CreateLogStream on ${id.ingestLogs}.Arn`,
@@ -72,15 +99,29 @@ describe("IAM permissions", () => {
         `s3:GetObject on ${id.bucket}.Arn/incoming/*`,
         `s3:GetObjectVersion on ${id.bucket}.Arn/incoming/*`,
         `s3:PutObject on ${id.bucket}.Arn/reports/*`,
+        // An ingest's own state across invocations (pass 1's table, report parts): read back, then deleted.
+        `s3:DeleteObject on ${id.bucket}.Arn/reports/.ingest/*`,
+        `s3:GetObject on ${id.bucket}.Arn/reports/.ingest/*`,
         `sqs:SendMessage on ${id.failures}.Arn`,
         `sqs:SendMessage on ${id.workQueue}.Arn`,
+        // The control queue: ingest sends the next continuation and consumes them (its event source).
+        `sqs:ChangeMessageVisibility on ${id.control}.Arn`,
+        `sqs:DeleteMessage on ${id.control}.Arn`,
+        `sqs:GetQueueAttributes on ${id.control}.Arn`,
+        `sqs:GetQueueUrl on ${id.control}.Arn`,
+        `sqs:ReceiveMessage on ${id.control}.Arn`,
+        `sqs:SendMessage on ${id.control}.Arn`,
       ].sort(),
     );
   });
 
-  it("let apply consume the work queue, dead-letter, and read the Auth0 secret: nothing else", () => {
+  it("let apply consume the work queue, dead-letter, read the Auth0 secret, use the jobs table and write the completion report: nothing else", () => {
     expect(permissionsOf(s, s.stack.apply)).toEqual(
       [
+        ...jobsTable(),
+        // The completion report: reports/<key>.result.json and .failures.csv (streamed, multipart when large).
+        `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
+        `s3:PutObject on ${id.bucket}.Arn/reports/*`,
         // Receiving from the work queue, reading the secret, and SendMessage to the DLQ all decrypt with the key.
         `kms:Decrypt on ${id.key}.Arn`,
         // SendMessage to the (encrypted) DLQ and work queue.
@@ -109,9 +150,34 @@ describe("IAM permissions", () => {
     for (const line of lines) expect(line.split(" on ")[0]).not.toContain("*");
     expect(lines.filter((line) => line.includes("*")).sort()).toEqual([
       `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
+      `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
+      `s3:DeleteObject on ${id.bucket}.Arn/reports/.ingest/*`,
       `s3:GetObject on ${id.bucket}.Arn/incoming/*`,
+      `s3:GetObject on ${id.bucket}.Arn/reports/.ingest/*`,
       `s3:GetObjectVersion on ${id.bucket}.Arn/incoming/*`,
       `s3:PutObject on ${id.bucket}.Arn/reports/*`,
+      `s3:PutObject on ${id.bucket}.Arn/reports/*`,
+    ]);
+  });
+
+  it("grant both functions exactly the jobs table actions agreed across the issues, on the table only", () => {
+    const dynamodb = (fn: PipelineFunction) =>
+      permissionsOf(s, fn)
+        .filter((line) => line.startsWith("dynamodb:"))
+        .map((line) => line.split(" on "));
+    for (const fn of [s.stack.ingest, s.stack.apply]) {
+      expect(dynamodb(fn).map(([action]) => action)).toEqual([...JOBS_TABLE_ACTIONS].sort());
+      // No index: the table's ARN, never `/index/*` or a wildcard.
+      expect(new Set(dynamodb(fn).map(([, resource]) => resource))).toEqual(new Set([`${id.jobs}.Arn`]));
+    }
+    expect([...JOBS_TABLE_ACTIONS].sort()).toEqual([
+      "dynamodb:BatchGetItem",
+      "dynamodb:BatchWriteItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
     ]);
   });
 

@@ -24,7 +24,7 @@ async function seed(store: JobStore): Promise<{ done: string; running: string }>
     [running, 3],
   ] as const) {
     await store.markSending(id);
-    await store.reserveSent(id, sent);
+    await store.reserveSent(id, sent, 1);
     await store.finishIngest(
       id,
       {
@@ -116,6 +116,18 @@ describe("jobs, status and cancel on the local state folder", () => {
     expect(byKey.stdout).toContain(
       "sent      3 = 1 applied + 0 failed + 0 superseded + 0 cancelled + 2 pending",
     );
+  });
+
+  it("status --watch of a finished job prints it once and ends", async () => {
+    const result = await runCli(["status", ids.done, "--watch", "--json", "--state-dir", stateDir]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({
+      id: ids.done,
+      status: "complete-with-failures",
+      pending: 0,
+    });
   });
 
   it("an unknown job is a one-line error with exit 2", async () => {

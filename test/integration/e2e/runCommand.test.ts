@@ -60,7 +60,9 @@ describe("run and demo, as child processes", () => {
         "applied",
         "rejected",
         "failed",
+        "unchanged",
         "durationMs",
+        "jobId",
         "reportsDir",
       ]);
       expect(summary).toEqual({
@@ -68,7 +70,9 @@ describe("run and demo, as child processes", () => {
         applied: file.applied.size,
         rejected: file.rejectedUsers,
         failed: file.refused.size,
+        unchanged: 0,
         durationMs: expect.any(Number),
+        jobId: expect.stringMatching(/^j-[0-9a-f]{20}$/),
         reportsDir: expect.stringMatching(/^factor-sync-reports\/\d{4}-\d\d-\d\dT[\d-]+Z$/),
       });
       const reportsDir = join(dir, summary.reportsDir);
@@ -85,6 +89,38 @@ describe("run and demo, as child processes", () => {
         },
       });
       expect(tenantState(simulator)).toEqual(file.applied);
+
+      // The run's job, in the state folder of the directory it ran in, with the run's counts.
+      const jobs = await runCli(["jobs", "--json"], {}, dir);
+      expect(jobs.code).toBe(0);
+      const valid = file.applied.size + file.refused.size;
+      expect(JSON.parse(jobs.stdout)).toEqual({
+        jobs: [
+          {
+            id: summary.jobId,
+            source: { bucket: "factor-sync-local", key: "incoming/users.csv" },
+            status: "complete-with-failures",
+            users: file.users,
+            valid,
+            rejected: file.rejectedUsers,
+            unchanged: 0,
+            sent: valid,
+            failedToSend: 0,
+            applied: file.applied.size,
+            failed: file.refused.size,
+            superseded: 0,
+            cancelled: 0,
+            pending: 0,
+            startedAt: expect.any(String),
+            finishedAt: expect.any(String),
+            ingestInvocations: 1,
+          },
+        ],
+      });
+      const report = JSON.parse(await readFile(join(reportsDir, "users.csv.result.json"), "utf8"));
+      expect(report).toMatchObject({ jobId: summary.jobId, status: "complete-with-failures" });
+      const failures = (await readFile(join(reportsDir, "users.csv.failures.csv"), "utf8")).trimEnd();
+      expect(failures.split("\r\n")).toHaveLength(1 + file.refused.size);
     },
     E2E_TIMEOUT,
   );
@@ -125,7 +161,7 @@ describe("run and demo, as child processes", () => {
           "This run writes to a real Auth0 tenant:",
           `  target  Auth0 tenant ${simulator.url} (from AUTH0_DOMAIN in the environment)`,
           "  file    users.csv",
-          `  users   ${file.users}: ${valid} valid, ${file.users - valid} rejected (not sent)`,
+          `  users   ${file.users}: ${valid} valid, ${file.rejectedUsers} rejected (not sent)`,
           "Their factors in the tenant are replaced by the file's.",
           `Replace the factors of ${valid} users in ${simulator.url}? [y/N] `,
         ].join("\n"),
@@ -188,7 +224,9 @@ describe("run and demo, as child processes", () => {
       expect(result.stderr.split("\n")[0]).toMatch(SIMULATOR_LINE);
       expect(JSON.parse(result.stdout)).toEqual({
         ...SAMPLE,
+        unchanged: 0,
         durationMs: expect.any(Number),
+        jobId: expect.stringMatching(/^j-[0-9a-f]{20}$/),
         reportsDir: expect.any(String),
       });
       expect(result.code).toBe(0);

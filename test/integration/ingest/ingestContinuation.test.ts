@@ -19,6 +19,7 @@ import { silentLogger } from "../../../lib/logging/Logger.js";
 import type { UserFactorsMessage } from "../../../lib/messages/UserFactorsMessage.js";
 import type { IngestSummary } from "../../../lib/reports/IngestSummary.js";
 import { CSV, FIXTURE_TOTP_SECRET, gzip } from "../../helpers/ingestFiles.js";
+import { capturedMetrics } from "../../helpers/metrics.js";
 import { peekAllBodies, receiveAllBodies } from "../../helpers/queue.js";
 import { generateUsersCsv } from "../../helpers/usersFile.js";
 
@@ -62,7 +63,7 @@ function handlerFor(workUrl: string, controlUrl: string) {
     sqs: aws.sqs,
     logger: silentLogger,
     config: { queueUrl: workUrl, reportsPrefix: "reports/", sendConcurrency: 10 },
-    jobs: { store, checkpoints, controlQueueUrl: controlUrl, marginMs: MARGIN },
+    jobs: { store, continuation: { checkpoints, controlQueueUrl: controlUrl, marginMs: MARGIN } },
   });
 }
 
@@ -121,16 +122,22 @@ interface Step {
 }
 
 /**
- * Ingests `key` through the handler, invocation after invocation: the S3 event with `firstBudget`, then each
- * continuation event from the control queue with `budget`, until an invocation returns the summary.
+ * Ingests `key` through the handler, invocation after invocation: the S3 event, then each continuation event
+ * from the control queue, until an invocation returns the summary; invocation `n` (0 the first) has
+ * `budget(n)` looks at the clock.
  */
-async function ingestInSteps(key: string, size: number, etag: string, firstBudget: number, budget: number) {
+async function ingestInSteps(
+  key: string,
+  size: number,
+  etag: string,
+  budget: (invocation: number) => number,
+) {
   const { work, control } = await newQueues();
   const handler = handlerFor(work.url, control.url);
   const steps: Step[] = [];
   const first = await handler(
     objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
-    countingContext(firstBudget),
+    countingContext(budget(0)),
   );
   steps.push({ summary: first[0] });
   let summary = first[0];
@@ -140,7 +147,7 @@ async function ingestInSteps(key: string, size: number, etag: string, firstBudge
     const message = parseContinuationMessage(event.Records[0]?.body ?? "");
     const job = await store.getJob(message.jobId);
     const checkpoint = parseIngestCheckpoint(job?.checkpoint);
-    const [done] = await handler(event, countingContext(budget));
+    const [done] = await handler(event, countingContext(budget(steps.length)));
     steps.push({ pass: checkpoint.pass, line: checkpoint.position.line, summary: done });
     summary = done;
   }
@@ -189,21 +196,31 @@ describe("ingest continued across invocations from checkpoints", () => {
         },
       },
     ).check();
-    // The first invocation has just enough for pass 1 (one look a place, one at its start): it hands over
-    // between the passes; each continuation then sends about 30,000 users.
-    const run = await ingestInSteps(key, size, etag, places + MARGIN + 1, 30_000 + MARGIN);
+    // The places of the file in order (a user's block of contiguous rows), with their first line and rows.
+    const blocks: { line: number; rows: number }[] = [];
+    const lines = csv.split("\n");
+    for (let n = 2; n <= lines.length; n++) {
+      const id = lines[n - 1]?.split(",")[0];
+      if (!id) continue;
+      const last = blocks.at(-1);
+      if (last !== undefined && lines[n - 2]?.split(",")[0] === id) last.rows += 1;
+      else blocks.push({ line: n, rows: 1 });
+    }
+    expect(blocks).toHaveLength(places);
+    // The first pass-2 invocation runs out of time as it reaches a user of several rows (it has read into
+    // them): the cut is before that user, whose rows all go to the next invocation.
+    const multiRow = blocks.findIndex((block, index) => index >= 30_000 && block.rows > 1);
+    // The first invocation has just enough for pass 1 (one look a place): it hands over between the passes;
+    // pass 2 looks once a place (cut when fewer than MARGIN are left); later continuations send about 30,000 each.
+    const run = await ingestInSteps(key, size, etag, (invocation) =>
+      invocation === 0 ? places + MARGIN : invocation === 1 ? multiRow + MARGIN : 30_000 + MARGIN,
+    );
 
     expect(run.steps[1]).toMatchObject({ pass: 2, line: 1 });
+    expect(run.steps[2]).toMatchObject({ pass: 2, line: blocks[multiRow]?.line });
+    expect(blocks[multiRow]?.rows).toBeGreaterThan(1);
     const continuations = run.steps.length - 1;
     expect(continuations).toBeGreaterThanOrEqual(5);
-    // A checkpoint inside a user's rows: the next user after some cut has more than one row.
-    const lines = csv.split("\n");
-    const cutBeforeMultiRowUser = run.steps.some(({ line }) => {
-      if (line === undefined || line < 2) return false;
-      const id = (n: number) => lines[n - 1]?.split(",")[0];
-      return id(line) !== undefined && id(line) === id(line + 1);
-    });
-    expect(cutBeforeMultiRowUser).toBe(true);
 
     const sent = usersOf(peekAllBodies(aws, run.work.url));
     expect(sent).toHaveLength(expected.summary.sent);
@@ -250,7 +267,9 @@ describe("ingest continued across invocations from checkpoints", () => {
     const key = "incoming/continue/users.jsonl.gz";
     const { etag, size } = await upload(key, gzip(`${lines.join("\n")}\n`));
     const expected = await reference(key, etag);
-    const run = await ingestInSteps(key, size, etag, 12_000 + MARGIN, 5_000 + MARGIN);
+    const run = await ingestInSteps(key, size, etag, (invocation) =>
+      invocation === 0 ? 12_000 + MARGIN : 5_000 + MARGIN,
+    );
 
     expect(run.steps[1]?.pass).toBe(1);
     expect(run.steps.length - 1).toBeGreaterThanOrEqual(5);
@@ -344,39 +363,41 @@ describe("ingest continued across invocations from checkpoints", () => {
       },
     ]);
     // The sweep (the ingest function on a schedule) emits the metric the stalled-ingest alarm watches.
-    const emitted: string[] = [];
+    const captured = capturedMetrics({
+      clock: () => savedAt + 1_800_001,
+      functionName: "factor-sync-ingest",
+    });
     const sweep = createIngestHandler({
       s3: aws.s3,
       sqs: aws.sqs,
       logger: silentLogger,
       now: () => new Date(savedAt + 1_800_001),
+      metrics: captured.metrics,
       config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
       jobs: {
         store,
-        checkpoints,
-        controlQueueUrl: control.url,
-        timeoutMs: 900_000,
-        writeMetrics: (line) => emitted.push(line),
+        continuation: { checkpoints, controlQueueUrl: control.url, timeoutMs: 900_000 },
       },
     });
     const scheduled = { source: "aws.events", "detail-type": "Scheduled Event" } as unknown as Parameters<
       typeof sweep
     >[0];
     expect(await sweep(scheduled)).toEqual([]);
-    expect(emitted.map((line) => JSON.parse(line))).toEqual([
-      {
-        _aws: {
-          Timestamp: savedAt + 1_800_001,
-          CloudWatchMetrics: [
-            {
-              Namespace: "FactorSync",
-              Dimensions: [["FunctionName"]],
-              Metrics: [{ Name: "StalledIngests", Unit: "Count" }],
-            },
-          ],
+    const [document] = captured.documents();
+    expect(document?._aws).toEqual({
+      Timestamp: savedAt + 1_800_001,
+      CloudWatchMetrics: [
+        {
+          Namespace: "FactorSync",
+          Dimensions: [["FunctionName"]],
+          Metrics: [{ Name: "StalledIngests", Unit: "Count" }],
         },
-        FunctionName: "ingest",
-        StalledIngests: jobs.filter((one) => one.status === "validating" || one.status === "sending").length,
+      ],
+    });
+    expect(captured.valuesOfAll()).toEqual([
+      {
+        FunctionName: "factor-sync-ingest",
+        StalledIngests: findStalledIngests(jobs, savedAt + 1_800_001, 900_000).length,
       },
     ]);
   }, 60_000);

@@ -5,11 +5,15 @@ import type { LocalMigrationSummary } from "../../../lib/local/types.js";
 function summary(overrides: Partial<LocalMigrationSummary> = {}): LocalMigrationSummary {
   return {
     runId: "r",
+    jobId: "j-0123456789abcdef0123",
+    status: "complete",
     file: "users.csv",
     key: "incoming/users.csv",
     users: 10,
     applied: 10,
     rejected: 0,
+    unchanged: 0,
+    cancelled: 0,
     failed: 0,
     failedToSend: 0,
     pending: 0,
@@ -17,7 +21,6 @@ function summary(overrides: Partial<LocalMigrationSummary> = {}): LocalMigration
     accounted: true,
     interrupted: false,
     durationMs: 1234,
-    jobId: "j-0123456789abcdef0123",
     ingestInvocations: 1,
     reports: { dir: "/r", failures: "/r/users.csv.failures.csv", run: "/r/users.csv.run.json" },
     ...overrides,
@@ -30,6 +33,7 @@ describe("exitCodeOf", () => {
     ["some rejected", { applied: 9, rejected: 1 }, 1],
     ["some failed", { applied: 9, failed: 1 }, 1],
     ["some not sent", { applied: 9, failedToSend: 1 }, 1],
+    ["some cancelled", { applied: 9, cancelled: 1 }, 1],
     ["users not accounted for", { applied: 9, accounted: false }, 1],
     ["a file-level error", { fileError: { name: "UnknownColumnError", message: "m", line: 1 } }, 2],
     [
@@ -57,13 +61,15 @@ describe("exitCodeOf", () => {
 });
 
 describe("jsonSummary", () => {
-  it("prints exactly users, applied, rejected, failed, durationMs and reportsDir, counting unsent users as failed", () => {
+  it("prints exactly design.md's fields, counting unsent users as failed", () => {
     expect(jsonSummary(summary({ applied: 6, rejected: 1, failed: 2, failedToSend: 1 }), "/")).toEqual({
       users: 10,
       applied: 6,
       rejected: 1,
       failed: 3,
+      unchanged: 0,
       durationMs: 1234,
+      jobId: "j-0123456789abcdef0123",
       reportsDir: "r",
     });
   });
@@ -83,10 +89,19 @@ describe("jsonSummary", () => {
       applied: 3,
       rejected: 0,
       failed: 0,
+      unchanged: 0,
       durationMs: 1234,
+      jobId: "j-0123456789abcdef0123",
       reportsDir: ".",
       error: "the gzip data is corrupt",
       line: 7,
+    });
+  });
+
+  it("adds cancelled when the job was cancelled", () => {
+    expect(jsonSummary(summary({ applied: 6, cancelled: 4 }), "/")).toMatchObject({
+      applied: 6,
+      cancelled: 4,
     });
   });
 
@@ -96,7 +111,9 @@ describe("jsonSummary", () => {
       applied: 4,
       rejected: 0,
       failed: 0,
+      unchanged: 0,
       durationMs: 1234,
+      jobId: "j-0123456789abcdef0123",
       reportsDir: "r",
       interrupted: true,
       pending: 6,
@@ -137,6 +154,7 @@ describe("formatRunSummary", () => {
         "  time      1 min 01 s   197 users/s through Auth0",
         "",
         "Reports in factor-sync-reports/r1/: users.csv.rejects.csv, users.csv.failures.csv, users.csv.summary.json, users.csv.run.json",
+        "Job j-0123456789abcdef0123: complete (factor-sync status j-0123456789abcdef0123)",
         "",
       ].join("\n"),
     );

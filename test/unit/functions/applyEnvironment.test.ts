@@ -18,7 +18,21 @@ describe("readApplyEnvironment", () => {
       MAX_CONCURRENCY: 2,
       APPLY_CONCURRENCY: 10,
       LOG_LEVEL: "info",
+      OUTCOME_TTL_DAYS: 30,
+      AWS_LAMBDA_FUNCTION_NAME: "factor-sync-apply",
     });
+  });
+
+  it("reads the jobs table and the outcomes' time to live", () => {
+    expect(
+      readApplyEnvironment({ ...required, JOBS_TABLE: "factor-sync-jobs", OUTCOME_TTL_DAYS: "7" }),
+    ).toMatchObject({
+      JOBS_TABLE: "factor-sync-jobs",
+      OUTCOME_TTL_DAYS: 7,
+    });
+    expect(() => readApplyEnvironment({ ...required, OUTCOME_TTL_DAYS: "0" })).toThrow(
+      "environment variable OUTCOME_TTL_DAYS: is invalid",
+    );
   });
 
   it("reads numbers from their strings", () => {
@@ -31,6 +45,7 @@ describe("readApplyEnvironment", () => {
         MAX_CONCURRENCY: "4",
         APPLY_CONCURRENCY: "20",
         LOG_LEVEL: "debug",
+        AWS_LAMBDA_FUNCTION_NAME: "FactorSync-ApplyFunction-abc",
       }),
     ).toMatchObject({
       MAX_RECEIVE_COUNT: 3,
@@ -39,6 +54,7 @@ describe("readApplyEnvironment", () => {
       MAX_CONCURRENCY: 4,
       APPLY_CONCURRENCY: 20,
       LOG_LEVEL: "debug",
+      AWS_LAMBDA_FUNCTION_NAME: "FactorSync-ApplyFunction-abc",
     });
   });
 

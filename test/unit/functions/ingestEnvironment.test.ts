@@ -11,6 +11,8 @@ describe("readIngestConfig", () => {
       reportsPrefix: "reports/",
       sendConcurrency: 10,
       logLevel: "info",
+      timeoutSeconds: 900,
+      functionName: "factor-sync-ingest",
     });
   });
 
@@ -22,6 +24,11 @@ describe("readIngestConfig", () => {
         DEFAULT_COUNTRY: "GB",
         SEND_CONCURRENCY: "4",
         LOG_LEVEL: "debug",
+        JOBS_TABLE: "factor-sync-jobs",
+        CONTROL_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/control",
+        INGEST_TIMEOUT_SECONDS: "600",
+        RPS_CEILING: "16",
+        AWS_LAMBDA_FUNCTION_NAME: "FactorSync-IngestFunction-abc",
         PHONE_CHECK: "e164",
         MAX_REJECTED: "2.5%",
       }),
@@ -31,6 +38,11 @@ describe("readIngestConfig", () => {
       defaultCountry: "GB",
       sendConcurrency: 4,
       logLevel: "debug",
+      jobsTable: "factor-sync-jobs",
+      controlQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/control",
+      timeoutSeconds: 600,
+      rpsCeiling: 16,
+      functionName: "FactorSync-IngestFunction-abc",
       phoneCheck: "e164",
       maxRejected: { kind: "percent", tenThousandths: 25_000, text: "2.5%" },
     });
@@ -45,6 +57,8 @@ describe("readIngestConfig", () => {
       reportsPrefix: "reports/",
       sendConcurrency: 10,
       logLevel: "info",
+      timeoutSeconds: 900,
+      functionName: "factor-sync-ingest",
     });
   });
 
