@@ -1,9 +1,17 @@
 import type { IngestCheckpoint } from "./IngestCheckpoint.js";
+import type { SendMarkValue } from "./SendMark.js";
 
 /** What claiming a checkpoint found. */
 export type CheckpointClaim =
   /** This invocation resumes from the checkpoint (and is counted in the job's `ingestInvocations`). */
-  | { claimed: true; checkpoint: IngestCheckpoint }
+  | {
+      claimed: true;
+      checkpoint: IngestCheckpoint;
+      /** The job's reservation updates so far (more than the checkpoint's when an invocation died after it). */
+      reserveRounds: number;
+      /** The job's send mark: of this checkpoint's `seq` when an invocation holding it died after sending. */
+      mark?: SendMarkValue;
+    }
   /**
    * Nothing to do: the event names a checkpoint that is not the job's current one (a duplicate of an event
    * already handled), another invocation holds it, or the job's ingest has ended (failed, say).

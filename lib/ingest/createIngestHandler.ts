@@ -182,7 +182,15 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       return undefined;
     }
     const { checkpoint } = claim;
-    const job = IngestJob.resume(message.jobId, jobDeps(jobs), checkpoint.reservation);
+    const job = IngestJob.resume(message.jobId, jobDeps(jobs), checkpoint.reservation, claim.reserveRounds);
+    // An invocation that held this checkpoint died after sending: its mark says which users SQS already has.
+    const recovered = claim.mark?.seq === checkpoint.seq ? claim.mark : undefined;
+    if (recovered !== undefined) {
+      logger.warn(
+        { jobId: message.jobId, seq: checkpoint.seq, line: recovered.line, sent: recovered.sent },
+        "continuation taken over from an invocation that died: users it sent are not sent again",
+      );
+    }
     const outcome = await runIngest(
       { ...checkpoint.source, jobId: message.jobId },
       {
@@ -192,7 +200,11 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         logger,
         now: deps.now,
         job,
-        continuation: { ...handover, resume: checkpoint },
+        continuation: {
+          ...handover,
+          resume: checkpoint,
+          ...(recovered !== undefined ? { recovered } : {}),
+        },
       },
       options,
     );

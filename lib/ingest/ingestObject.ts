@@ -31,6 +31,7 @@ import {
 } from "./index.js";
 import { deleteStateObject, loadPlaces, savePlaces } from "./placesObject.js";
 import type { PassProgress, ReaderResume } from "./readUserFactors.js";
+import { SendMark, type SendMarkValue } from "./SendMark.js";
 import type { FileKind, PhoneCheck, ReadOptions, ReadPosition, ReadSummary } from "./types.js";
 
 /** What {@link ingestObject} works with. */
@@ -74,6 +75,11 @@ export interface IngestContinuation {
   next: (message: ContinuationMessage) => Promise<void>;
   /** The checkpoint this invocation claimed, when it continues an ingest. @default a new ingest */
   resume?: IngestCheckpoint;
+  /**
+   * The send mark of an invocation that held the same checkpoint and died: the valid users up to its line are
+   * on the queue already, and are counted, not sent. @default none
+   */
+  recovered?: SendMarkValue;
 }
 
 /** How one invocation of an ingest ended: the file done (its summary), or handed over to the next invocation. */
@@ -202,7 +208,6 @@ async function ingest(
   let tooMany: ToleranceExceeded | undefined = resume?.tooManyRejected;
   let read = NOTHING_READ;
   let counts: FanoutCounts = { sent: 0, failedToSend: 0 };
-  const before: FanoutCounts = resume?.fanout ?? { sent: 0, failedToSend: 0 };
   let body: Readable | undefined;
   let kind: FileKind | undefined;
 
@@ -289,6 +294,18 @@ async function ingest(
   // The operator cancelled the job while it was being sent: the rest of the valid users are not sent.
   let cancelled = resume?.reservation.cancelled ?? false;
   let handedOver: IngestCheckpoint | undefined;
+  // How far this invocation has sent without a gap, saved with each reservation: if it dies between checkpoints,
+  // the invocation that takes its checkpoint over skips those users (docs/continuation.md).
+  const recovered = continuation?.recovered;
+  const mark = continuation !== undefined ? new SendMark(resume?.seq ?? 0, recovered) : undefined;
+  const markValue = () => {
+    const value = mark?.value;
+    return value !== undefined ? { ...value } : undefined;
+  };
+  const sentBefore: FanoutCounts = {
+    sent: (resume?.fanout.sent ?? 0) + (recovered?.sent ?? 0),
+    failedToSend: resume?.fanout.failedToSend ?? 0,
+  };
   try {
     if (kind !== undefined && (body !== undefined || resume !== undefined)) {
       const fileKind = kind;
@@ -383,7 +400,10 @@ async function ingest(
           },
           summary: { ...reader.summary },
           progress: { ...progress },
-          fanout: { sent: before.sent + sent.sent, failedToSend: before.failedToSend + sent.failedToSend },
+          fanout: {
+            sent: sentBefore.sent + sent.sent,
+            failedToSend: sentBefore.failedToSend + sent.failedToSend,
+          },
           reservation: {
             reserved: (job as IngestJob).reserved,
             rounds: (job as IngestJob).reserveRounds,
@@ -430,11 +450,13 @@ async function ingest(
             for await (const item of reader) {
               if (item.kind === "rejected") await rejects.writeRow(rejectsRow(item.user));
               else if (sending && !cancelled) {
-                if (job !== undefined && !(await job.beforeSend())) {
+                if (recovered !== undefined && item.user.line <= recovered.line) {
+                  // Sent by the invocation that died holding this checkpoint (within its mark): not again.
+                } else if (job !== undefined && !(await job.beforeSend(markValue))) {
                   // The rest is read on (the rejects report stays complete) but not sent.
                   cancelled = true;
                   logger.info({ ...at, jobId: job.id }, "job cancelled: ingest stops sending");
-                } else await queue.enqueue(item.user);
+                } else await queue.enqueue(item.user, mark?.track(item.user.line));
               }
               // A checkpoint only after a user completely handled, at a place whose end is known exactly.
               const end = reader.lastEnd;
@@ -453,7 +475,10 @@ async function ingest(
     }
     if (handedOver !== undefined) return { kind: "continued", checkpoint: handedOver };
     const sentHere = await queue.close();
-    counts = { sent: before.sent + sentHere.sent, failedToSend: before.failedToSend + sentHere.failedToSend };
+    counts = {
+      sent: sentBefore.sent + sentHere.sent,
+      failedToSend: sentBefore.failedToSend + sentHere.failedToSend,
+    };
     if (rejects instanceof PartedCsvReport) await rejects.finish();
     else await rejects.close();
     if (unsent instanceof PartedCsvReport) {

@@ -6,6 +6,7 @@ import {
 import type { CheckpointClaim, CheckpointStore } from "../ingest/CheckpointStore.js";
 import { CheckpointConflictError } from "../ingest/errors.js";
 import { type IngestCheckpoint, parseIngestCheckpoint } from "../ingest/IngestCheckpoint.js";
+import { parseSendMark } from "../ingest/SendMark.js";
 import { type Item, jobKey, n, s } from "./dynamoItems.js";
 
 /** Options of {@link DynamoCheckpointStore}. */
@@ -89,7 +90,15 @@ export class DynamoCheckpointStore implements CheckpointStore {
     }
     const json = claimed.checkpoint?.S;
     if (json === undefined) return { claimed: false, reason: `the job has no checkpoint ${seq}` };
-    return { claimed: true, checkpoint: parseIngestCheckpoint(JSON.parse(json)) };
+    const markJson = claimed.ingestMark?.S;
+    const mark = markJson !== undefined ? parseSendMark(JSON.parse(markJson)) : undefined;
+    return {
+      claimed: true,
+      checkpoint: parseIngestCheckpoint(JSON.parse(json)),
+      // Written by DynamoJobStore.reserveSent, in the same item.
+      reserveRounds: Number(claimed.reserveRound?.N ?? 0),
+      ...(mark !== undefined ? { mark } : {}),
+    };
   }
 
   public async clear(jobId: string, seq: number): Promise<void> {

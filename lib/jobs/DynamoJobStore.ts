@@ -181,17 +181,28 @@ export class DynamoJobStore implements JobStore {
     }).then((item) => item !== undefined);
   }
 
-  public async reserveSent(id: string, count: number, round: number): Promise<JobStatus> {
+  public async reserveSent(
+    id: string,
+    count: number,
+    round: number,
+    mark?: Record<string, unknown>,
+  ): Promise<JobStatus> {
     // `round` makes a retried call (its answer lost) count once: each round moves reserveRound from round - 1.
     const item = await this.conditionalUpdate(id, {
-      UpdateExpression: "SET #round = :round ADD #sent :count, #pending :count",
+      UpdateExpression: `SET #round = :round${mark !== undefined ? ", #mark = :mark" : ""} ADD #sent :count, #pending :count`,
       ConditionExpression:
         round === 1 ? "attribute_exists(pk) AND attribute_not_exists(#round)" : "#round = :previous",
-      ExpressionAttributeNames: { "#sent": "sent", "#pending": "pending", "#round": "reserveRound" },
+      ExpressionAttributeNames: {
+        "#sent": "sent",
+        "#pending": "pending",
+        "#round": "reserveRound",
+        ...(mark !== undefined ? { "#mark": "ingestMark" } : {}),
+      },
       ExpressionAttributeValues: {
         ":count": n(count),
         ":round": n(round),
         ...(round === 1 ? {} : { ":previous": n(round - 1) }),
+        ...(mark !== undefined ? { ":mark": s(JSON.stringify(mark)) } : {}),
       },
     });
     if (item !== undefined) return jobFromItem(item).status;

@@ -2,7 +2,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { finishJob } from "./completionReport.js";
 import type { IngestTotals, JobStore } from "./JobStore.js";
 import { jobIdFor } from "./jobId.js";
-import { SentReservation } from "./SentReservation.js";
+import { DEFAULT_RESERVE_CHUNK, SentReservation } from "./SentReservation.js";
 import type { Job, JobSource } from "./types.js";
 
 /** What {@link IngestJob} works with. */
@@ -58,13 +58,27 @@ export class IngestJob {
   /**
    * The job of an ingest continued from a checkpoint (issue 14): the invocations before counted
    * `before.reserved` users as sent in `before.rounds` updates (given back at the end as far as they were not
-   * sent), and may have found the job cancelled.
+   * sent), and may have found the job cancelled. `roundsInJob`, the job's own count of reservation updates, is
+   * more than the checkpoint's when an invocation died after it.
    *
    * @example
    * const job = IngestJob.resume(jobId, deps, { reserved: 3000, rounds: 3, cancelled: false });
    */
-  public static resume(id: string, deps: IngestJobDeps, before: ReservedBefore): IngestJob {
-    return new IngestJob(id, deps, before);
+  public static resume(
+    id: string,
+    deps: IngestJobDeps,
+    before: ReservedBefore,
+    roundsInJob: number = before.rounds,
+  ): IngestJob {
+    // An invocation that died after the checkpoint reserved more rounds than it says: they count, and are
+    // given back at the end as far as they were not sent.
+    const extra = Math.max(0, roundsInJob - before.rounds);
+    const chunk = deps.reserveChunk ?? DEFAULT_RESERVE_CHUNK;
+    return new IngestJob(id, deps, {
+      ...before,
+      reserved: before.reserved + extra * chunk,
+      rounds: before.rounds + extra,
+    });
   }
 
   /** Users counted as sent in the job so far, by this invocation and those before it. */
@@ -106,10 +120,13 @@ export class IngestJob {
     }
   }
 
-  /** Counts one user as sent before it is sent; false when the job was cancelled (send nothing more). */
-  public async beforeSend(): Promise<boolean> {
+  /**
+   * Counts one user as sent before it is sent; false when the job was cancelled (send nothing more). `mark`
+   * (ingest's send mark, issue 14) is saved with the reservation update when one is due.
+   */
+  public async beforeSend(mark?: () => Record<string, unknown> | undefined): Promise<boolean> {
     if (this.cancelled) return false;
-    this.cancelled = (await this.reservation.take()) === "cancelled";
+    this.cancelled = (await this.reservation.take(mark)) === "cancelled";
     return !this.cancelled;
   }
 

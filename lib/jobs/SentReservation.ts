@@ -1,6 +1,9 @@
 import type { JobStore } from "./JobStore.js";
 import type { JobStatus } from "./types.js";
 
+/** Users reserved in one update of the job, unless told otherwise. */
+export const DEFAULT_RESERVE_CHUNK = 1000;
+
 /**
  * Counts users as sent (and pending) in the job before they are put on the queue, a chunk at a time, so the job's
  * pending count never drops below what apply can find in the queue, and the job item is not updated per user.
@@ -21,7 +24,7 @@ export class SentReservation {
     private readonly store: JobStore,
     private readonly jobId: string,
     /** Users reserved in one update. @default 1000 */
-    private readonly chunk = 1000,
+    private readonly chunk = DEFAULT_RESERVE_CHUNK,
     /**
      * Updates earlier invocations of the same ingest made (a continuation, issue 14): rounds go on from there.
      * @default 0
@@ -34,11 +37,14 @@ export class SentReservation {
     return this.rounds;
   }
 
-  /** Reserves one user (one update per `chunk` users) and returns the job's status as of the last update. */
-  public async take(): Promise<JobStatus> {
+  /**
+   * Reserves one user (one update per `chunk` users) and returns the job's status as of the last update; `mark`
+   * (ingest's send mark) goes into the job with the update, when there is one.
+   */
+  public async take(mark?: () => Record<string, unknown> | undefined): Promise<JobStatus> {
     if (this.taken >= this.reserved) {
       this.rounds += 1;
-      this.status = await this.store.reserveSent(this.jobId, this.chunk, this.rounds);
+      this.status = await this.store.reserveSent(this.jobId, this.chunk, this.rounds, mark?.());
       this.reserved += this.chunk;
     }
     this.taken += 1;

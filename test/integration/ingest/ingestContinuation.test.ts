@@ -1,4 +1,7 @@
+import { spawn } from "node:child_process";
 import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs";
 import { Upload } from "@aws-sdk/lib-storage";
@@ -13,12 +16,14 @@ import { findStalledIngests } from "../../../lib/ingest/stalledIngests.js";
 import { countProblems } from "../../../lib/jobs/countProblems.js";
 import { DynamoCheckpointStore } from "../../../lib/jobs/DynamoCheckpointStore.js";
 import { DynamoJobStore } from "../../../lib/jobs/DynamoJobStore.js";
+import { jobKey } from "../../../lib/jobs/dynamoItems.js";
 import { type LocalAws, startLocalAws } from "../../../lib/local/LocalAws.js";
 import { objectCreatedEvent } from "../../../lib/local/objectCreatedEvent.js";
 import { silentLogger } from "../../../lib/logging/Logger.js";
 import type { UserFactorsMessage } from "../../../lib/messages/UserFactorsMessage.js";
 import type { IngestSummary } from "../../../lib/reports/IngestSummary.js";
 import { CSV, FIXTURE_TOTP_SECRET, gzip } from "../../helpers/ingestFiles.js";
+import type { IngestProcessInput } from "../../helpers/ingestProcess.js";
 import { capturedMetrics } from "../../helpers/metrics.js";
 import { peekAllBodies, receiveAllBodies } from "../../helpers/queue.js";
 import { generateUsersCsv } from "../../helpers/usersFile.js";
@@ -331,6 +336,125 @@ describe("ingest continued across invocations from checkpoints", () => {
       sent: expected.summary.sent,
       users: expected.summary.users,
       ingestInvocations: 2 + handled,
+    });
+  }, 120_000);
+
+  it("takes over a continuation whose invocation died between checkpoints: users within its send mark are not sent again, counts stay exact", async () => {
+    const generated = generateUsersCsv({ users: 6_000, seed: 17, invalidEvery: 97 });
+    const key = "incoming/continue/crash.csv";
+    const { etag, size } = await upload(key, generated.csv);
+    const expected = await reference(key, etag);
+    const { work, control } = await newQueues();
+    const handler = handlerFor(work.url, control.url);
+    let places = 0;
+    await readUserFactors(
+      () => Readable.from([Buffer.from(generated.csv)]),
+      CSV,
+      {},
+      {
+        shouldStop: () => {
+          places += 1;
+          return false;
+        },
+      },
+    ).check();
+    // Checkpoint 1 in pass 2, after about 500 users.
+    await handler(
+      objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
+      countingContext(places + MARGIN + 500),
+    );
+    const event = await nextContinuation(control.url);
+    if (event === undefined) throw new Error("no continuation event");
+    const { jobId } = parseContinuationMessage(event.Records[0]?.body ?? "");
+    const checkpoint = parseIngestCheckpoint((await store.getJob(jobId))?.checkpoint);
+    expect(checkpoint).toMatchObject({ seq: 1, pass: 2 });
+    const atCheckpoint = checkpoint.fanout.sent;
+
+    // The continuation runs in a process of its own, killed once it has sent 2,600 more users.
+    const input: IngestProcessInput = {
+      awsEndpoint: aws.endpoint,
+      dynamoEndpoint: aws.jobs.endpoint,
+      tableName: aws.jobs.tableName,
+      workQueueUrl: work.url,
+      controlQueueUrl: control.url,
+      event,
+      budget: 1_000_000,
+      marginMs: MARGIN,
+    };
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        fileURLToPath(new URL("../../helpers/ingestProcess.ts", import.meta.url)),
+        JSON.stringify(input),
+      ],
+      { stdio: "ignore" },
+    );
+    const exited = new Promise<void>((done) => child.once("exit", () => done()));
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`the ingest process ended by itself (${child.exitCode})`);
+      if ((aws.inspectQueue(work.url)?.ready.length ?? 0) >= atCheckpoint + 2_600) break;
+      await new Promise((wait) => setTimeout(wait, 20));
+    }
+    child.kill("SIGKILL");
+    await exited;
+    const beforeTakeOver = usersOf(peekAllBodies(aws, work.url));
+    const item = await aws.jobs.client.send(
+      new GetItemCommand({ TableName: aws.jobs.tableName, Key: jobKey(jobId) }),
+    );
+    const mark = JSON.parse(item.Item?.ingestMark?.S ?? "{}") as { seq: number; line: number; sent: number };
+    // The dead invocation saved how far it had sent without a gap, with its reservations of 1,000 users.
+    expect(mark.seq).toBe(1);
+    expect(mark.sent).toBeGreaterThanOrEqual(1_000);
+    const sentByDead = beforeTakeOver.length - atCheckpoint;
+
+    // Its message comes back after the visibility timeout and its lease has run out: another invocation takes
+    // the checkpoint over.
+    const later = new DynamoCheckpointStore({
+      client: aws.jobs.client,
+      tableName: aws.jobs.tableName,
+      clock: () => Date.now() + 3_600_000,
+    });
+    const takeOver = createIngestHandler({
+      s3: aws.s3,
+      sqs: aws.sqs,
+      logger: silentLogger,
+      config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
+      jobs: { store, continuation: { checkpoints: later, controlQueueUrl: control.url, marginMs: MARGIN } },
+    });
+    const [summary] = await takeOver(event, countingContext(1_000_000));
+    expect(summary).toBeDefined();
+    expect(stable(summary as IngestSummary)).toEqual(stable(expected.summary));
+    expect(await text(expected.summary.reports.rejects)).toBe(expected.rejects);
+
+    const sent = usersOf(peekAllBodies(aws, work.url));
+    expect(new Set(sent)).toEqual(new Set(usersOf(expected.bodies)));
+    // Sent twice: exactly the users the dead invocation sent after its last mark, no more than one reservation
+    // (1,000) and the calls in flight (10 of 10) after it.
+    const counted = new Map<string, number>();
+    for (const user of sent) counted.set(user, (counted.get(user) ?? 0) + 1);
+    const twice = [...counted].filter(([, times]) => times > 1);
+    expect(twice.every(([, times]) => times === 2)).toBe(true);
+    expect(twice).toHaveLength(sentByDead - mark.sent);
+    expect(twice.length).toBeLessThanOrEqual(1_100);
+    // And all of them start after the mark's line: none within it went again.
+    const firstLine = new Map<string, number>();
+    generated.csv.split("\n").forEach((row, index) => {
+      const id = row.split(",")[0] ?? "";
+      if (index > 0 && !firstLine.has(id)) firstLine.set(id, index + 1);
+    });
+    expect(twice.filter(([user]) => (firstLine.get(user) ?? 0) <= mark.line)).toEqual([]);
+    // The job counts each user once, and every reservation of the dead invocation is given back.
+    expect(await store.getJob(jobId)).toMatchObject({
+      status: "applying",
+      users: expected.summary.users,
+      valid: expected.summary.valid,
+      rejected: expected.summary.rejected,
+      sent: expected.summary.sent,
+      pending: expected.summary.sent,
+      failedToSend: 0,
+      ingestInvocations: 3,
     });
   }, 120_000);
 
