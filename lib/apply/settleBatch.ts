@@ -2,7 +2,7 @@ import type { SQSRecord } from "aws-lambda";
 import type { ApplyJobs } from "../jobs/ApplyJobs.js";
 import type { Logger } from "../logging/Logger.js";
 import type { Decision } from "./Decision.js";
-import { jobOutcomeOf } from "./jobDecisions.js";
+import { jobOutcomeOf, recordLogger } from "./jobDecisions.js";
 import type {
   ApplyBatchResult,
   ApplyCounts,
@@ -74,18 +74,19 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
         });
   const settledAll = Promise.all(
     decided.map(async ({ record, decision }): Promise<Decision> => {
+      const log = recordLogger(logger, record);
       if (decision.kind === "deadLetter") {
         const { reason } = decision;
         try {
           await queue.deadLetter(record, reason);
         } catch (error) {
-          logger.error(
+          log.error(
             { messageId: record.messageId, userId: reason.userId, error: errorName(error) },
             "could not send to the dead-letter queue; the record is kept for redelivery",
           );
           return { kind: "keep", why: "dead-letter send failed" };
         }
-        logger.warn(
+        log.warn(
           {
             messageId: record.messageId,
             userId: reason.userId,
@@ -99,7 +100,7 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
         try {
           await queue.requeue(record, decision.delaySeconds, decision.history);
         } catch (error) {
-          logger.warn(
+          log.warn(
             {
               messageId: record.messageId,
               userId: decision.userId,
@@ -110,7 +111,7 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
           );
           return { kind: "keep", why: "requeue send failed" };
         }
-        logger.info(
+        log.info(
           {
             messageId: record.messageId,
             userId: decision.userId,

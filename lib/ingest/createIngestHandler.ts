@@ -120,7 +120,15 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             ...(eTag ? { etag: eTag } : {}),
             ...(job !== undefined ? { jobId: job.id } : {}),
           },
-          { s3: deps.s3, sqs: deps.sqs, queueUrl: config.queueUrl, logger, now: deps.now, job },
+          {
+            s3: deps.s3,
+            sqs: deps.sqs,
+            queueUrl: config.queueUrl,
+            // Every line about the upload and its users carries the job id.
+            logger: job === undefined ? logger : childLogger(logger, { jobId: job.id }),
+            now: deps.now,
+            job,
+          },
           {
             reportsPrefix: config.reportsPrefix,
             defaultCountry: config.defaultCountry,

@@ -100,10 +100,7 @@ export async function ingestObject(
     // Only the class and message of an error that is not the file's fault (S3 or SQS unusable): never data.
     logger.error({ ...at, error: errorName(error), message: errorMessage(error) }, "ingest failed");
     await deps.job?.fail(`${errorName(error)}: ${errorMessage(error)}`).catch((jobError: unknown) => {
-      logger.error(
-        { ...at, jobId: deps.job?.id, error: errorName(jobError) },
-        "could not mark the job failed",
-      );
+      logger.error({ ...at, error: errorName(jobError) }, "could not mark the job failed");
     });
     throw error;
   }
@@ -230,7 +227,7 @@ async function ingest(
             if (job !== undefined && !(await job.beforeSend())) {
               // The rest is read on (the rejects report stays complete) but not sent.
               cancelled = true;
-              logger.info({ ...at, jobId: job.id }, "job cancelled: ingest stops sending");
+              logger.info(at, "job cancelled: ingest stops sending");
               continue;
             }
             await queue.enqueue(item.user);
