@@ -14,6 +14,7 @@ import { type IngestFileError, type IngestSummary, putIngestSummary } from "../r
 import { reportKeys } from "../reports/reportKeys.js";
 import { REJECTS_COLUMNS, rejectsRow, UNSENT_COLUMNS, unsentRow } from "../reports/reportRows.js";
 import { emptyReadSummary } from "./emptyReadSummary.js";
+import { MissingObjectBodyError } from "./errors.js";
 import {
   detectFileKind,
   exceedsTolerance,
@@ -139,7 +140,7 @@ async function ingest(
       new GetObjectCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId }),
     );
     body = response.Body instanceof Readable ? response.Body : undefined;
-    if (body === undefined) throw new TypeError("GetObject returned no readable body");
+    if (body === undefined) throw new MissingObjectBodyError(object.bucket, object.key, 1);
     source = {
       ...object,
       ...(response.VersionId ? { versionId: response.VersionId } : {}),
@@ -203,7 +204,7 @@ async function ingest(
             ...(source.etag !== undefined ? { IfMatch: `"${source.etag}"` } : {}),
           }),
         );
-        if (!(again.Body instanceof Readable)) throw new TypeError("GetObject returned no readable body");
+        if (!(again.Body instanceof Readable)) throw new MissingObjectBodyError(object.bucket, object.key, 2);
         body = again.Body;
         return body;
       };

@@ -9,6 +9,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import {
   type Item,
   JOBS_PARTITION,
@@ -21,7 +22,7 @@ import {
   reportsValue,
   s,
 } from "./dynamoItems.js";
-import { JobConflictError, JobNotFoundError, JobStatusError } from "./errors.js";
+import { JobConflictError, JobNotFoundError, JobStatusError, JobStoreOptionsError } from "./errors.js";
 import type { IngestTotals, JobStore, NewJob, RecordedOutcomes } from "./JobStore.js";
 import {
   FINISHED_STATUSES,
@@ -38,7 +39,7 @@ import {
 export interface DynamoJobStoreOptions {
   client: DynamoDBClient;
   tableName: string;
-  /** Days a per-user outcome item is kept (its `expiresAt`). @default 30 */
+  /** Days a per-user outcome item is kept (its `expiresAt`). @default PIPELINE_DEFAULTS.outcomeTtlDays (30) */
   outcomeTtlDays?: number;
   /** Epoch milliseconds. @default Date.now */
   clock?: () => number;
@@ -105,8 +106,8 @@ export class DynamoJobStore implements JobStore {
   public constructor(options: DynamoJobStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
-    const days = options.outcomeTtlDays ?? 30;
-    if (!(days > 0)) throw new RangeError(`outcomeTtlDays must be positive, got ${days}`);
+    const days = options.outcomeTtlDays ?? PIPELINE_DEFAULTS.outcomeTtlDays;
+    if (!(days > 0)) throw new JobStoreOptionsError(`outcomeTtlDays must be positive, got ${days}`);
     this.outcomeTtlSeconds = Math.round(days * 86_400);
     this.clock = options.clock ?? Date.now;
     this.token = options.token ?? randomUUID;
