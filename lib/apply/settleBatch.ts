@@ -2,14 +2,9 @@ import type { SQSRecord } from "aws-lambda";
 import type { ApplyJobs } from "../jobs/ApplyJobs.js";
 import type { Logger } from "../logging/Logger.js";
 import type { Decision } from "./Decision.js";
+import { emptyApplyCounts } from "./emptyApplyCounts.js";
 import { jobOutcomeOf, recordLogger } from "./jobDecisions.js";
-import type {
-  ApplyBatchResult,
-  ApplyCounts,
-  ApplyOutcomeEvent,
-  ApplyQueue,
-  RedeliveryEntry,
-} from "./types.js";
+import type { ApplyBatchResult, ApplyOutcomeEvent, ApplyQueue, RedeliveryEntry } from "./types.js";
 
 /** What {@link settleBatch} performs the decisions with. */
 export interface SettleDeps {
@@ -46,19 +41,7 @@ export interface DecidedRecord {
  */
 export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): Promise<ApplyBatchResult> {
   const { queue, logger, emit } = deps;
-  const counts: ApplyCounts = {
-    applied: 0,
-    deadLettered: 0,
-    retried: 0,
-    deferred: 0,
-    requeued: 0,
-    throttled: 0,
-    cancelled: 0,
-    alreadyCounted: 0,
-    heldByCircuit: 0,
-    heldByConfiguration: 0,
-    oldestWorkAgeSeconds: 0,
-  };
+  const counts = emptyApplyCounts();
   // The visibility changes of the redelivered records run beside the sends: one round of SQS calls, which
   // the time margin counts (lib/config/clientTimeouts.ts).
   const redeliveries: RedeliveryEntry[] = [];
