@@ -200,8 +200,8 @@ export class InputChangedError extends Error {
 }
 
 /**
- * S3 answered GetObject without a readable body: an S3 (or client) fault, not the file's. The invocation fails
- * and is retried; nothing was sent from this reading.
+ * S3 answered GetObject without a readable body: an S3 (or client) fault, not the file's. Ingest fails (its job
+ * ends `failed` with this reason) before anything of that reading is sent.
  */
 export class MissingObjectBodyError extends Error {
   public override readonly name = "MissingObjectBodyError";
