@@ -45,8 +45,18 @@ function readJobMessage(record: SQSRecord): JobMessage | undefined {
  * recordLogger(logger, record).warn({ userId }, "user failed"); // {"jobId":"...","userId":"...",...}
  */
 export function recordLogger(logger: Logger, record: SQSRecord): Logger {
-  const jobId = jobMessageOf(record)?.jobId;
+  const jobId = jobIdOf(record);
   return jobId === undefined ? logger : childLogger(logger, { jobId });
+}
+
+/**
+ * The job a record's message names, if any (older messages and malformed bodies name none).
+ *
+ * @example
+ * const jobId = jobIdOf(record); // "job-..." or undefined
+ */
+export function jobIdOf(record: SQSRecord): string | undefined {
+  return jobMessageOf(record)?.jobId;
 }
 
 /**

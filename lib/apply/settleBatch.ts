@@ -3,7 +3,7 @@ import type { ApplyJobs } from "../jobs/ApplyJobs.js";
 import type { Logger } from "../logging/Logger.js";
 import type { Decision } from "./Decision.js";
 import { emptyApplyCounts } from "./emptyApplyCounts.js";
-import { jobOutcomeOf, recordLogger } from "./jobDecisions.js";
+import { jobIdOf, jobOutcomeOf, recordLogger } from "./jobDecisions.js";
 import type { ApplyBatchResult, ApplyOutcomeEvent, ApplyQueue, RedeliveryEntry } from "./types.js";
 
 /** What {@link settleBatch} performs the decisions with. */
@@ -164,6 +164,13 @@ async function recordOutcomes(
     jobOutcomeOf((decided[index] as DecidedRecord).record, decision, at),
   );
   const toRecord = outcomes.filter((outcome) => outcome !== undefined);
+  // A user delivered again after being counted: its job may have been left unfinished by a container that
+  // stopped between counting and finishing; these records are its chance to finish.
+  const countedJobs = settled.flatMap((decision, index) => {
+    const jobId = decision.kind === "counted" ? jobIdOf((decided[index] as DecidedRecord).record) : undefined;
+    return jobId === undefined ? [] : [jobId];
+  });
+  if (countedJobs.length > 0) await jobs.finishCounted(countedJobs);
   if (toRecord.length === 0) return settled;
   try {
     await jobs.record(toRecord);

@@ -145,30 +145,55 @@ export class ApplyJobs {
         const job = recorded.job;
         if (job.status === "paused" && answeredByAuth0(entries, recorded.changed))
           await this.resumeOne(jobId);
-        if (job.pending > 0 || job.ingestFinishedAt === undefined) return;
+        await this.finishIfDone(jobId, job);
+      }),
+    );
+  }
+
+  /**
+   * Finishes these jobs if they are done: called for records of users already counted (delivered again), so
+   * that a job whose last outcomes were counted by a container that stopped before finishing it still
+   * completes, with its reports, when any of its records comes back. Never throws (logged).
+   */
+  public async finishCounted(jobIds: string[]): Promise<void> {
+    await Promise.all(
+      [...new Set(jobIds)].map(async (jobId) => {
         try {
-          const finished = await finishJob(jobId, this.deps);
-          if (finished !== undefined) {
-            this.deps.logger.info(
-              {
-                jobId,
-                status: finished.status,
-                applied: finished.applied,
-                failed: finished.failed,
-                cancelled: finished.cancelled,
-              },
-              "job finished; reports written",
-            );
-          }
+          const job = await this.deps.store.getJob(jobId);
+          if (job !== undefined) await this.finishIfDone(jobId, job);
         } catch (error) {
-          // The outcomes are counted: the records may be deleted. The next batch or redrive finishes the job.
           this.deps.logger.error(
             { jobId, error: error instanceof Error ? error.name : "unknown" },
-            "could not finish the job",
+            "could not read the job to finish it",
           );
         }
       }),
     );
+  }
+
+  private async finishIfDone(jobId: string, job: Job): Promise<void> {
+    if (job.pending > 0 || job.ingestFinishedAt === undefined) return;
+    try {
+      const finished = await finishJob(jobId, this.deps);
+      if (finished !== undefined) {
+        this.deps.logger.info(
+          {
+            jobId,
+            status: finished.status,
+            applied: finished.applied,
+            failed: finished.failed,
+            cancelled: finished.cancelled,
+          },
+          "job finished; reports written",
+        );
+      }
+    } catch (error) {
+      // The outcomes are counted: the records may be deleted. The next batch or redrive finishes the job.
+      this.deps.logger.error(
+        { jobId, error: error instanceof Error ? error.name : "unknown" },
+        "could not finish the job",
+      );
+    }
   }
 }
 
