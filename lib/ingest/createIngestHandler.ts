@@ -197,7 +197,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         s3: deps.s3,
         sqs: deps.sqs,
         queueUrl: config.queueUrl,
-        logger,
+        logger: childLogger(logger, { jobId: message.jobId }),
         now: deps.now,
         job,
         continuation: {
@@ -297,7 +297,8 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
           s3: deps.s3,
           sqs: deps.sqs,
           queueUrl: config.queueUrl,
-          logger,
+          // Every line about the upload and its users carries the job id.
+          logger: childLogger(logger, { jobId: opened.job.id }),
           now: deps.now,
           job: opened.job,
           ...(jobs.continuation !== undefined && remaining !== undefined

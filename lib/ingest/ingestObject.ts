@@ -17,7 +17,7 @@ import { REJECTS_COLUMNS, rejectsRow, UNSENT_COLUMNS, unsentRow } from "../repor
 import type { CheckpointStore } from "./CheckpointStore.js";
 import type { ContinuationMessage } from "./ContinuationMessage.js";
 import { emptyReadSummary } from "./emptyReadSummary.js";
-import { RecordedFileError } from "./errors.js";
+import { MissingObjectBodyError, RecordedFileError } from "./errors.js";
 import type { IngestCheckpoint } from "./IngestCheckpoint.js";
 import {
   detectFileKind,
@@ -172,10 +172,7 @@ export async function runIngest(
     // Only the class and message of an error that is not the file's fault (S3 or SQS unusable): never data.
     logger.error({ ...at, error: errorName(error), message: errorMessage(error) }, "ingest failed");
     await deps.job?.fail(`${errorName(error)}: ${errorMessage(error)}`).catch((jobError: unknown) => {
-      logger.error(
-        { ...at, jobId: deps.job?.id, error: errorName(jobError) },
-        "could not mark the job failed",
-      );
+      logger.error({ ...at, error: errorName(jobError) }, "could not mark the job failed");
     });
     throw error;
   }
@@ -222,7 +219,7 @@ async function ingest(
       new GetObjectCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId }),
     );
     body = response.Body instanceof Readable ? response.Body : undefined;
-    if (body === undefined) throw new TypeError("GetObject returned no readable body");
+    if (body === undefined) throw new MissingObjectBodyError(object.bucket, object.key, 1);
     source = {
       ...object,
       ...(response.VersionId ? { versionId: response.VersionId } : {}),
@@ -310,9 +307,12 @@ async function ingest(
     if (kind !== undefined && (body !== undefined || resume !== undefined)) {
       const fileKind = kind;
       let first = body;
+      let opens = 0;
       // Pass 1 reads the body already open; later readings the same version again (from a byte offset when
       // resuming an uncompressed file), refused if it has changed since.
       const open = async (fromByte: number): Promise<Readable> => {
+        // Only a resumed pass 1 opens the object for pass 1; every other opening is pass 2's.
+        const pass = opens++ === 0 && resume?.pass === 1 ? 1 : 2;
         if (first !== undefined && fromByte === 0) {
           const opened = first;
           first = undefined;
@@ -330,7 +330,8 @@ async function ingest(
             ...(fromByte > 0 ? { Range: `bytes=${fromByte}-` } : {}),
           }),
         );
-        if (!(again.Body instanceof Readable)) throw new TypeError("GetObject returned no readable body");
+        if (!(again.Body instanceof Readable))
+          throw new MissingObjectBodyError(object.bucket, object.key, pass);
         body = again.Body;
         return body;
       };
@@ -455,7 +456,7 @@ async function ingest(
                 } else if (job !== undefined && !(await job.beforeSend(markValue))) {
                   // The rest is read on (the rejects report stays complete) but not sent.
                   cancelled = true;
-                  logger.info({ ...at, jobId: job.id }, "job cancelled: ingest stops sending");
+                  logger.info(at, "job cancelled: ingest stops sending");
                 } else await queue.enqueue(item.user, mark?.track(item.user.line));
               }
               // A checkpoint only after a user completely handled, at a place whose end is known exactly.
