@@ -2,7 +2,8 @@ import * as z from "zod";
 
 /**
  * How far an invocation that resumed checkpoint `seq` has sent without a gap: every valid user starting at or
- * before `line` (since the checkpoint) was taken by SQS, `sent` of them. Written into the job with each
+ * before `line` (since the checkpoint) was taken by SQS, `sent` of them, or found unchanged (incremental sync,
+ * not sent), `unchanged` of them. Written into the job with each
  * reservation of users (lib/jobs/SentReservation.ts), so it costs no write of its own; an invocation that takes
  * over the same checkpoint after this one died skips those users instead of sending them again
  * (docs/continuation.md, "A crash between checkpoints").
@@ -11,10 +12,16 @@ export interface SendMarkValue {
   seq: number;
   line: number;
   sent: number;
+  unchanged: number;
 }
 
 const count = z.number().int().nonnegative();
-const markSchema = z.object({ seq: count, line: z.number().int().positive(), sent: count });
+const markSchema = z.object({
+  seq: count,
+  line: z.number().int().positive(),
+  sent: count,
+  unchanged: z._default(count, 0),
+});
 
 /**
  * Reads a send mark back from the job (`undefined` when there is none or it is not one).
@@ -29,7 +36,7 @@ export function parseSendMark(value: unknown): SendMarkValue | undefined {
 
 interface Tracked {
   line: number;
-  state: "pending" | "sent" | "unsent";
+  state: "pending" | "sent" | "unsent" | "unchanged";
 }
 
 /** Entries settled at the head are dropped in slices of this many (no `shift` per user). */
@@ -80,6 +87,13 @@ export class SendMark {
     };
   }
 
+  /** Registers the next valid user, starting at `line`, as not to be sent: the sync state found it unchanged. */
+  public unchanged(line: number): void {
+    if (this.stopped) return;
+    this.tracked.push({ line, state: "unchanged" });
+    this.advance();
+  }
+
   private advance(): void {
     while (!this.stopped && this.head < this.tracked.length) {
       const first = this.tracked[this.head] as Tracked;
@@ -88,7 +102,9 @@ export class SendMark {
         this.stopped = true;
         break;
       }
-      this.current = { seq: this.seq, line: first.line, sent: (this.current?.sent ?? 0) + 1 };
+      const sent = (this.current?.sent ?? 0) + (first.state === "sent" ? 1 : 0);
+      const unchanged = (this.current?.unchanged ?? 0) + (first.state === "unchanged" ? 1 : 0);
+      this.current = { seq: this.seq, line: first.line, sent, unchanged };
       this.head += 1;
     }
     if (this.head >= COMPACT_EVERY) {
