@@ -1,5 +1,6 @@
 import * as z from "zod";
 import { CheckpointStateError } from "./errors.js";
+import type { ReadSummary } from "./types.js";
 
 /**
  * Where an ingest that ran out of time stopped, and all it needs to go on in a new invocation (design.md, "Jobs
@@ -26,15 +27,7 @@ export interface IngestCheckpoint {
   source: { bucket: string; key: string; versionId?: string; etag?: string };
   /** The file's settings, resolved by the first invocation (options and object metadata). */
   settings: { allowClear: boolean; phoneCheck: "strict" | "e164"; maxRejected?: string };
-  summary: {
-    users: number;
-    valid: number;
-    rejected: number;
-    duplicated: number;
-    methods: number;
-    lines: number;
-    bytes: number;
-  };
+  summary: ReadSummary;
   progress: { users: number; valid: number; rejected: number };
   fanout: { sent: number; failedToSend: number };
   reservation: { reserved: number; rounds: number; cancelled: boolean };

@@ -1,13 +1,10 @@
-import {
-  ConditionalCheckFailedException,
-  type DynamoDBClient,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { CheckpointClaim, CheckpointStore } from "../ingest/CheckpointStore.js";
 import { CheckpointConflictError } from "../ingest/errors.js";
 import { type IngestCheckpoint, parseIngestCheckpoint } from "../ingest/IngestCheckpoint.js";
 import { parseSendMark } from "../ingest/SendMark.js";
-import { type Item, jobKey, n, s } from "./dynamoItems.js";
+import { type Item, n, s } from "./dynamoItems.js";
+import { type JobItemUpdate, updateJobItem } from "./updateJobItem.js";
 
 /** Options of {@link DynamoCheckpointStore}. */
 export interface DynamoCheckpointStoreOptions {
@@ -116,26 +113,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
     });
   }
 
-  private async update(
-    jobId: string,
-    input: Pick<
-      ConstructorParameters<typeof UpdateItemCommand>[0],
-      "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
-    >,
-  ): Promise<Item | undefined> {
-    try {
-      const result = await this.options.client.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: jobKey(jobId),
-          ReturnValues: "ALL_NEW",
-          ...input,
-        }),
-      );
-      return result.Attributes ?? {};
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+  private update(jobId: string, input: JobItemUpdate): Promise<Item | undefined> {
+    return updateJobItem(this.options.client, this.options.tableName, jobId, input);
   }
 }

@@ -33,6 +33,7 @@ import {
   type UserOutcome,
   type UserOutcomeRecord,
 } from "./types.js";
+import { type JobItemUpdate, updateJobItem } from "./updateJobItem.js";
 
 /** Options of {@link DynamoJobStore}. */
 export interface DynamoJobStoreOptions {
@@ -868,27 +869,8 @@ export class DynamoJobStore implements JobStore {
   }
 
   /** An update of the job item: its new image, or undefined when the condition did not hold. */
-  private async conditionalUpdate(
-    id: string,
-    input: Pick<
-      ConstructorParameters<typeof UpdateItemCommand>[0],
-      "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
-    >,
-  ): Promise<Item | undefined> {
-    try {
-      const result = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: jobKey(id),
-          ReturnValues: "ALL_NEW",
-          ...input,
-        }),
-      );
-      return result.Attributes;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+  private conditionalUpdate(id: string, input: JobItemUpdate): Promise<Item | undefined> {
+    return updateJobItem(this.client, this.tableName, id, input);
   }
 }
 
