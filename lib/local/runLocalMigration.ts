@@ -237,7 +237,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       functionName: "ingest",
       logger,
       handler: async (event, context) => {
-        const summaries = await ingestHandler(event, context);
+        const summaries = await ingestHandler(event, options.ingestContext?.() ?? context);
         if (summaries[0] !== undefined) ingestDone(summaries[0]);
         return {};
       },
@@ -251,7 +251,9 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       source.start();
       continuations.start();
       const deadline = clock() + ingestTimeoutMs;
-      const context: IngestContext = { getRemainingTimeInMillis: () => Math.max(0, deadline - clock()) };
+      const context: IngestContext = options.ingestContext?.() ?? {
+        getRemainingTimeInMillis: () => Math.max(0, deadline - clock()),
+      };
       const event = objectCreatedEvent({
         bucket: local.bucket,
         key,

@@ -1,3 +1,4 @@
+import type { IngestContext } from "../ingest/createIngestHandler.js";
 import type { CountryCode } from "libphonenumber-js";
 import type { ApplyOptions } from "../apply/types.js";
 import type { Auth0Credentials } from "../auth0/TokenProvider.js";
@@ -61,6 +62,11 @@ export interface LocalMigrationOptions {
    * invocation from its checkpoint, as on AWS. @default PIPELINE_DEFAULTS.ingestTimeoutSeconds
    */
   ingestTimeoutSeconds?: number;
+  /**
+   * The Lambda context each ingest invocation gets, in place of one whose remaining time runs down from
+   * `ingestTimeoutSeconds` on the clock (tests count looks at it instead of milliseconds). @default real time
+   */
+  ingestContext?: () => IngestContext;
   /** Tuning of the apply handler's retries (tests shorten the redelivery delays). @default the handler's own */
   applyOptions?: ApplyOptions;
   /** The circuit breaker's probe interval (tests shorten it). @default 30_000 */
