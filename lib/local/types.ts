@@ -1,7 +1,7 @@
-import type { IngestContext } from "../ingest/createIngestHandler.js";
 import type { CountryCode } from "libphonenumber-js";
 import type { ApplyOptions } from "../apply/types.js";
 import type { Auth0Credentials } from "../auth0/TokenProvider.js";
+import type { IngestContext } from "../ingest/createIngestHandler.js";
 import type { MaxRejected } from "../ingest/rejectionTolerance.js";
 import type { PhoneCheck } from "../ingest/types.js";
 import type { JobStatus } from "../jobs/types.js";
