@@ -446,7 +446,9 @@ async function ingest(
           // Between the passes: pass 2 starts from the beginning in the next invocation.
           handedOver = await handOver(2, { byte: 0, line: 1 }, { users: 0, valid: 0, rejected: 0 });
         } else {
-          if (sending && pass2Starts) await job?.startSending();
+          // Every invocation of pass 2 (one after a cut between the passes too): `validating` → `sending` once, and
+          // a job cancelled meanwhile is seen.
+          if (sending) await job?.startSending();
           try {
             for await (const item of reader) {
               if (item.kind === "rejected") await rejects.writeRow(rejectsRow(item.user));
