@@ -462,6 +462,58 @@ describe("ingest continued across invocations from checkpoints", () => {
     });
   }, 120_000);
 
+  it("goes on reading a job cancelled between invocations, for its rejects report, and sends nothing more", async () => {
+    const generated = generateUsersCsv({ users: 3_000, seed: 18, invalidEvery: 97 });
+    const key = "incoming/continue/cancelled.csv";
+    const { etag, size } = await upload(key, generated.csv);
+    const expected = await reference(key, etag);
+    const { work, control } = await newQueues();
+    const handler = handlerFor(work.url, control.url);
+    let places = 0;
+    await readUserFactors(
+      () => Readable.from([Buffer.from(generated.csv)]),
+      CSV,
+      {},
+      {
+        shouldStop: () => {
+          places += 1;
+          return false;
+        },
+      },
+    ).check();
+    await handler(
+      objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
+      countingContext(places + MARGIN + 500),
+    );
+    const event = await nextContinuation(control.url);
+    if (event === undefined) throw new Error("no continuation event");
+    const { jobId } = parseContinuationMessage(event.Records[0]?.body ?? "");
+    const sentBefore = peekAllBodies(aws, work.url).length;
+    expect(sentBefore).toBeGreaterThan(0);
+    await store.cancel(jobId);
+
+    const [summary] = await handler(event, countingContext(1_000_000));
+    expect(summary).toMatchObject({
+      users: expected.summary.users,
+      valid: expected.summary.valid,
+      rejected: expected.summary.rejected,
+      sent: sentBefore,
+    });
+    expect(await text(expected.summary.reports.rejects)).toBe(expected.rejects);
+    expect(peekAllBodies(aws, work.url)).toHaveLength(sentBefore);
+    // The users not sent count as sent and cancelled; those sent wait for apply, which drops them.
+    expect(await store.getJob(jobId)).toMatchObject({
+      status: "cancelled",
+      users: expected.summary.users,
+      valid: expected.summary.valid,
+      sent: expected.summary.valid,
+      failedToSend: 0,
+      cancelled: expected.summary.valid - sentBefore,
+      pending: sentBefore,
+      ingestInvocations: 2,
+    });
+  }, 60_000);
+
   it("shows a job whose checkpoint was written but whose next invocation was lost as stalled", async () => {
     const generated = generateUsersCsv({ users: 2_000, seed: 16 });
     const key = "incoming/continue/lost.csv";
