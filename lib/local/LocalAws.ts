@@ -182,18 +182,7 @@ export async function openLocalJobsTable(
     return { endpoint: lock.endpoint, client, tableName, stateDir: dir, stop: async () => client.destroy() };
   }
   await mkdir(dir, { recursive: true });
-  const { default: dynalite } = await import("dynalite");
-  const server = dynalite({
-    path: join(dir, "dynamodb"),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  await new Promise<void>((done, fail) => {
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => done());
-  });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { server, endpoint } = await startDynalite(join(dir, "dynamodb"));
   const client = localDynamoClient(endpoint);
   const stop = async () => {
     client.destroy();

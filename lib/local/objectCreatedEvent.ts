@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { S3Event } from "aws-lambda";
 
 /** The uploaded object an event announces. */
@@ -7,6 +8,11 @@ export interface CreatedObject {
   size: number;
   eTag?: string;
   versionId?: string;
+  /**
+   * Tells uploads of one key apart in an unversioned bucket (the job id uses it).
+   * @default a new one: the time in hex and 32 random bits, so every local upload is a new job
+   */
+  sequencer?: string;
   /** @default "us-east-1" */
   region?: string;
 }
@@ -52,7 +58,8 @@ export function objectCreatedEvent(object: CreatedObject): S3Event {
             size: object.size,
             eTag: object.eTag ?? "",
             ...(object.versionId ? { versionId: object.versionId } : {}),
-            sequencer: Date.now().toString(16).toUpperCase(),
+            sequencer:
+              object.sequencer ?? `${Date.now().toString(16)}${randomBytes(4).toString("hex")}`.toUpperCase(),
           },
         },
       },

@@ -5,11 +5,15 @@ import type { LocalMigrationSummary } from "../../../lib/local/types.js";
 function summary(overrides: Partial<LocalMigrationSummary> = {}): LocalMigrationSummary {
   return {
     runId: "r",
+    jobId: "j-0123456789abcdef0123",
+    status: "complete",
     file: "users.csv",
     key: "incoming/users.csv",
     users: 10,
     applied: 10,
     rejected: 0,
+    unchanged: 0,
+    cancelled: 0,
     failed: 0,
     failedToSend: 0,
     pending: 0,
@@ -27,6 +31,7 @@ describe("exitCodeOf", () => {
     ["some rejected", { applied: 9, rejected: 1 }, 1],
     ["some failed", { applied: 9, failed: 1 }, 1],
     ["some not sent", { applied: 9, failedToSend: 1 }, 1],
+    ["some cancelled", { applied: 9, cancelled: 1 }, 1],
     ["users not accounted for", { applied: 9, accounted: false }, 1],
     ["a file-level error", { fileError: { name: "UnknownColumnError", message: "m", line: 1 } }, 2],
     ["an interruption", { applied: 4, pending: 6, interrupted: true }, 130],
@@ -44,15 +49,21 @@ describe("exitCodeOf", () => {
 });
 
 describe("jsonSummary", () => {
-  it("prints exactly users, applied, rejected, failed and durationMs, counting unsent users as failed", () => {
+  it("prints exactly design.md's fields, counting unsent users as failed", () => {
     expect(jsonSummary(summary({ applied: 6, rejected: 1, failed: 2, failedToSend: 1 }))).toBe(
-      '{"users":10,"applied":6,"rejected":1,"failed":3,"durationMs":1234}',
+      '{"users":10,"applied":6,"rejected":1,"failed":3,"unchanged":0,"durationMs":1234,"jobId":"j-0123456789abcdef0123","reportsDir":"/r"}',
+    );
+  });
+
+  it("adds cancelled when the job was cancelled", () => {
+    expect(jsonSummary(summary({ applied: 6, cancelled: 4 }))).toBe(
+      '{"users":10,"applied":6,"rejected":0,"failed":0,"unchanged":0,"durationMs":1234,"jobId":"j-0123456789abcdef0123","reportsDir":"/r","cancelled":4}',
     );
   });
 
   it("adds interrupted and pending after Ctrl-C", () => {
     expect(jsonSummary(summary({ applied: 4, pending: 6, interrupted: true }))).toBe(
-      '{"users":10,"applied":4,"rejected":0,"failed":0,"durationMs":1234,"interrupted":true,"pending":6}',
+      '{"users":10,"applied":4,"rejected":0,"failed":0,"unchanged":0,"durationMs":1234,"jobId":"j-0123456789abcdef0123","reportsDir":"/r","interrupted":true,"pending":6}',
     );
   });
 });
