@@ -2,7 +2,7 @@ import type { BatchResultErrorEntry } from "@aws-sdk/client-sqs";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { UserFactors } from "../factors/types.js";
 import { type Logger, silentLogger } from "../logging/Logger.js";
-import type { MessageSource } from "../messages/UserFactorsMessage.js";
+import type { MessageSource, OutgoingUser } from "../messages/UserFactorsMessage.js";
 import { QueueSendError } from "./errors.js";
 import { toMessageBody } from "./messageBody.js";
 import type { FanoutCounts, SendBatch, UnsentUser } from "./types.js";
@@ -125,7 +125,7 @@ export class UserQueue {
    *
    * @throws {@link QueueSendError} when an earlier call failed on every attempt.
    */
-  public async enqueue(user: UserFactors): Promise<void> {
+  public async enqueue(user: OutgoingUser): Promise<void> {
     if (this.closed) throw new Error("UserQueue.enqueue called after close");
     if (this.failure !== undefined) throw this.failure;
     const body = toMessageBody(user, this.source);

@@ -7,12 +7,16 @@ import { sqsSendBatch } from "../fanout/sqsSendBatch.js";
 import type { FanoutCounts } from "../fanout/types.js";
 import { UserQueue } from "../fanout/UserQueue.js";
 import type { IngestJob } from "../jobs/IngestJob.js";
+import { jobIdFor } from "../jobs/jobId.js";
 import { type Logger, silentLogger } from "../logging/Logger.js";
-import type { MessageSource } from "../messages/UserFactorsMessage.js";
+import type { MessageSource, OutgoingUser } from "../messages/UserFactorsMessage.js";
 import { CsvReportUpload } from "../reports/CsvReportUpload.js";
 import { type IngestFileError, type IngestSummary, putIngestSummary } from "../reports/IngestSummary.js";
 import { reportKeys } from "../reports/reportKeys.js";
 import { REJECTS_COLUMNS, rejectsRow, UNSENT_COLUMNS, unsentRow } from "../reports/reportRows.js";
+import { SyncGate } from "../sync/SyncGate.js";
+import type { SyncStateStore } from "../sync/SyncStateStore.js";
+import { sourceOrder } from "../sync/sourceOrder.js";
 import { detectFileKind, InputFileError, readUserFactors } from "./index.js";
 import type { FileKind, ReadSummary } from "./types.js";
 
@@ -31,6 +35,27 @@ export interface IngestObjectDeps {
    * ingest's totals end up in it. @default none (no job accounting)
    */
   job?: IngestJob;
+  /**
+   * The sync state (issue 11): users whose methods this tool already applied are counted `unchanged` and not
+   * sent; every user sent is claimed for this file's order first. @default none (every valid user is sent)
+   */
+  sync?: IngestSync;
+}
+
+/** What ingest needs of the sync state. */
+export interface IngestSync {
+  store: SyncStateStore;
+  /** The HMAC key (only ingest holds it). */
+  key: Uint8Array;
+  /** The tenant the state is kept under (`tenantId` of the Auth0 domain). */
+  tenant: string;
+}
+
+/** The S3 event's facts that order one upload against another (see `sourceOrder`). */
+export interface UploadEvent {
+  /** ISO 8601. */
+  eventTime: string;
+  sequencer?: string;
 }
 
 /** Options of {@link ingestObject}. */
@@ -43,10 +68,17 @@ export interface IngestObjectOptions {
   sendConcurrency?: number;
   /** Allow empty method sets even without the object's `allow-clear: true` metadata. @default false */
   allowClear?: boolean;
+  /** Send every valid user whatever the sync state says (`--full`; or object metadata `sync: full`). @default false */
+  full?: boolean;
+  /** When and in which sequence S3 made the upload. @default the start of ingest, no sequencer */
+  upload?: UploadEvent;
 }
 
 /** Name of the S3 user metadata (`x-amz-meta-allow-clear`) that allows empty method sets for one file. */
 export const ALLOW_CLEAR_METADATA = "allow-clear";
+
+/** Name of the S3 user metadata (`x-amz-meta-sync`) whose value `full` sends every user of the file. */
+export const SYNC_METADATA = "sync";
 
 const NOTHING_READ: ReadSummary = { users: 0, valid: 0, rejected: 0, methods: 0, lines: 0, bytes: 0 };
 
@@ -96,6 +128,7 @@ async function ingest(
 
   let source = object;
   let allowClear = options.allowClear ?? false;
+  let full = options.full ?? false;
   let fileError: IngestFileError | undefined;
   let read = NOTHING_READ;
   let counts: FanoutCounts = { sent: 0, failedToSend: 0 };
@@ -120,6 +153,7 @@ async function ingest(
       ...(response.ETag ? { etag: response.ETag.replaceAll('"', "") } : {}),
     };
     allowClear ||= response.Metadata?.[ALLOW_CLEAR_METADATA]?.trim().toLowerCase() === "true";
+    full ||= response.Metadata?.[SYNC_METADATA]?.trim().toLowerCase() === "full";
   }
 
   const rejects = new CsvReportUpload({
@@ -146,8 +180,43 @@ async function ingest(
   });
 
   const job = deps.job;
-  // A user read when the job was found cancelled: not sent, and not counted as read.
-  let unread = 0;
+  // Valid users read, and those handed on (sent or unchanged): after a cancel, the rest count as not read.
+  let added = 0;
+  let decided = 0;
+  let unchanged = 0;
+  let cancelled = false;
+  const send = async (user: OutgoingUser, isUnchanged: boolean): Promise<void> => {
+    if (cancelled) return;
+    if (isUnchanged) {
+      unchanged += 1;
+      decided += 1;
+      return;
+    }
+    if (job !== undefined && !(await job.beforeSend())) {
+      cancelled = true;
+      logger.info({ ...at, jobId: job.id }, "job cancelled: ingest stops sending");
+      return;
+    }
+    decided += 1;
+    await queue.enqueue(user);
+  };
+  const jobId = job?.id ?? jobIdFor({ ...source, sequencer: options.upload?.sequencer });
+  const gate =
+    deps.sync === undefined
+      ? undefined
+      : new SyncGate(
+          {
+            ...deps.sync,
+            jobId,
+            order: sourceOrder({
+              eventTime: options.upload?.eventTime ?? startedAt.toISOString(),
+              sequencer: options.upload?.sequencer,
+              jobId,
+            }),
+            full,
+          },
+          ({ user, stamp, unchanged: same }) => send({ ...user, sync: stamp }, same),
+        );
   try {
     if (kind !== undefined && body !== undefined) {
       await job?.startSending();
@@ -155,20 +224,19 @@ async function ingest(
       try {
         for await (const item of reader) {
           if (item.kind === "valid") {
-            if (job !== undefined && !(await job.beforeSend())) {
-              unread = 1;
-              logger.info({ ...at, jobId: job.id }, "job cancelled: ingest stops sending");
-              break;
-            }
-            await queue.enqueue(item.user);
+            added += 1;
+            if (gate !== undefined) await gate.add(item.user);
+            else await send(item.user, false);
+            if (cancelled) break;
           } else await rejects.writeRow(rejectsRow(item.user));
         }
+        await gate?.close();
       } catch (error) {
         fileError = toFileError(error);
       } finally {
         read = { ...reader.summary };
-        read.users -= unread;
-        read.valid -= unread;
+        read.users -= added - decided;
+        read.valid -= added - decided;
       }
     }
     counts = await queue.close();
@@ -190,11 +258,13 @@ async function ingest(
     valid: read.valid,
     rejected: read.rejected,
     methods: read.methods,
+    unchanged,
     sent: counts.sent,
     failedToSend: counts.failedToSend,
     lines: read.lines,
     bytes: read.bytes,
     allowClear,
+    ...(deps.sync !== undefined ? { full } : {}),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
@@ -210,7 +280,7 @@ async function ingest(
     users: summary.users,
     valid: summary.valid,
     rejected: summary.rejected,
-    unchanged: 0,
+    unchanged: summary.unchanged,
     sent: summary.sent,
     failedToSend: summary.failedToSend,
     reports: summary.reports,
@@ -230,6 +300,7 @@ async function ingest(
       users: summary.users,
       valid: summary.valid,
       rejected: summary.rejected,
+      unchanged: summary.unchanged,
       sent: summary.sent,
       failedToSend: summary.failedToSend,
       lines: summary.lines,

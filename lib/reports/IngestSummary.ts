@@ -13,7 +13,8 @@ export interface IngestFileError {
 
 /**
  * What ingesting one input object did: the `<key>.summary.json` report, and the value the ingest handler returns.
- * `users = valid + rejected` and, when no file error stopped the run early, `valid = sent + failedToSend`.
+ * `users = valid + rejected` and, when no file error stopped the run early, `valid = unchanged + sent +
+ * failedToSend`.
  */
 export interface IngestSummary {
   /** The input object (bucket, key, and its versionId and etag when known). */
@@ -26,6 +27,8 @@ export interface IngestSummary {
   rejected: number;
   /** Methods of the valid users. */
   methods: number;
+  /** Valid users this tool already applied with the same methods (incremental sync): not sent. */
+  unchanged: number;
   /** Users put on the work queue (one message each). */
   sent: number;
   /** Valid users SQS would not take after retries (one row each in the unsent report). */
@@ -36,6 +39,8 @@ export interface IngestSummary {
   bytes: number;
   /** Whether empty method sets were allowed (object metadata `allow-clear: true`). */
   allowClear: boolean;
+  /** Whether every user was sent whatever the sync state said (`sync: full`, `--full`); absent without a sync state. */
+  full?: boolean;
   /** ISO 8601. */
   startedAt: string;
   /** ISO 8601. */
