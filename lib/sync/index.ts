@@ -1,3 +1,4 @@
+export * from "./ApplySync.js";
 export * from "./errors.js";
 export * from "./methodSetHmac.js";
 export * from "./SyncGate.js";

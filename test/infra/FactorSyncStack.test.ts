@@ -286,6 +286,8 @@ describe("FactorSyncStack with default settings", () => {
           REPORTS_PREFIX: "reports/",
           SEND_CONCURRENCY: String(PIPELINE_DEFAULTS.sendConcurrency),
           LOG_LEVEL: "info",
+          AUTH0_DOMAIN: PLACEHOLDER_AUTH0_DOMAIN,
+          SYNC_KEY_SECRET_ARN: ref(s.logicalId(s.stack.syncKey)),
           NODE_OPTIONS: "--enable-source-maps",
         },
       });
@@ -477,6 +479,8 @@ describe("FactorSyncStack with every setting given", () => {
         SEND_CONCURRENCY: "8",
         LOG_LEVEL: "debug",
         DEFAULT_COUNTRY: "DE",
+        AUTH0_DOMAIN: "acme.eu.auth0.com",
+        SYNC_KEY_SECRET_ARN: ref(s.logicalId(s.stack.syncKey)),
         NODE_OPTIONS: "--enable-source-maps",
       },
     });
@@ -497,7 +501,13 @@ describe("FactorSyncStack with every setting given", () => {
   });
 
   it("references the existing secret instead of creating one", () => {
-    s.template.resourceCountIs("AWS::SecretsManager::Secret", 0);
+    // The one secret left is the sync key, which the stack always generates.
+    s.template.resourceCountIs("AWS::SecretsManager::Secret", 1);
+    expect(propertiesOf(s.template, s.logicalId(s.stack.syncKey)).GenerateSecretString).toEqual({
+      ExcludePunctuation: true,
+      IncludeSpace: false,
+      PasswordLength: 64,
+    });
     s.template.hasOutput("Auth0SecretArn", { Value: EXISTING_SECRET_ARN });
   });
 

@@ -44,7 +44,7 @@ function permissionsOf(s: SynthesizedStack, fn: PipelineFunction): string[] {
 describe("IAM permissions", () => {
   let s: SynthesizedStack;
   let id: Record<
-    "key" | "bucket" | "workQueue" | "dlq" | "failures" | "secret" | "ingestLogs" | "applyLogs",
+    "key" | "bucket" | "workQueue" | "dlq" | "failures" | "secret" | "syncKey" | "ingestLogs" | "applyLogs",
     string
   >;
   beforeAll(() => {
@@ -56,12 +56,13 @@ describe("IAM permissions", () => {
       dlq: s.logicalId(s.stack.deadLetterQueue),
       failures: s.logicalId(s.stack.ingestFailureQueue),
       secret: s.logicalId(s.stack.secret),
+      syncKey: s.logicalId(s.stack.syncKey),
       ingestLogs: s.logicalId(s.stack.ingest.logGroup),
       applyLogs: s.logicalId(s.stack.apply.logGroup),
     };
   });
 
-  it("let ingest read input files (the exact version each event names), write reports, send to the work queue and record its failures: nothing else", () => {
+  it("let ingest read input files (the exact version each event names), write reports, send to the work queue, read the sync key and record its failures: nothing else", () => {
     expect(permissionsOf(s, s.stack.ingest)).toEqual(
       [
         `kms:Decrypt on ${id.key}.Arn`,
@@ -72,6 +73,8 @@ describe("IAM permissions", () => {
         `s3:GetObject on ${id.bucket}.Arn/incoming/*`,
         `s3:GetObjectVersion on ${id.bucket}.Arn/incoming/*`,
         `s3:PutObject on ${id.bucket}.Arn/reports/*`,
+        // The sync state's HMAC key: ingest only (apply writes the HMAC its message carries).
+        `secretsmanager:GetSecretValue on ${id.syncKey}`,
         `sqs:SendMessage on ${id.failures}.Arn`,
         `sqs:SendMessage on ${id.workQueue}.Arn`,
       ].sort(),
