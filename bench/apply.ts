@@ -1,22 +1,15 @@
 /**
  * Apply benchmark (`npm run bench:apply [-- --users N]`): the same workload through factor-sync's apply path
- * and through the official `auth0` SDK, each against a fresh simulator of a tenant limited to 50 requests/s
+ * (the local runtime: LocalAws and its SqsEventSource, as `run` uses them) and through the official `auth0` SDK, each against a fresh simulator of a tenant limited to 50 requests/s
  * (burst 50) with 20–80 ms latency. The last stdout line is one JSON object with the figures.
  */
 
 import { ManagementClient } from "auth0";
-import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
-import { createApplyHandler } from "../functions/apply.js";
-import type { ApplyQueue } from "../lib/apply/types.js";
-import { toAuth0Endpoint } from "../lib/auth0/Auth0Endpoint.js";
-import { ManagementApiClient } from "../lib/auth0/ManagementApiClient.js";
-import { TokenProvider } from "../lib/auth0/TokenProvider.js";
 import type { UserFactors } from "../lib/factors/types.js";
-import { silentLogger } from "../lib/logging/Logger.js";
 import { toUserFactorsMessage } from "../lib/messages/UserFactorsMessage.js";
-import { Pacer } from "../lib/pacing/Pacer.js";
 import { type Auth0Simulator, startAuth0Simulator } from "../lib/simulator/index.js";
+import { runApplyFleet } from "./applyFleet.js";
 
 const LIMIT_RPS = 50;
 const BURST = 50;
@@ -71,37 +64,10 @@ function sampleBucket(sim: Auth0Simulator): () => number {
   };
 }
 
-/** Counts what apply would dead-letter; nothing is expected there. */
-class CountingQueue implements ApplyQueue {
-  public deadLettered = 0;
-  public async deadLetter(): Promise<void> {
-    this.deadLettered++;
-  }
-  /** No time budget in the benchmark, so nothing is requeued. */
-  public async requeue(): Promise<void> {}
-  public async delayRedelivery(): Promise<void> {}
-}
-
-function record(n: number, receiveCount: number): SQSRecord {
-  const body = JSON.stringify(
+function body(n: number): string {
+  return JSON.stringify(
     toUserFactorsMessage(users[n] as UserFactors, { bucket: "bench", key: "incoming/bench.csv" }),
   );
-  return {
-    messageId: `m-${n}`,
-    receiptHandle: `r-${n}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: "0",
-      SenderId: "bench",
-      ApproximateFirstReceiveTimestamp: "0",
-    },
-    messageAttributes: {},
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:bench",
-    awsRegion: "us-east-1",
-  };
 }
 
 interface RunFigures {
@@ -115,41 +81,25 @@ interface RunFigures {
   tokens: number;
 }
 
-/** factor-sync: four workers (containers), each with its own token cache and pacer, taking batches of ten. */
+/**
+ * factor-sync: the local runtime, as `run` drives it: the users on the local work queue (fauxqs), then the
+ * SqsEventSource with four pollers (containers), each with its own token cache and pacer, taking batches of
+ * ten. The wall time runs from the start of the event source to the end of its last invocation.
+ */
 async function runFactorSync(): Promise<RunFigures> {
   const sim = await simulator();
-  const endpoint = toAuth0Endpoint(sim.url);
-  const queue = new CountingQueue();
-  const pending = users.map((_user, n) => record(n, 1));
-  const context = { getRemainingTimeInMillis: () => 60_000 };
-  const worker = async () => {
-    const tokens = new TokenProvider({
-      endpoint,
-      credentials: { clientId: sim.clientId, clientSecret: sim.clientSecret },
-    });
-    const handle = createApplyHandler({
-      client: new ManagementApiClient({ endpoint, tokens }),
-      // The whole limit is the budget here: the target is measured against the limit.
-      pacer: new Pacer({ rpsCeiling: LIMIT_RPS, maxConcurrency: WORKERS, budgetShare: 1 }),
-      queue,
-      logger: silentLogger,
-    });
-    for (;;) {
-      const batch = pending.splice(0, BATCH_SIZE);
-      if (batch.length === 0) return;
-      const response = await handle({ Records: batch }, context);
-      // Redelivery, as SQS would do it (none expected).
-      for (const failure of response.batchItemFailures) {
-        const index = Number(failure.itemIdentifier.slice(2));
-        const previous = batch.find((item) => item.messageId === failure.itemIdentifier);
-        pending.push(record(index, Number(previous?.attributes.ApproximateReceiveCount ?? 1) + 1));
-      }
-    }
-  };
-  const stopSampling = sampleBucket(sim);
-  const started = performance.now();
-  await Promise.all(Array.from({ length: WORKERS }, worker));
-  const wallMs = performance.now() - started;
+  let stopSampling = () => 0;
+  const { wallMs, deadLettered } = await runApplyFleet({
+    simulator: sim,
+    bodies: users.map((_user, n) => body(n)),
+    workers: WORKERS,
+    batchSize: BATCH_SIZE,
+    // The whole limit is the budget here: the target is measured against the limit.
+    pacer: { rpsCeiling: LIMIT_RPS, budgetShare: 1 },
+    onStarted: () => {
+      stopSampling = sampleBucket(sim);
+    },
+  });
   const emptyBucketShare = stopSampling();
   const stats = sim.stats;
   await sim.stop();
@@ -157,7 +107,7 @@ async function runFactorSync(): Promise<RunFigures> {
     wallMs,
     emptyBucketShare,
     applied: stats.applied,
-    failed: queue.deadLettered,
+    failed: deadLettered,
     throttled: stats.throttled,
     requests: stats.puts,
     tokens: stats.tokensIssued,

@@ -3,7 +3,7 @@
  * - `queue`: N users straight into UserQueue (SendMessageBatch of 10, sendConcurrency calls in flight);
  * - `handler`: an N-user CSV (totp + phone rows) uploaded to S3, then the real ingest handler end to end
  *   (GetObject stream, parse, validate, fan-out, reports, summary).
- * fauxqs runs in a child process (so peak RSS is the ingest side's own), on the same 2 cores: real SQS is slower
+ * The local AWS (fauxqs) runs in a child process (so peak RSS is the ingest side's own), on the same 2 cores: real SQS is slower
  * per call but costs no CPU here.
  *
  * Usage: node --import tsx bench/fanout.ts [users=50000] [sendConcurrency=10] [mode=queue|handler]
@@ -16,7 +16,7 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { sqsSendBatch } from "../lib/fanout/sqsSendBatch.js";
 import { UserQueue } from "../lib/fanout/UserQueue.js";
-import type { Emulator } from "../test/helpers/emulator.js";
+import { LOCAL_CREDENTIALS, LOCAL_RESOURCES } from "../lib/local/LocalAws.js";
 import { CSV_HEADER } from "../test/helpers/ingestFiles.js";
 import { makeIngestHandler } from "../test/helpers/ingestHandler.js";
 import { putObject } from "../test/helpers/s3.js";
@@ -36,33 +36,32 @@ function* csv(): Generator<string> {
   }
 }
 
-/** fauxqs in a child process on a random port; the same shape as the tests' emulator. */
-async function startChildEmulator(): Promise<Emulator> {
+/** The local AWS (lib/local/LocalAws.ts) in a child process on a random port, its clients in this one. */
+async function startChildEmulator() {
   const child = spawn(
     process.execPath,
     [
       "--no-warnings",
+      "--import",
+      "tsx",
       "--input-type=module",
       "-e",
-      'const s = await (await import("fauxqs")).startFauxqs({ port: 0, logger: false }); console.log(s.address);',
+      'const { startLocalAws } = await import("./lib/local/LocalAws.ts"); console.log((await startLocalAws()).endpoint);',
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const [chunk] = (await once(child.stdout, "data")) as [Buffer];
   const endpoint = chunk.toString().trim();
-  const credentials = { accessKeyId: "test", secretAccessKey: "test" };
-  const s3 = new S3Client({ region: "us-east-1", credentials, endpoint, forcePathStyle: true });
-  const sqs = new SQSClient({ region: "us-east-1", credentials, endpoint });
+  const config = { region: LOCAL_RESOURCES.region, credentials: LOCAL_CREDENTIALS, endpoint };
+  const s3 = new S3Client({ ...config, forcePathStyle: true });
+  const sqs = new SQSClient(config);
   await s3.send(new CreateBucketCommand({ Bucket: "bench" }));
   const { QueueUrl = "" } = await sqs.send(new CreateQueueCommand({ QueueName: "bench" }));
   return {
-    server: undefined as unknown as Emulator["server"],
     s3,
     sqs,
     bucket: "bench",
     queueUrl: QueueUrl,
-    queueName: "bench",
-    newQueue: () => QueueUrl,
     async stop() {
       s3.destroy();
       sqs.destroy();

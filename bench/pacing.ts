@@ -1,20 +1,15 @@
 /**
  * How the pacer shares a tenant with live traffic (`node --import tsx bench/pacing.ts [options]`):
- * two paced apply workers against a simulator whose bucket other traffic drains at `--live` requests/s.
+ * two paced apply workers (the local runtime: LocalAws and its SqsEventSource) against a simulator whose bucket other traffic drains at `--live` requests/s.
  * Prints the sync's rate, 429s, and how often the bucket was empty (live traffic refused) or below the reserve.
  *
  * Options: --rps 16 --burst 50 --live 6 --ceiling 12.8 --share 0.8 --workers 2 --users 200
  */
-import type { SQSRecord } from "aws-lambda";
-import { applyBatch } from "../lib/apply/applyBatch.js";
-import { toAuth0Endpoint } from "../lib/auth0/Auth0Endpoint.js";
-import { ManagementApiClient } from "../lib/auth0/ManagementApiClient.js";
-import { TokenProvider } from "../lib/auth0/TokenProvider.js";
-import { silentLogger } from "../lib/logging/Logger.js";
+
 import { toUserFactorsMessage } from "../lib/messages/UserFactorsMessage.js";
-import { Pacer } from "../lib/pacing/Pacer.js";
 import { reservedRequests } from "../lib/pacing/rateLimitWait.js";
 import { startAuth0Simulator } from "../lib/simulator/index.js";
+import { runApplyFleet } from "./applyFleet.js";
 
 function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
@@ -32,11 +27,8 @@ const workers = option("workers", 2);
 const users = option("users", 200);
 
 const sim = await startAuth0Simulator({ rps, burst, liveTrafficRps: live, latencyMs: [20, 80] });
-const endpoint = toAuth0Endpoint(sim.url);
-const pending: SQSRecord[] = Array.from({ length: users }, (_, n) => ({
-  messageId: `m-${n}`,
-  receiptHandle: `r-${n}`,
-  body: JSON.stringify(
+const bodies = Array.from({ length: users }, (_, n) =>
+  JSON.stringify(
     toUserFactorsMessage(
       {
         userId: `auth0|pacing-${n}`,
@@ -46,18 +38,7 @@ const pending: SQSRecord[] = Array.from({ length: users }, (_, n) => ({
       { bucket: "bench", key: "incoming/pacing.csv" },
     ),
   ),
-  attributes: {
-    ApproximateReceiveCount: "1",
-    SentTimestamp: "0",
-    SenderId: "bench",
-    ApproximateFirstReceiveTimestamp: "0",
-  },
-  messageAttributes: {},
-  md5OfBody: "",
-  eventSource: "aws:sqs",
-  eventSourceARN: "arn:aws:sqs:us-east-1:000000000000:bench",
-  awsRegion: "us-east-1",
-}));
+);
 
 const reserve = reservedRequests(burst, share);
 let samples = 0;
@@ -70,30 +51,13 @@ const sampler = setInterval(() => {
   if (remaining < reserve) belowReserve++;
 }, 50);
 
-const started = performance.now();
-await Promise.all(
-  Array.from({ length: workers }, async () => {
-    const tokens = new TokenProvider({
-      endpoint,
-      credentials: { clientId: sim.clientId, clientSecret: sim.clientSecret },
-    });
-    const client = new ManagementApiClient({ endpoint, tokens });
-    const pacer = new Pacer({ rpsCeiling: ceiling, maxConcurrency: workers, budgetShare: share });
-    // No time budget here (remainingTimeMs is unset), so nothing is ever requeued.
-    const queue = { deadLetter: async () => {}, requeue: async () => {}, delayRedelivery: async () => {} };
-    for (;;) {
-      const batch = pending.splice(0, 10);
-      if (batch.length === 0) return;
-      const result = await applyBatch(batch, { client, pacer, queue, logger: silentLogger });
-      pending.push(
-        ...batch.filter((record) =>
-          result.batchItemFailures.some((f) => f.itemIdentifier === record.messageId),
-        ),
-      );
-    }
-  }),
-);
-const wallSeconds = (performance.now() - started) / 1000;
+const { wallMs } = await runApplyFleet({
+  simulator: sim,
+  bodies,
+  workers,
+  pacer: { rpsCeiling: ceiling, budgetShare: share },
+});
+const wallSeconds = wallMs / 1000;
 clearInterval(sampler);
 const stats = sim.stats;
 await sim.stop();

@@ -1,94 +1,25 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
-import { ingestObject } from "../lib/ingest/ingestObject.js";
-import { createLogger, type Logger } from "../lib/logging/Logger.js";
+import { buildOnce } from "../lib/config/buildOnce.js";
+import { createIngestHandler, type IngestHandler } from "../lib/ingest/createIngestHandler.js";
+import { createLogger } from "../lib/logging/Logger.js";
 import type { IngestSummary } from "../lib/reports/IngestSummary.js";
-import { type IngestConfig, readIngestConfig } from "./ingestConfig.js";
+import { readIngestConfig } from "./environment.js";
 
-/** What the ingest handler is built from. */
-export interface IngestHandlerDeps {
-  s3: S3Client;
-  sqs: SQSClient;
-  config: IngestConfig;
-  logger: Logger;
-  /** @default () => new Date() */
-  now?: () => Date;
-}
-
-/** The ingest Lambda: one summary per object of the event, in order. */
-export type IngestHandler = (event: S3Event) => Promise<IngestSummary[]>;
-
-/**
- * Builds the ingest handler: for each ObjectCreated record, ingests the object (see `ingestObject`). Objects
- * under the reports prefix are skipped, so a notification set too wide cannot make reports of reports, and so are
- * folder markers (keys ending in `/`, which the S3 console creates when a folder is made). A file-level
- * error of the input ends in its summary; any other error (S3 or SQS unusable) is thrown: the invocation fails,
- * and Lambda's on-failure destination records it with its event.
- *
- * @example
- * const handler = createIngestHandler({ s3, sqs, logger, config: readIngestConfig(process.env) });
- * const [summary] = await handler(s3Event);
- */
-export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
-  const { config, logger } = deps;
-  return async (event) => {
-    const summaries: IngestSummary[] = [];
-    // An S3 test event ("s3:TestEvent") has no Records.
-    for (const record of event.Records ?? []) {
-      const key = decodeS3Key(record.s3.object.key);
-      const bucket = record.s3.bucket.name;
-      if (config.reportsPrefix !== "" && key.startsWith(config.reportsPrefix)) {
-        logger.warn({ bucket, key }, "skipped: the object is a report");
-        continue;
-      }
-      // The notification covers every key under incoming/, so that unsupported names get a report; a folder
-      // marker is no file anyone uploaded, and a report about it would only be noise.
-      if (key.endsWith("/")) {
-        logger.info({ bucket, key }, "skipped: the object is a folder marker");
-        continue;
-      }
-      const { versionId, eTag } = record.s3.object;
-      summaries.push(
-        await ingestObject(
-          {
-            bucket,
-            key,
-            ...(versionId ? { versionId } : {}),
-            ...(eTag ? { etag: eTag } : {}),
-          },
-          { s3: deps.s3, sqs: deps.sqs, queueUrl: config.queueUrl, logger, now: deps.now },
-          {
-            reportsPrefix: config.reportsPrefix,
-            defaultCountry: config.defaultCountry,
-            sendConcurrency: config.sendConcurrency,
-          },
-        ),
-      );
-    }
-    return summaries;
-  };
-}
-
-/** S3 event keys are URL-encoded, with `+` for a space (and `%2B` for a real `+`). */
-export function decodeS3Key(key: string): string {
-  return decodeURIComponent(key.replaceAll("+", " "));
-}
-
-let built: IngestHandler | undefined;
-
-/** The Lambda entry point: reads the environment and builds its clients on the first call, once per container. */
-export async function handler(event: S3Event): Promise<IngestSummary[]> {
-  built ??= buildFromEnvironment();
-  return built(event);
-}
-
-function buildFromEnvironment(): IngestHandler {
-  const config = readIngestConfig(process.env);
+async function handlerFromEnvironment(): Promise<IngestHandler> {
+  const { logLevel, ...config } = readIngestConfig(process.env);
   return createIngestHandler({
     s3: new S3Client({}),
     sqs: new SQSClient({}),
     config,
-    logger: createLogger({ level: config.logLevel, base: { fn: "ingest" } }),
+    logger: createLogger({ level: logLevel, base: { fn: "ingest" } }),
   });
+}
+
+const built = buildOnce(handlerFromEnvironment);
+
+/** The Lambda entry point: reads the environment and builds its clients on the first call, once per container. */
+export async function handler(event: S3Event): Promise<IngestSummary[]> {
+  return (await built())(event);
 }

@@ -1,6 +1,6 @@
 import { isSupportedCountry } from "libphonenumber-js";
 import { z } from "zod";
-import { PIPELINE_DEFAULTS } from "../lib/config/defaults.js";
+import { LOG_LEVELS, type LogLevel, PIPELINE_DEFAULTS } from "../lib/config/defaults.js";
 
 /**
  * Host name used when `auth0Domain` is not given, so that `cdk synth` works without a tenant. `.invalid` never
@@ -12,8 +12,6 @@ export const PLACEHOLDER_AUTH0_DOMAIN = "your-tenant.invalid";
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
-
-const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
 
 /** The stack's settings, all validated. Every field is a CDK context key of the same name. */
 export interface StackConfig {
@@ -44,7 +42,7 @@ export interface StackConfig {
   /** Retention of the functions' log groups, one of the values CloudWatch Logs accepts. @default 30 */
   logRetentionDays: number;
   /** Functions' log level (pino). @default "info" */
-  logLevel: (typeof LOG_LEVELS)[number];
+  logLevel: LogLevel;
   /** Age of the oldest work-queue message that raises the alarm, minutes. @default 360 */
   queueAgeAlarmMinutes: number;
   /** Email subscribed to the alarm topic. @default none: alarms without a topic */
@@ -67,7 +65,7 @@ export const STACK_CONFIG_DEFAULTS = {
   reportRetentionDays: 30,
   accessLogRetentionDays: 90,
   logRetentionDays: 30,
-  logLevel: "info",
+  logLevel: PIPELINE_DEFAULTS.logLevel,
   queueAgeAlarmMinutes: 360,
 } as const satisfies Partial<StackConfig>;
 

@@ -25,7 +25,15 @@ export const PIPELINE_DEFAULTS = {
   sendConcurrency: 10,
   /** DLQ retention, seconds (14 days, the SQS maximum). */
   dlqRetentionSeconds: 14 * 24 * 3600,
+  /** The functions' log level. */
+  logLevel: "info",
 } as const;
+
+/** The log levels a function's `LOG_LEVEL` (and the stack's `logLevel`) may name: pino's. */
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+/** A pino log level. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Object key prefix of input files. */
 export const INCOMING_PREFIX = "incoming/";

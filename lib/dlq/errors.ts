@@ -32,3 +32,15 @@ export function describe(error: unknown): string {
   if (error instanceof Error) return error.message ? `${error.name}: ${error.message}` : error.name;
   return String(error);
 }
+
+/** A queue URL given to a DLQ command is not one; a `TypeError`, as it always was. */
+export class InvalidQueueUrlError extends TypeError {
+  public override readonly name = "InvalidQueueUrlError";
+
+  public constructor(
+    public readonly queueUrl: string,
+    problem: string,
+  ) {
+    super(`'${queueUrl}' ${problem}`);
+  }
+}

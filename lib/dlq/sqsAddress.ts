@@ -1,3 +1,5 @@
+import { InvalidQueueUrlError } from "./errors.js";
+
 /** An SQS queue ARN split into its parts. */
 export interface QueueArn {
   partition: string;
@@ -23,7 +25,7 @@ export function parseQueueArn(arn: string): QueueArn | undefined {
 
 /**
  * Checks a queue URL (`https://sqs.eu-west-1.amazonaws.com/123456789012/name`, or an emulator's) and returns
- * the region its host names, if any; throws a one-line `TypeError` when it is not a queue URL.
+ * the region its host names, if any; throws a one-line {@link InvalidQueueUrlError} when it is not a queue URL.
  *
  * @example
  * regionOfQueueUrl("https://sqs.eu-west-1.amazonaws.com/123456789012/q"); // "eu-west-1"
@@ -33,11 +35,12 @@ export function regionOfQueueUrl(queueUrl: string): string | undefined {
   try {
     url = new URL(queueUrl);
   } catch {
-    throw new TypeError(`'${queueUrl}' is not a URL`);
+    throw new InvalidQueueUrlError(queueUrl, "is not a URL");
   }
   if (!/^https?:$/.test(url.protocol) || !/^\/\d{12}\/[A-Za-z0-9_.-]+$/.test(url.pathname)) {
-    throw new TypeError(
-      `'${queueUrl}' is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)`,
+    throw new InvalidQueueUrlError(
+      queueUrl,
+      "is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)",
     );
   }
   return /^sqs\.([a-z0-9-]+)\./.exec(url.hostname)?.[1] ?? /^([a-z0-9-]+)\.queue\./.exec(url.hostname)?.[1];

@@ -1,9 +1,10 @@
 import type { BatchResultErrorEntry } from "@aws-sdk/client-sqs";
 import pLimit, { type LimitFunction } from "p-limit";
-import type { UserFactors } from "../factors/types.js";
+import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import { type Logger, silentLogger } from "../logging/Logger.js";
 import type { MessageSource, OutgoingUser } from "../messages/UserFactorsMessage.js";
-import { QueueSendError } from "./errors.js";
+import { backoffDelayMs } from "../pacing/backoff.js";
+import { QueueSendError, UserQueueOptionsError } from "./errors.js";
 import { toMessageBody } from "./messageBody.js";
 import type { FanoutCounts, SendBatch, UnsentUser } from "./types.js";
 
@@ -43,7 +44,7 @@ export interface UserQueueOptions {
 }
 
 const DEFAULTS = {
-  sendConcurrency: 10,
+  sendConcurrency: PIPELINE_DEFAULTS.sendConcurrency,
   maxAttempts: 4,
   baseDelayMs: 100,
   maxDelayMs: 2_000,
@@ -225,8 +226,7 @@ export class UserQueue {
 
   /** Exponential backoff with "equal jitter": half the step for sure, the other half at random. */
   private delay(attempt: number): number {
-    const step = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1));
-    return step / 2 + (this.random() * step) / 2;
+    return backoffDelayMs(attempt, { baseMs: this.baseDelayMs, maxMs: this.maxDelayMs }, this.random);
   }
 }
 
@@ -242,6 +242,6 @@ function errorName(error: unknown): string {
 
 function requireInteger(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) {
-    throw new RangeError(`UserQueue: ${name} must be an integer ≥ ${min}, got ${value}`);
+    throw new UserQueueOptionsError(name, `must be an integer ≥ ${min}, got ${value}`);
   }
 }

@@ -15,3 +15,15 @@ export class QueueSendError extends Error {
     super(`SendMessageBatch failed ${attempts} times: ${reason}`, { cause });
   }
 }
+
+/** An option of the `UserQueue` is out of range; `option` names it. A `RangeError`, as it always was. */
+export class UserQueueOptionsError extends RangeError {
+  public override readonly name = "UserQueueOptionsError";
+
+  public constructor(
+    public readonly option: string,
+    public readonly problem: string,
+  ) {
+    super(`UserQueue: ${option} ${problem}`);
+  }
+}

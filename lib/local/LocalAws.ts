@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { FauxqsServer } from "fauxqs";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import { createJobsTable } from "../jobs/createJobsTable.js";
 import { LocalRunError } from "./errors.js";
@@ -32,15 +33,39 @@ export interface LocalQueueSettings {
   dlqRetentionSeconds: number;
 }
 
-/** S3 and SQS on this machine (fauxqs, in-process), with the stack's bucket and queues created. */
+/** A message held by a local queue, read without receiving it. */
+export interface QueuedMessage {
+  messageId: string;
+  body: string;
+}
+
+/** What a local queue holds, by state (exact: read from the emulator, not received). */
+export interface QueueContents {
+  ready: QueuedMessage[];
+  delayed: QueuedMessage[];
+  /** Received and not yet deleted, with when each becomes visible again (epoch milliseconds). */
+  inFlight: (QueuedMessage & { visibleAtMs: number })[];
+}
+
+/**
+ * The AWS services of the pipeline on this machine, in-process on free loopback ports (fauxqs for S3 and SQS),
+ * with the stack's bucket and queues created. The only place the emulators are started: the local runner, the
+ * tests and the benchmarks all use it.
+ */
 export interface LocalAws {
-  /** `http://127.0.0.1:PORT`. */
+  /** The S3/SQS endpoint, `http://localhost:PORT`. */
   endpoint: string;
   s3: S3Client;
   sqs: SQSClient;
   bucket: string;
   workQueue: LocalQueue;
   dlq: LocalQueue;
+  /** Creates another queue (tests keep apart with one each). */
+  createQueue(name: string, attributes?: Record<string, string>): Promise<LocalQueue>;
+  /** Creates another bucket. */
+  createBucket(name: string): Promise<void>;
+  /** Every message of a queue by state, without receiving any; undefined when there is no such queue. */
+  inspectQueue(queueUrl: string): QueueContents | undefined;
   /** The jobs table, kept in the state folder. */
   jobs: LocalJobsTable;
   /** Closes the clients and the emulators; S3 and SQS are gone, the jobs table stays on disk. */
@@ -71,11 +96,15 @@ export const LOCAL_RESOURCES = {
   region: "us-east-1",
 } as const;
 
+/** Credentials the emulators accept (they never check them); fixed ones keep the SDK from looking for the user's own. */
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
+
 /**
- * Starts fauxqs in-process on a free loopback port and creates the bucket, the work queue and its DLQ with
- * the same settings as the CDK stack: the work queue's visibility timeout and redrive policy
- * (maxReceiveCount), and the DLQ's retention. fauxqs is loaded on first use, so commands that do not run the
- * pipeline never load it.
+ * Starts the emulators in-process on free loopback ports (today fauxqs, for S3 and SQS) and creates the bucket,
+ * the work queue and its DLQ with the same settings as the CDK stack: the work queue's visibility timeout and
+ * redrive policy (maxReceiveCount), and the DLQ's retention. Emulators are loaded on first use, so commands that
+ * do not run the pipeline never load them. Another emulator (DynamoDB) is started here, beside fauxqs, and
+ * stopped with it.
  *
  * @example
  * const aws = await startLocalAws();
@@ -86,26 +115,37 @@ export async function startLocalAws(settings: Partial<LocalQueueSettings> = {}):
     settings.visibilityTimeoutSeconds ?? PIPELINE_DEFAULTS.visibilityTimeoutSeconds;
   const maxReceiveCount = settings.maxReceiveCount ?? PIPELINE_DEFAULTS.maxReceiveCount;
   const dlqRetentionSeconds = settings.dlqRetentionSeconds ?? PIPELINE_DEFAULTS.dlqRetentionSeconds;
-  const { startFauxqs } = await loadFauxqs();
-  const jobs = await openLocalJobsTable(settings.stateDir, { shared: false });
-  const server = await startFauxqs({ port: 0, host: "localhost", logger: false }).catch(async (error) => {
-    await jobs.stop();
-    throw error;
-  });
-  const config = {
-    endpoint: server.address,
-    region: LOCAL_RESOURCES.region,
-    // fauxqs accepts any credentials; fixed ones keep the SDK from looking for the user's own.
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+  // Stopped in reverse order by stop(), or when setting up fails half way.
+  const stops: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
   };
-  const s3 = new S3Client({ ...config, forcePathStyle: true });
-  const sqs = new SQSClient(config);
   try {
-    await s3.send(new CreateBucketCommand({ Bucket: LOCAL_RESOURCES.bucket }));
-    const dlq = await createQueue(sqs, LOCAL_RESOURCES.dlq, {
+    const jobs = await openLocalJobsTable(settings.stateDir, { shared: false });
+    stops.push(() => jobs.stop());
+    const server = await startS3AndSqs();
+    stops.push(() => server.stop());
+    const config = {
+      endpoint: server.address,
+      region: LOCAL_RESOURCES.region,
+      credentials: LOCAL_CREDENTIALS,
+    };
+    const s3 = new S3Client({ ...config, forcePathStyle: true });
+    const sqs = new SQSClient(config);
+    stops.push(() => {
+      s3.destroy();
+      sqs.destroy();
+    });
+    const createQueue = (name: string, attributes: Record<string, string> = {}) =>
+      createLocalQueue(sqs, name, attributes);
+    const createBucket = async (name: string) => {
+      await s3.send(new CreateBucketCommand({ Bucket: name }));
+    };
+    await createBucket(LOCAL_RESOURCES.bucket);
+    const dlq = await createQueue(LOCAL_RESOURCES.dlq, {
       MessageRetentionPeriod: String(dlqRetentionSeconds),
     });
-    const workQueue = await createQueue(sqs, LOCAL_RESOURCES.workQueue, {
+    const workQueue = await createQueue(LOCAL_RESOURCES.workQueue, {
       VisibilityTimeout: String(visibilityTimeoutSeconds),
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount }),
     });
@@ -116,21 +156,60 @@ export async function startLocalAws(settings: Partial<LocalQueueSettings> = {}):
       bucket: LOCAL_RESOURCES.bucket,
       workQueue,
       dlq,
+      createQueue,
+      createBucket,
+      inspectQueue: (queueUrl) => inspect(server, queueUrl),
       jobs,
-      async stop() {
-        s3.destroy();
-        sqs.destroy();
-        await server.stop();
-        await jobs.stop();
-      },
+      stop: stopAll,
     };
   } catch (error) {
-    s3.destroy();
-    sqs.destroy();
-    await server.stop();
-    await jobs.stop();
+    await stopAll();
     throw error;
   }
+}
+
+async function startS3AndSqs(): Promise<FauxqsServer> {
+  let fauxqs: typeof import("fauxqs");
+  try {
+    fauxqs = await import("fauxqs");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_UNKNOWN_BUILTIN_MODULE") {
+      // fauxqs stores its state with node:sqlite, which Node.js has from 22.5.
+      throw new LocalRunError(
+        `the embedded S3/SQS emulator needs Node.js 22.5 or later, this is ${process.version}: use npm start or npx factor-sync, which run the project's own Node.js`,
+      );
+    }
+    throw error;
+  }
+  return fauxqs.startFauxqs({ port: 0, host: "localhost", logger: false });
+}
+
+async function createLocalQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<LocalQueue> {
+  const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  const url = created.QueueUrl ?? "";
+  const read = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }));
+  return { name, url, arn: read.Attributes?.QueueArn ?? "" };
+}
+
+function inspect(server: FauxqsServer, queueUrl: string): QueueContents | undefined {
+  const state = server.inspectQueue(queueUrl.slice(queueUrl.lastIndexOf("/") + 1));
+  if (state === undefined) return undefined;
+  const held = (message: { messageId: string; body: string }) => ({
+    messageId: message.messageId,
+    body: message.body,
+  });
+  return {
+    ready: state.messages.ready.map(held),
+    delayed: state.messages.delayed.map(held),
+    inFlight: state.messages.inflight.map((entry) => ({
+      ...held(entry.message),
+      visibleAtMs: entry.visibilityDeadline,
+    })),
+  };
 }
 
 /** What a process serving a state folder's jobs table writes into it, so other commands can reach the table. */
@@ -240,29 +319,4 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-async function loadFauxqs(): Promise<typeof import("fauxqs")> {
-  try {
-    return await import("fauxqs");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ERR_UNKNOWN_BUILTIN_MODULE") {
-      // fauxqs stores its state with node:sqlite, which Node.js has from 22.5.
-      throw new LocalRunError(
-        `the embedded S3/SQS emulator needs Node.js 22.5 or later, this is ${process.version}: use npm start or npx factor-sync, which run the project's own Node.js`,
-      );
-    }
-    throw error;
-  }
-}
-
-async function createQueue(
-  sqs: SQSClient,
-  name: string,
-  attributes: Record<string, string>,
-): Promise<LocalQueue> {
-  const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  const url = created.QueueUrl ?? "";
-  const read = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }));
-  return { name, url, arn: read.Attributes?.QueueArn ?? "" };
 }

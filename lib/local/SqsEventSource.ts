@@ -12,6 +12,7 @@ import type { SQSEvent } from "aws-lambda";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import type { Logger } from "../logging/Logger.js";
 import { silentLogger } from "../logging/Logger.js";
+import { backoffDelayMs } from "../pacing/backoff.js";
 import { readBatchResponse } from "./batchResponse.js";
 import { EventSourceError, LocalRunOptionsError } from "./errors.js";
 import { toSqsRecord } from "./sqsRecord.js";
@@ -137,6 +138,7 @@ export class SqsEventSource {
   #producerFinished = false;
   #running = 0;
   #failure: EventSourceError | undefined;
+  #stepHandler: SqsBatchHandler | undefined;
 
   public constructor(options: SqsEventSourceOptions) {
     this.#options = {
@@ -235,7 +237,7 @@ export class SqsEventSource {
           this.#stopping = true;
           break;
         }
-        await delay(Math.min(5000, 200 * 2 ** errors));
+        await delay(backoffDelayMs(errors + 1, { baseMs: 200, maxMs: 5_000, jitter: "none" }));
       }
     }
   }
@@ -269,7 +271,23 @@ export class SqsEventSource {
     return response.Messages ?? [];
   }
 
-  async #invoke(handler: SqsBatchHandler, messages: Message[]): Promise<void> {
+  /**
+   * One poller's step, for tests that go delivery by delivery: receives one batch (a long poll of
+   * `pollWaitSeconds`, then the batching window), invokes the handler (the first from `createHandler`) and
+   * deletes or leaves its records exactly as the pollers do. Returns the invocation's report, or undefined when
+   * nothing was received. Not while the pollers run.
+   *
+   * @throws {@link LocalRunOptionsError} after {@link start}.
+   */
+  public async pollOnce(): Promise<InvocationReport | undefined> {
+    if (this.#pollers) throw new LocalRunOptionsError("pollOnce", "cannot be used once the pollers run");
+    this.#stepHandler ??= this.#createHandler(0);
+    const messages = await this.#receiveBatch();
+    if (messages.length === 0) return undefined;
+    return this.#invoke(this.#stepHandler, messages);
+  }
+
+  async #invoke(handler: SqsBatchHandler, messages: Message[]): Promise<InvocationReport> {
     const { functionName, functionTimeoutSeconds, clock, logger, queueArn } = this.#options;
     const requestId = randomUUID();
     const records = messages.map((message) => toSqsRecord(message, queueArn));
@@ -328,6 +346,7 @@ export class SqsEventSource {
     this.#stats.failedRecords += report.failed;
     if (report.reason !== undefined) this.#stats.batchFailures += 1;
     this.#options.onInvocation?.(report);
+    return report;
   }
 
   async #delete(messages: Message[]): Promise<void> {

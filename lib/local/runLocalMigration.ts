@@ -4,14 +4,14 @@ import { basename, join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { createApplyHandler } from "../../functions/apply.js";
-import { createIngestHandler } from "../../functions/ingest.js";
 import { createApplyDeps } from "../apply/createApplyDeps.js";
+import { createApplyHandler } from "../apply/createApplyHandler.js";
 import type { ApplyOutcomeEvent } from "../apply/types.js";
 import { toAuth0Endpoint } from "../auth0/Auth0Endpoint.js";
 import { TokenProvider } from "../auth0/TokenProvider.js";
 import { INCOMING_PREFIX, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../config/defaults.js";
 import { exportDeadLetters } from "../dlq/exportDeadLetters.js";
+import { createIngestHandler } from "../ingest/createIngestHandler.js";
 import { createLogger, type Logger } from "../logging/Logger.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { reportKeys } from "../reports/reportKeys.js";
@@ -162,7 +162,6 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
           reportsPrefix: REPORTS_PREFIX,
           ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
           sendConcurrency: options.sendConcurrency ?? PIPELINE_DEFAULTS.sendConcurrency,
-          logLevel: "info",
         },
       });
       const summaries = await handler(

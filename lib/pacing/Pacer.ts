@@ -1,4 +1,6 @@
 import type { RateLimit } from "../auth0/RateLimit.js";
+import { PIPELINE_DEFAULTS } from "../config/defaults.js";
+import { PacerOptionsError } from "./errors.js";
 import { rateLimitWaitMs } from "./rateLimitWait.js";
 import { realSleep, type Sleep } from "./sleep.js";
 
@@ -73,13 +75,15 @@ export class Pacer {
   readonly #stats: PacerStats = { acquired: 0, headerPauses: 0, throttledPauses: 0 };
 
   public constructor(options: PacerOptions = {}) {
-    const rpsCeiling = options.rpsCeiling ?? 10;
-    const maxConcurrency = options.maxConcurrency ?? 2;
-    const budgetShare = options.budgetShare ?? 0.8;
-    if (!(rpsCeiling > 0)) throw new RangeError(`rpsCeiling must be > 0, got ${rpsCeiling}`);
-    if (!(maxConcurrency >= 1)) throw new RangeError(`maxConcurrency must be ≥ 1, got ${maxConcurrency}`);
+    const rpsCeiling = options.rpsCeiling ?? PIPELINE_DEFAULTS.rpsCeiling;
+    const maxConcurrency = options.maxConcurrency ?? PIPELINE_DEFAULTS.maxConcurrency;
+    const budgetShare = options.budgetShare ?? PIPELINE_DEFAULTS.budgetShare;
+    if (!(rpsCeiling > 0)) throw new PacerOptionsError("rpsCeiling", `must be > 0, got ${rpsCeiling}`);
+    if (!(maxConcurrency >= 1)) {
+      throw new PacerOptionsError("maxConcurrency", `must be ≥ 1, got ${maxConcurrency}`);
+    }
     if (!(budgetShare > 0 && budgetShare <= 1)) {
-      throw new RangeError(`budgetShare must be in (0, 1], got ${budgetShare}`);
+      throw new PacerOptionsError("budgetShare", `must be in (0, 1], got ${budgetShare}`);
     }
     this.intervalMs = (1000 * maxConcurrency) / rpsCeiling;
     this.#budgetShare = budgetShare;

@@ -1,6 +1,7 @@
 import type { SQSRecord } from "aws-lambda";
 import type { ApplyQueue, RedeliveryEntry } from "../../lib/apply/types.js";
 import type { AuthenticationMethod, UserFactors } from "../../lib/factors/types.js";
+import { toSqsRecord } from "../../lib/local/sqsRecord.js";
 import type { DeadLetterReason } from "../../lib/messages/DeadLetter.js";
 import { type MessageSource, toUserFactorsMessage } from "../../lib/messages/UserFactorsMessage.js";
 
@@ -34,25 +35,23 @@ export interface SqsRecordOptions {
   receiveCount?: number;
 }
 
-/** A complete SQS record as the event source delivers it. */
+/** A complete SQS record as the event source delivers it (built by the local runtime's own builder). */
 export function sqsRecord(body: string, options: SqsRecordOptions = {}): SQSRecord {
   const messageId = options.messageId ?? `msg-${Math.random().toString(36).slice(2, 10)}`;
-  return {
-    messageId,
-    receiptHandle: `rh-${messageId}`,
-    body,
-    attributes: {
-      ApproximateReceiveCount: String(options.receiveCount ?? 1),
-      SentTimestamp: "1764439200000",
-      SenderId: "AIDAEXAMPLE",
-      ApproximateFirstReceiveTimestamp: "1764439200100",
+  return toSqsRecord(
+    {
+      MessageId: messageId,
+      ReceiptHandle: `rh-${messageId}`,
+      Body: body,
+      Attributes: {
+        ApproximateReceiveCount: String(options.receiveCount ?? 1),
+        SentTimestamp: "1764439200000",
+        SenderId: "AIDAEXAMPLE",
+        ApproximateFirstReceiveTimestamp: "1764439200100",
+      },
     },
-    messageAttributes: {},
-    md5OfBody: "",
-    eventSource: "aws:sqs",
-    eventSourceARN: TEST_QUEUE_ARN,
-    awsRegion: "us-east-1",
-  };
+    TEST_QUEUE_ARN,
+  );
 }
 
 /** A record carrying one user's message. */
@@ -60,13 +59,15 @@ export function userRecord(n: number, options: SqsRecordOptions = {}): SQSRecord
   return sqsRecord(messageBody(userFactors(n)), { messageId: `msg-${n}`, ...options });
 }
 
-/** An {@link ApplyQueue} that remembers what it was asked to do (for unit tests of applyBatch). */
+/** An {@link ApplyQueue} that remembers what it was asked to do (for unit tests of applyBatch and settleBatch). */
 export class RecordingApplyQueue implements ApplyQueue {
   public readonly deadLetters: { messageId: string; body: string; reason: DeadLetterReason }[] = [];
   public readonly redeliveries: { messageId: string; delaySeconds: number }[] = [];
   public readonly requeued: { messageId: string; body: string; delaySeconds: number }[] = [];
   public failDeadLetters = false;
   public failRequeues = false;
+  /** Makes `delayRedelivery` throw, though {@link SqsApplyQueue}'s never does: settle must survive it. */
+  public failRedeliveries = false;
 
   public async deadLetter(record: SQSRecord, reason: DeadLetterReason): Promise<void> {
     if (this.failDeadLetters)
@@ -81,6 +82,8 @@ export class RecordingApplyQueue implements ApplyQueue {
   }
 
   public async delayRedelivery(entries: RedeliveryEntry[]): Promise<void> {
+    if (this.failRedeliveries)
+      throw Object.assign(new Error("SQS is unavailable"), { name: "ServiceUnavailable" });
     for (const entry of entries) {
       this.redeliveries.push({ messageId: entry.record.messageId, delaySeconds: entry.delaySeconds });
     }

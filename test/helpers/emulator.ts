@@ -1,18 +1,18 @@
-import { S3Client } from "@aws-sdk/client-s3";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { type FauxqsServer, startFauxqs } from "fauxqs";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import { type LocalAws, startLocalAws } from "../../lib/local/LocalAws.js";
 
-/** A running fauxqs (S3 + SQS) with one bucket and one queue, and real SDK clients pointed at it. */
+/** The local AWS (fauxqs: S3 + SQS) with one more bucket and one more queue, and real SDK clients for it. */
 export interface Emulator {
-  server: FauxqsServer;
+  aws: LocalAws;
   s3: S3Client;
   sqs: SQSClient;
   bucket: string;
   queueUrl: string;
   queueName: string;
   /** Creates another queue (named `<queueName>-<n>`) and returns its URL: one per test keeps tests apart. */
-  newQueue(attributes?: Record<string, string>): string;
-  /** Destroys the clients and stops the server. */
+  newQueue(attributes?: Record<string, string>): Promise<string>;
+  /** Destroys the clients and stops the emulators. */
   stop(): Promise<void>;
 }
 
@@ -26,12 +26,8 @@ export interface EmulatorOptions {
   queueAttributes?: Record<string, string>;
 }
 
-const region = "us-east-1";
-const credentials = { accessKeyId: "test", secretAccessKey: "test" };
-
 /**
- * Starts fauxqs on a random loopback port with a bucket and a queue, and returns real S3 (path-style) and SQS
- * clients for it. Call `stop()` in `afterAll`.
+ * Starts {@link startLocalAws} with a bucket and a queue of the test's own. Call `stop()` in `afterAll`.
  *
  * @example
  * let emulator: Emulator;
@@ -41,27 +37,26 @@ const credentials = { accessKeyId: "test", secretAccessKey: "test" };
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const bucket = options.bucket ?? "factor-sync-test";
   const queueName = options.queueName ?? "work";
-  const server = await startFauxqs({ port: 0, logger: false });
-  server.createBucket(bucket);
-  const { queueUrl } = server.createQueue(queueName, { attributes: options.queueAttributes ?? {} });
-  const s3 = new S3Client({ region, credentials, endpoint: server.address, forcePathStyle: true });
-  const sqs = new SQSClient({ region, credentials, endpoint: server.address });
-  let queues = 0;
-  return {
-    server,
-    s3,
-    sqs,
-    bucket,
-    queueUrl,
-    queueName,
-    newQueue(attributes = {}) {
-      queues += 1;
-      return server.createQueue(`${queueName}-${queues}`, { attributes }).queueUrl;
-    },
-    async stop() {
-      s3.destroy();
-      sqs.destroy();
-      await server.stop();
-    },
-  };
+  const aws = await startLocalAws();
+  try {
+    await aws.createBucket(bucket);
+    const queue = await aws.createQueue(queueName, options.queueAttributes ?? {});
+    let queues = 0;
+    return {
+      aws,
+      s3: aws.s3,
+      sqs: aws.sqs,
+      bucket,
+      queueUrl: queue.url,
+      queueName,
+      async newQueue(attributes = {}) {
+        queues += 1;
+        return (await aws.createQueue(`${queueName}-${queues}`, attributes)).url;
+      },
+      stop: () => aws.stop(),
+    };
+  } catch (error) {
+    await aws.stop();
+    throw error;
+  }
 }

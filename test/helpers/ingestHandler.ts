@@ -1,5 +1,5 @@
 import type { CountryCode } from "libphonenumber-js";
-import { createIngestHandler, type IngestHandler } from "../../functions/ingest.js";
+import { createIngestHandler, type IngestHandler } from "../../lib/ingest/createIngestHandler.js";
 import { type Logger, silentLogger } from "../../lib/logging/Logger.js";
 import type { Emulator } from "./emulator.js";
 
@@ -28,7 +28,10 @@ export interface TestIngestHandlerOptions {
 }
 
 /** The real ingest handler wired to the emulator, with a predictable clock. */
-export function makeIngestHandler(emulator: Emulator, options: TestIngestHandlerOptions = {}): IngestHandler {
+export function makeIngestHandler(
+  emulator: Pick<Emulator, "s3" | "sqs" | "queueUrl">,
+  options: TestIngestHandlerOptions = {},
+): IngestHandler {
   return createIngestHandler({
     s3: emulator.s3,
     sqs: emulator.sqs,
@@ -39,7 +42,6 @@ export function makeIngestHandler(emulator: Emulator, options: TestIngestHandler
       reportsPrefix: options.reportsPrefix ?? "reports/",
       ...(options.defaultCountry !== undefined ? { defaultCountry: options.defaultCountry } : {}),
       sendConcurrency: options.sendConcurrency ?? 10,
-      logLevel: "info",
     },
   });
 }

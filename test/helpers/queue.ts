@@ -1,5 +1,5 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { FauxqsServer } from "fauxqs";
+import type { LocalAws } from "../../lib/local/LocalAws.js";
 
 /**
  * Receives and deletes every message on the queue, until a receive comes back empty, and returns their bodies
@@ -23,13 +23,11 @@ export async function receiveAllBodies(sqs: SQSClient, queueUrl: string): Promis
 }
 
 /**
- * Every message body on a fauxqs queue (ready, delayed or in flight), without receiving them: fast enough for
+ * Every message body on a local queue (ready, delayed or in flight), without receiving them: fast enough for
  * queues of tens of thousands of messages.
  */
-export function peekAllBodies(server: FauxqsServer, queueUrl: string): string[] {
-  const name = queueUrl.slice(queueUrl.lastIndexOf("/") + 1);
-  const queue = server.inspectQueue(name);
-  if (queue === undefined) throw new Error(`no queue named ${name}`);
-  const { ready, delayed, inflight } = queue.messages;
-  return [...ready, ...delayed, ...inflight.map((entry) => entry.message)].map((message) => message.body);
+export function peekAllBodies(aws: LocalAws, queueUrl: string): string[] {
+  const queue = aws.inspectQueue(queueUrl);
+  if (queue === undefined) throw new Error(`no queue ${queueUrl}`);
+  return [...queue.ready, ...queue.delayed, ...queue.inFlight].map((message) => message.body);
 }

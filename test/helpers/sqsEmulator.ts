@@ -1,13 +1,18 @@
 import {
   DeleteMessageBatchCommand,
-  type Message,
   type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  SQSClient,
+  type SQSClient,
 } from "@aws-sdk/client-sqs";
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda";
-import { startFauxqs } from "fauxqs";
+import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { type LocalAws, type QueueContents, startLocalAws } from "../../lib/local/LocalAws.js";
+import {
+  type InvocationContext,
+  type InvocationReport,
+  type SqsBatchHandler,
+  SqsEventSource,
+} from "../../lib/local/SqsEventSource.js";
 
 /** Options of {@link startSqsEmulator}. */
 export interface SqsEmulatorOptions {
@@ -17,73 +22,42 @@ export interface SqsEmulatorOptions {
   visibilityTimeoutSeconds?: number;
 }
 
-/** A fauxqs server with a work queue and its dead-letter queue, as the stack wires them. */
+/** The local AWS's work queue and its dead-letter queue, as the stack wires them. */
 export interface SqsEmulator {
+  aws: LocalAws;
   sqs: SQSClient;
   workQueueUrl: string;
   workQueueArn: string;
-  workQueueName: string;
   dlqUrl: string;
-  dlqName: string;
-  /** Messages of the work queue: visible, in flight (with their visibility deadline) and delayed. */
-  inspectWork(): {
-    ready: number;
-    inflight: { messageId: string; visibilityDeadline: number }[];
-    delayed: number;
-  };
+  /** Messages of the work queue: visible, in flight (with when each is visible again) and delayed. */
+  inspectWork(): QueueContents;
   stop(): Promise<void>;
 }
 
-let queues = 0;
-
 /**
- * Starts fauxqs on a random loopback port with a work queue whose RedrivePolicy points at a DLQ.
+ * Starts {@link startLocalAws} with the given work-queue settings.
  *
  * @example
  * const emulator = await startSqsEmulator({ maxReceiveCount: 2 });
  * await sendBodies(emulator, bodies);
  */
 export async function startSqsEmulator(options: SqsEmulatorOptions = {}): Promise<SqsEmulator> {
-  const server = await startFauxqs({ port: 0, logger: false });
-  const suffix = `${process.pid}-${++queues}`;
-  const dlq = server.createQueue(`dlq-${suffix}`);
-  const work = server.createQueue(`work-${suffix}`, {
-    attributes: {
-      VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 360),
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: dlq.queueArn,
-        maxReceiveCount: options.maxReceiveCount ?? 5,
-      }),
-    },
-  });
-  const sqs = new SQSClient({
-    endpoint: server.address,
-    region: "us-east-1",
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  const aws = await startLocalAws({
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 360,
   });
   return {
-    sqs,
-    workQueueUrl: work.queueUrl,
-    workQueueArn: work.queueArn,
-    workQueueName: work.queueName,
-    dlqUrl: dlq.queueUrl,
-    dlqName: dlq.queueName,
+    aws,
+    sqs: aws.sqs,
+    workQueueUrl: aws.workQueue.url,
+    workQueueArn: aws.workQueue.arn,
+    dlqUrl: aws.dlq.url,
     inspectWork() {
-      const state = server.inspectQueue(work.queueName);
-      if (!state) throw new Error("work queue is gone");
-      return {
-        ready: state.messages.ready.length,
-        delayed: state.messages.delayed.length,
-        inflight: state.messages.inflight.map((entry) => ({
-          messageId: entry.message.messageId,
-          visibilityDeadline: entry.visibilityDeadline,
-        })),
-      };
+      const contents = aws.inspectQueue(aws.workQueue.url);
+      if (!contents) throw new Error("work queue is gone");
+      return contents;
     },
-    async stop() {
-      sqs.destroy();
-      await server.stop();
-    },
+    stop: () => aws.stop(),
   };
 }
 
@@ -104,60 +78,6 @@ export async function sendBodies(emulator: SqsEmulator, bodies: string[]): Promi
     ids.push(...chunk.map((_body, index) => byId.get(String(index)) ?? ""));
   }
   return ids;
-}
-
-/** One SQS message as the Lambda event source hands it to the function. */
-function toRecord(message: Message, queueArn: string): SQSRecord {
-  const attributes = message.Attributes ?? {};
-  return {
-    messageId: message.MessageId ?? "",
-    receiptHandle: message.ReceiptHandle ?? "",
-    body: message.Body ?? "",
-    attributes: {
-      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? "1",
-      SentTimestamp: attributes.SentTimestamp ?? "0",
-      SenderId: attributes.SenderId ?? "",
-      ApproximateFirstReceiveTimestamp: attributes.ApproximateFirstReceiveTimestamp ?? "0",
-    },
-    messageAttributes: {},
-    md5OfBody: message.MD5OfBody ?? "",
-    eventSource: "aws:sqs",
-    eventSourceARN: queueArn,
-    awsRegion: "us-east-1",
-  };
-}
-
-/** Receives up to `batchSize` visible messages as an SQS event (empty when none is visible now). */
-export async function receiveEvent(emulator: SqsEmulator, batchSize = 10): Promise<SQSEvent> {
-  const result = await emulator.sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: emulator.workQueueUrl,
-      MaxNumberOfMessages: batchSize,
-      MessageSystemAttributeNames: ["All"],
-      WaitTimeSeconds: 0,
-    }),
-  );
-  return { Records: (result.Messages ?? []).map((message) => toRecord(message, emulator.workQueueArn)) };
-}
-
-/** What the event source does with a partial batch response: deletes every record not reported as failed. */
-export async function settleEvent(
-  emulator: SqsEmulator,
-  event: SQSEvent,
-  response: SQSBatchResponse,
-): Promise<void> {
-  const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
-  const done = event.Records.filter((record) => !failed.has(record.messageId));
-  for (let start = 0; start < done.length; start += 10) {
-    await emulator.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: emulator.workQueueUrl,
-        Entries: done
-          .slice(start, start + 10)
-          .map((record, index) => ({ Id: String(index), ReceiptHandle: record.receiptHandle })),
-      }),
-    );
-  }
 }
 
 /** A dead-lettered message: its body and its attributes as strings. */
@@ -206,35 +126,56 @@ export interface EventSourceOptions {
   workers?: number;
   /** Records per invocation. @default 10 */
   batchSize?: number;
-  /** Give up (throw) when the queue is not empty after this long. @default 25_000 */
-  timeoutMs?: number;
+}
+
+function eventSource(emulator: SqsEmulator, handler: SqsBatchHandler, options: EventSourceOptions = {}) {
+  return new SqsEventSource({
+    sqs: emulator.sqs,
+    queueUrl: emulator.workQueueUrl,
+    queueArn: emulator.workQueueArn,
+    handler,
+    maxConcurrency: options.workers ?? 1,
+    batchSize: options.batchSize ?? 10,
+    maxBatchingWindowSeconds: 0,
+  });
 }
 
 /**
- * Plays the Lambda event source until the work queue is empty: receive a batch, invoke, delete what the
- * partial batch response did not report, wait for records made visible again later.
+ * Runs the local runtime's {@link SqsEventSource} (the one `run` ships) on the work queue until it is drained:
+ * nothing visible, in flight or delayed.
  */
 export async function runEventSource(
   emulator: SqsEmulator,
-  invoke: (event: SQSEvent) => Promise<SQSBatchResponse>,
+  handler: SqsBatchHandler,
   options: EventSourceOptions = {},
 ): Promise<{ invocations: number }> {
-  const deadline = Date.now() + (options.timeoutMs ?? 25_000);
-  let invocations = 0;
-  const worker = async () => {
-    for (;;) {
-      if (Date.now() > deadline) throw new Error("runEventSource: the work queue did not empty in time");
-      const event = await receiveEvent(emulator, options.batchSize ?? 10);
-      if (event.Records.length === 0) {
-        const state = emulator.inspectWork();
-        if (state.ready + state.delayed + state.inflight.length === 0) return;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        continue;
-      }
-      invocations++;
-      await settleEvent(emulator, event, await invoke(event));
-    }
-  };
-  await Promise.all(Array.from({ length: options.workers ?? 1 }, worker));
-  return { invocations };
+  const stats = await eventSource(emulator, handler, options).finishWhenDrained();
+  return { invocations: stats.invocations };
+}
+
+/** One delivery: the batch the handler got, its response, and how the event source settled it. */
+export interface Delivery {
+  event: SQSEvent;
+  response: SQSBatchResponse;
+  report: InvocationReport;
+}
+
+/**
+ * Has the {@link SqsEventSource} receive one batch, invoke the handler (with `context` instead of the event
+ * source's own when given) and settle it; throws when the queue had nothing to deliver.
+ */
+export async function deliverOnce(
+  emulator: SqsEmulator,
+  handler: (event: SQSEvent, context: InvocationContext) => Promise<SQSBatchResponse>,
+  context?: InvocationContext | Pick<InvocationContext, "getRemainingTimeInMillis">,
+): Promise<Delivery> {
+  let seen: { event: SQSEvent; response: SQSBatchResponse } | undefined;
+  const source = eventSource(emulator, async (event, ownContext) => {
+    const response = await handler(event, { ...ownContext, ...context });
+    seen = { event, response };
+    return response;
+  });
+  const report = await source.pollOnce();
+  if (report === undefined || seen === undefined) throw new Error("deliverOnce: nothing was delivered");
+  return { ...seen, report };
 }

@@ -128,7 +128,7 @@ describe("readStackConfig", () => {
       expect(error.name).toBe("InvalidStackConfigError");
       expect(error.issues).toHaveLength(1);
       expect(error.issues[0]?.key).toBe(key);
-      expect(error.issues[0]?.message.startsWith(expected)).toBe(true);
+      expect(error.issues[0]?.message.slice(0, expected.length)).toBe(expected);
       expect(error.message).toContain(`${key}: ${expected}`);
       expect(error.message).toContain(JSON.stringify(value));
     });

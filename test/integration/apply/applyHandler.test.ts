@@ -1,7 +1,6 @@
-import type { SQSEvent } from "aws-lambda";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApplyHandler } from "../../../functions/apply.js";
 import { createApplyDeps } from "../../../lib/apply/createApplyDeps.js";
+import { createApplyHandler } from "../../../lib/apply/createApplyHandler.js";
 import { SqsApplyQueue } from "../../../lib/apply/SqsApplyQueue.js";
 import type { ApplyOptions } from "../../../lib/apply/types.js";
 import { toAuth0Endpoint } from "../../../lib/auth0/Auth0Endpoint.js";
@@ -17,13 +16,12 @@ import {
 import { messageBody, TEST_SOURCE, userFactors } from "../../helpers/applyRecords.js";
 import { capturedLogger, sensitiveValues } from "../../helpers/capturedLogger.js";
 import {
+  deliverOnce,
   drainDeadLetters,
-  receiveEvent,
   runEventSource,
   type SqsEmulator,
   type SqsEmulatorOptions,
   sendBodies,
-  settleEvent,
   startSqsEmulator,
 } from "../../helpers/sqsEmulator.js";
 
@@ -65,8 +63,8 @@ async function setup(options: SetupOptions = {}) {
     logger,
     options: { redeliveryBaseSeconds: 1, timeMarginMs: 0, ...options.apply },
   });
-  const context = { getRemainingTimeInMillis: () => 60_000 };
-  const invoke = (event: SQSEvent) => handle(event, context);
+  // Driven by the local runtime's SqsEventSource, whose context counts down from the function timeout.
+  const invoke = handle;
   return { sim, emulator, handle, invoke, lines, tokens };
 }
 
@@ -131,7 +129,7 @@ describe("apply handler against the simulator and fauxqs", () => {
     const handle = createApplyHandler(deps);
     const users = Array.from({ length: 30 }, (_, n) => userFactors(n));
     await enqueue(emulator, users);
-    await runEventSource(emulator, (event) => handle(event, { getRemainingTimeInMillis: () => 60_000 }));
+    await runEventSource(emulator, handle);
     expect(deps.tokens.fetchCount).toBe(1);
     expectApplied(sim, users);
     expect(lines().filter((line) => line.includes('"batch done"'))).toHaveLength(3);
@@ -264,14 +262,16 @@ describe("apply handler against the simulator and fauxqs", () => {
     const user = userFactors(1);
     const [messageId] = await enqueue(emulator, [user]);
 
-    const first = await receiveEvent(emulator);
-    const response = await invoke(first);
+    const before = Date.now();
+    const { response } = await deliverOnce(emulator, invoke);
+    const after = Date.now();
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: messageId }] });
-    await settleEvent(emulator, first, response);
-    // Visible again in about a second, not after the queue's 360 s visibility timeout.
-    const [inflight] = emulator.inspectWork().inflight;
+    // Visible again 1 s (the first receive's delay, 1 s ± 20 % rounded) after the handler changed its
+    // visibility, within this delivery: not after the queue's 360 s visibility timeout.
+    const [inflight] = emulator.inspectWork().inFlight;
     expect(inflight?.messageId).toBe(messageId);
-    expect((inflight?.visibilityDeadline ?? Infinity) - Date.now()).toBeLessThan(5_000);
+    expect(inflight?.visibleAtMs).toBeGreaterThanOrEqual(before + 1_000);
+    expect(inflight?.visibleAtMs).toBeLessThanOrEqual(after + 1_000);
     expect(await drainDeadLetters(emulator)).toEqual([]);
 
     await runEventSource(emulator, invoke);
@@ -319,7 +319,13 @@ describe("apply handler against the simulator and fauxqs", () => {
     const users = Array.from({ length: 40 }, (_, n) => userFactors(n));
     await enqueue(emulator, users);
     await runEventSource(emulator, invoke, { workers: 2 });
-    expect(sim.stats.throttled).toBeGreaterThan(0);
+    // docs/pacing.md, misconfigured ceiling: a 429 pauses its worker until the reset, so each worker meets at
+    // most one 429 per refill of the bucket, and each refill applies at least one user (an unpaced client
+    // would meet hundreds at 1,000 rps). Every PUT was applied or throttled, none of them sent twice.
+    const { throttled, puts, applied } = sim.stats;
+    expect(throttled).toBeGreaterThan(0);
+    expect(throttled).toBeLessThanOrEqual(2 * users.length);
+    expect({ puts, applied }).toEqual({ puts: users.length + throttled, applied: users.length });
     expect(await drainDeadLetters(emulator)).toEqual([]);
     expectApplied(sim, users);
     expectNoSensitiveLogs(lines(), users);
@@ -337,15 +343,19 @@ describe("apply handler against the simulator and fauxqs", () => {
     sim.consume(2);
     const user = userFactors(1);
     await enqueue(emulator, [user]);
-    const event = await receiveEvent(emulator);
+    const { event, response } = await deliverOnce(emulator, handle, {
+      getRemainingTimeInMillis: () => 10_000,
+    });
     expect(event.Records.map((record) => record.attributes.ApproximateReceiveCount)).toEqual(["1"]);
-    const response = await handle(event, { getRemainingTimeInMillis: () => 10_000 });
-    await settleEvent(emulator, event, response);
     expect(response).toEqual({ batchItemFailures: [] });
     expect(sim.stats.throttled).toBe(1);
     expect(sim.stats.applied).toBe(0);
     // A new message, delayed for the rest of the pause: its receives start over.
-    expect(emulator.inspectWork()).toEqual({ ready: 0, inflight: [], delayed: 1 });
+    expect(emulator.inspectWork()).toEqual({
+      ready: [],
+      inFlight: [],
+      delayed: [{ messageId: expect.any(String), body: messageBody(user) }],
+    });
     expect(await drainDeadLetters(emulator)).toEqual([]);
   });
 
@@ -369,17 +379,20 @@ describe("apply handler against the simulator and fauxqs", () => {
     // Each user checks the budget twice (before and after its pacing slot): four users fit.
     let checks = 0;
     const context = { getRemainingTimeInMillis: () => (++checks <= 8 ? 60_000 : 11_000) };
-    const event = await receiveEvent(emulator);
+    const { event, response } = await deliverOnce(emulator, handle, context);
     expect(event.Records).toHaveLength(10);
-    const response = await handle(event, context);
-    await settleEvent(emulator, event, response);
     const order = event.Records.map((record) => record.messageId);
     expect(response.batchItemFailures).toEqual(order.slice(4).map((itemIdentifier) => ({ itemIdentifier })));
     const applied = users.filter((_user, index) => order.slice(0, 4).includes(ids[index] ?? ""));
     expectApplied(sim, applied);
     expect(sim.stats.applied).toBe(4);
     // The six come back at once (visibility 0), not after the visibility timeout.
-    expect(emulator.inspectWork().ready).toBe(6);
+    expect(
+      emulator
+        .inspectWork()
+        .ready.map((message) => message.messageId)
+        .sort(),
+    ).toEqual(order.slice(4).sort());
   });
 
   it("dead-letters malformed bodies unchanged as malformed and applies the good ones", async () => {

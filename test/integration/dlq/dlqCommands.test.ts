@@ -8,11 +8,11 @@ import { toDeadLetterAttributes } from "../../../lib/messages/DeadLetter.js";
 import { runCli } from "../../helpers/cli.js";
 import {
   createTestQueue,
-  type FauxqsHarness,
+  type LocalAwsHarness,
   queueDepth,
-  startFauxqsHarness,
+  startLocalAwsHarness,
   type TestQueue,
-} from "../../helpers/fauxqsHarness.js";
+} from "../../helpers/localAwsHarness.js";
 import { userFactorsBody } from "../../helpers/messages.js";
 import { startMoveTaskEndpoint } from "../../helpers/moveTaskEndpoint.js";
 
@@ -20,13 +20,13 @@ const AWS_ENV = { AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test" };
 const WORK_ARN = "arn:aws:sqs:eu-west-1:123456789012:factor-sync-work";
 
 describe("dlq-export and dlq-redrive commands", () => {
-  let harness: FauxqsHarness;
+  let harness: LocalAwsHarness;
   let dlq: TestQueue;
   let dir: string;
 
   beforeAll(async () => {
-    harness = await startFauxqsHarness();
-    dlq = await createTestQueue(harness.sqs, "factor-sync-dlq");
+    harness = await startLocalAwsHarness();
+    dlq = await createTestQueue(harness, "factor-sync-dlq");
     dir = await mkdtemp(join(tmpdir(), "dlq-cli-"));
     await harness.sqs.send(
       new SendMessageCommand({

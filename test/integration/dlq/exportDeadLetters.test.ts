@@ -8,17 +8,17 @@ import { FAILURES_CSV_HEADER } from "../../../lib/dlq/FailuresCsv.js";
 import { toDeadLetterAttributes } from "../../../lib/messages/DeadLetter.js";
 import {
   createTestQueue,
-  type FauxqsHarness,
+  type LocalAwsHarness,
   queueDepth,
-  startFauxqsHarness,
+  startLocalAwsHarness,
   type TestQueue,
-} from "../../helpers/fauxqsHarness.js";
+} from "../../helpers/localAwsHarness.js";
 import { userFactors, userFactorsBody } from "../../helpers/messages.js";
 
 const FAILED_AT = "2026-11-29T18:00:00.000Z";
 
 /** Sends `count` dead letters as the apply handler writes them: 404 for each user n. */
-async function sendDeadLetters(harness: FauxqsHarness, dlq: TestQueue, count: number): Promise<void> {
+async function sendDeadLetters(harness: LocalAwsHarness, dlq: TestQueue, count: number): Promise<void> {
   for (let start = 0; start < count; start += 10) {
     const entries = [];
     for (let n = start; n < Math.min(count, start + 10); n++) {
@@ -51,12 +51,12 @@ function collect(): { stream: PassThrough; text: () => string } {
 const fast = { waitTimeSeconds: 0, emptyReceivesToStop: 1 };
 
 describe("exportDeadLetters", () => {
-  let harness: FauxqsHarness;
+  let harness: LocalAwsHarness;
   let dlq: TestQueue;
 
   beforeEach(async () => {
-    harness = await startFauxqsHarness();
-    dlq = await createTestQueue(harness.sqs, "work-dlq");
+    harness = await startLocalAwsHarness();
+    dlq = await createTestQueue(harness, "work-dlq");
   });
   afterEach(async () => {
     await harness.stop();

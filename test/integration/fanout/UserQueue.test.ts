@@ -30,7 +30,7 @@ describe("UserQueue against fauxqs SQS", () => {
   });
 
   it("gets a user whose name holds U+FFFF (refused by SQS as it is) onto the queue", async () => {
-    const queueUrl = emulator.newQueue();
+    const queueUrl = await emulator.newQueue();
     const source = { bucket: emulator.bucket, key: "incoming/odd.jsonl" };
     const queue = new UserQueue(sqsSendBatch(emulator.sqs, queueUrl), { source });
     const user = makeUserFactors(1, {
@@ -43,7 +43,7 @@ describe("UserQueue against fauxqs SQS", () => {
   });
 
   it("reports the users SQS refuses with their SQS code, and sends the rest", async () => {
-    const queueUrl = emulator.newQueue({ MaximumMessageSize: "1024" });
+    const queueUrl = await emulator.newQueue({ MaximumMessageSize: "1024" });
     const source = { bucket: emulator.bucket, key: "incoming/big.jsonl" };
     const unsent: UnsentUser[] = [];
     const queue = new UserQueue(sqsSendBatch(emulator.sqs, queueUrl), {

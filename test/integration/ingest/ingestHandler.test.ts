@@ -37,7 +37,7 @@ describe("ingest handler against fauxqs", () => {
 
   /** Puts `body` at `key` and runs the handler on its ObjectCreated event, with a fresh queue. */
   async function ingest(key: string, body: string | Buffer, metadata: Record<string, string> = {}) {
-    const queueUrl = emulator.newQueue();
+    const queueUrl = await emulator.newQueue();
     await putObject(emulator.s3, emulator.bucket, key, body, metadata);
     const etag = await getEtag(emulator.s3, emulator.bucket, key);
     const summaries = await makeIngestHandler(emulator, { queueUrl })(
@@ -201,7 +201,7 @@ describe("ingest handler against fauxqs", () => {
   });
 
   it("reads the event's object version and carries it, with the etag, in every message and the summary", async () => {
-    const queueUrl = emulator.newQueue();
+    const queueUrl = await emulator.newQueue();
     const key = "incoming/versioned.csv";
     await putObject(emulator.s3, emulator.bucket, key, csvFile([`auth0|1,totp,,,,${FIXTURE_TOTP_SECRET},`]));
     const etag = await getEtag(emulator.s3, emulator.bucket, key);
@@ -336,7 +336,7 @@ describe("ingest handler against fauxqs", () => {
   });
 
   it("reports the users SQS refuses in the unsent report, and counts them", async () => {
-    const queueUrl = emulator.newQueue({ MaximumMessageSize: "1024" });
+    const queueUrl = await emulator.newQueue({ MaximumMessageSize: "1024" });
     const key = "incoming/big-user.jsonl";
     const many = Array.from({ length: 12 }, (_, i) => ({
       type: "totp",
@@ -375,7 +375,7 @@ describe("ingest handler against fauxqs", () => {
   });
 
   it("ingests every object of an event, in order", async () => {
-    const queueUrl = emulator.newQueue();
+    const queueUrl = await emulator.newQueue();
     const keys = ["incoming/multi/a.csv", "incoming/multi/b.jsonl"];
     await putObject(
       emulator.s3,
@@ -411,7 +411,7 @@ describe("ingest handler against fauxqs", () => {
   });
 
   it("skips a folder marker (a key ending in /, as the S3 console creates), says so in the log, and reads the rest", async () => {
-    const queueUrl = emulator.newQueue();
+    const queueUrl = await emulator.newQueue();
     const marker = "incoming/folder marker/";
     const file = "incoming/folder marker/users.csv";
     await putObject(emulator.s3, emulator.bucket, marker, "");

@@ -80,7 +80,7 @@ describe("ingest logging", () => {
       ["incoming/log/no-header.csv", `user_id,type,${FIXTURE_TOTP_SECRET}\nauth0|1,totp,x\n`],
     ];
     // A queue that refuses big messages, so one user ends "not sent" (and is logged as such).
-    const queueUrl = emulator.newQueue({ MaximumMessageSize: "1024" });
+    const queueUrl = await emulator.newQueue({ MaximumMessageSize: "1024" });
     const handler = makeIngestHandler(emulator, { queueUrl, logger });
     for (const [key, body] of files) await putObject(emulator.s3, emulator.bucket, key, body);
     const big = Array.from({ length: 12 }, (_, i) => ({

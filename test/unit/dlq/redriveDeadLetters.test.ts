@@ -2,7 +2,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { afterEach, describe, expect, it } from "vitest";
 import { DeadLetterRedriveError } from "../../../lib/dlq/errors.js";
 import { type RedriveProgress, redriveDeadLetters } from "../../../lib/dlq/redriveDeadLetters.js";
-import { EMULATOR_CREDENTIALS } from "../../helpers/fauxqsHarness.js";
+import { EMULATOR_CREDENTIALS } from "../../helpers/localAwsHarness.js";
 import {
   type ActionReply,
   type MoveTaskEndpoint,

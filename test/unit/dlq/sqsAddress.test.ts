@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { InvalidQueueUrlError } from "../../../lib/dlq/errors.js";
 import { parseQueueArn, regionOfQueueUrl } from "../../../lib/dlq/sqsAddress.js";
 
 describe("parseQueueArn", () => {
@@ -34,7 +35,9 @@ describe("regionOfQueueUrl", () => {
       "https://example.com/q",
       "'https://example.com/q' is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)",
     ],
-  ])("refuses %s with a one-line TypeError", (url, message) => {
-    expect(() => regionOfQueueUrl(url)).toThrow(new TypeError(message));
+  ])("refuses %s with a one-line InvalidQueueUrlError (a TypeError)", (url, message) => {
+    expect(() => regionOfQueueUrl(url)).toThrow(InvalidQueueUrlError);
+    expect(() => regionOfQueueUrl(url)).toThrow(TypeError);
+    expect(() => regionOfQueueUrl(url)).toThrow(message);
   });
 });

@@ -1,6 +1,6 @@
 import type { BatchResultErrorEntry, SendMessageBatchRequestEntry } from "@aws-sdk/client-sqs";
 import { describe, expect, it } from "vitest";
-import { QueueSendError } from "../../../lib/fanout/errors.js";
+import { QueueSendError, UserQueueOptionsError } from "../../../lib/fanout/errors.js";
 import type { SendBatch, UnsentUser } from "../../../lib/fanout/types.js";
 import { UserQueue, type UserQueueOptions } from "../../../lib/fanout/UserQueue.js";
 import { toUserFactorsMessage } from "../../../lib/messages/UserFactorsMessage.js";
@@ -261,8 +261,8 @@ describe("UserQueue", () => {
     ["sendConcurrency", { sendConcurrency: 0 }],
     ["maxAttempts", { maxAttempts: 1.5 }],
     ["maxPendingBatches", { sendConcurrency: 4, maxPendingBatches: 3 }],
-  ])("refuses a bad %s with a RangeError", (name, options) => {
-    expect(() => newQueue(fakeSend(acceptAll).send, options)).toThrow(RangeError);
+  ])("refuses a bad %s with a UserQueueOptionsError", (name, options) => {
+    expect(() => newQueue(fakeSend(acceptAll).send, options)).toThrow(UserQueueOptionsError);
     expect(() => newQueue(fakeSend(acceptAll).send, options)).toThrow(name);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { PacerOptionsError } from "../../../lib/pacing/errors.js";
 import { Pacer } from "../../../lib/pacing/Pacer.js";
 import { ManualClock } from "../../helpers/manualClock.js";
 
@@ -53,11 +54,11 @@ describe("Pacer spacing", () => {
   });
 
   it.each([0, -1])("refuses a ceiling of %i", (rpsCeiling) => {
-    expect(() => new Pacer({ rpsCeiling })).toThrow(RangeError);
+    expect(() => new Pacer({ rpsCeiling })).toThrow(PacerOptionsError);
   });
 
   it.each([0, 1.2])("refuses a budget share of %f", (budgetShare) => {
-    expect(() => new Pacer({ budgetShare })).toThrow(RangeError);
+    expect(() => new Pacer({ budgetShare })).toThrow(PacerOptionsError);
   });
 });
 

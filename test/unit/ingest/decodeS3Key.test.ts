@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decodeS3Key } from "../../../functions/ingest.js";
+import { decodeS3Key } from "../../../lib/ingest/decodeS3Key.js";
 import { encodeS3EventKey } from "../../helpers/s3Event.js";
 
 describe("decodeS3Key", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApplyConfigurationError, readApplyEnvironment } from "../../../functions/apply.js";
+import { readApplyEnvironment } from "../../../functions/environment.js";
+import { ConfigurationError } from "../../../lib/config/errors.js";
 
 const required = {
   AUTH0_DOMAIN: "tenant.eu.auth0.com",
@@ -48,7 +49,7 @@ describe("readApplyEnvironment", () => {
     [{ ...required, BUDGET_SHARE: "1.5" }, "environment variable BUDGET_SHARE: is invalid"],
     [{ ...required, MAX_CONCURRENCY: "two" }, "environment variable MAX_CONCURRENCY: is invalid"],
   ])("names the bad variable in %j", (env, message) => {
-    expect(() => readApplyEnvironment(env)).toThrow(ApplyConfigurationError);
+    expect(() => readApplyEnvironment(env)).toThrow(ConfigurationError);
     expect(() => readApplyEnvironment(env)).toThrow(message);
   });
 
@@ -56,7 +57,7 @@ describe("readApplyEnvironment", () => {
     [
       "AUTH0_DOMAIN",
       { ...required, AUTH0_DOMAIN: undefined },
-      "environment variable AUTH0_DOMAIN: is required (Invalid input: expected string, received undefined)",
+      "environment variable AUTH0_DOMAIN: is required",
     ],
     [
       "BUDGET_SHARE",
@@ -74,7 +75,7 @@ describe("readApplyEnvironment", () => {
       'environment variable LOG_LEVEL: is invalid (Invalid option: expected one of "trace"|"debug"|"info"|"warn"|"error"|"fatal"|"silent")',
     ],
   ])("explains in words what is wrong with %s", (variable, env, message) => {
-    expect(() => readApplyEnvironment(env)).toThrow(ApplyConfigurationError);
+    expect(() => readApplyEnvironment(env)).toThrow(ConfigurationError);
     expect(() => readApplyEnvironment(env)).toThrow(expect.objectContaining({ variable, message }));
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { IngestConfigError, readIngestConfig } from "../../../functions/ingestConfig.js";
+import { readIngestConfig } from "../../../functions/environment.js";
+import { ConfigurationError } from "../../../lib/config/errors.js";
 
 const QUEUE_URL = "https://sqs.eu-west-1.amazonaws.com/123456789012/work";
 
@@ -33,31 +34,27 @@ describe("readIngestConfig", () => {
   });
 
   it.each([
-    [{}, "QUEUE_URL", "ingest: environment variable QUEUE_URL is required"],
-    [
-      { QUEUE_URL: "work" },
-      "QUEUE_URL",
-      "ingest: environment variable QUEUE_URL must be the work queue's URL",
-    ],
+    [{}, "QUEUE_URL", "environment variable QUEUE_URL: is required"],
+    [{ QUEUE_URL: "work" }, "QUEUE_URL", "environment variable QUEUE_URL: must be the work queue's URL"],
     [
       { QUEUE_URL, DEFAULT_COUNTRY: "XX" },
       "DEFAULT_COUNTRY",
-      "ingest: environment variable DEFAULT_COUNTRY must be an ISO 3166-1 alpha-2 country code, e.g. GB",
+      "environment variable DEFAULT_COUNTRY: must be an ISO 3166-1 alpha-2 country code, e.g. GB",
     ],
     [
       { QUEUE_URL, SEND_CONCURRENCY: "many" },
       "SEND_CONCURRENCY",
-      "ingest: environment variable SEND_CONCURRENCY must be a number",
+      "environment variable SEND_CONCURRENCY: must be a number",
     ],
     [
       { QUEUE_URL, SEND_CONCURRENCY: "0" },
       "SEND_CONCURRENCY",
-      "ingest: environment variable SEND_CONCURRENCY must be 1 to 100",
+      "environment variable SEND_CONCURRENCY: must be 1 to 100",
     ],
     [
       { QUEUE_URL, LOG_LEVEL: "loud" },
       "LOG_LEVEL",
-      "ingest: environment variable LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent",
+      "environment variable LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent",
     ],
   ])("refuses %j naming %s", (environment, variable, message) => {
     const error = (() => {
@@ -67,7 +64,7 @@ describe("readIngestConfig", () => {
         return e;
       }
     })();
-    expect(error).toBeInstanceOf(IngestConfigError);
+    expect(error).toBeInstanceOf(ConfigurationError);
     expect(error).toMatchObject({ variable, message });
   });
 });

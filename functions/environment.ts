@@ -1,0 +1,92 @@
+import { type CountryCode, isSupportedCountry } from "libphonenumber-js";
+import * as z from "zod/mini";
+import { LOG_LEVELS, type LogLevel, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../lib/config/defaults.js";
+import { optional, readEnvironment } from "../lib/config/environment.js";
+import type { IngestHandlerConfig } from "../lib/ingest/createIngestHandler.js";
+
+// The environment of both functions, as the stack sets it (infra/FactorSyncStack.ts): one zod flavour, one
+// error (ConfigurationError, naming the variable), the defaults from lib/config/defaults.ts.
+
+const positiveInteger = z.coerce.number().check(z.int(), z.gte(1));
+
+/** Built when read, so each function's bundle keeps only its own schema (and ingest's phone metadata stays out of apply's). */
+const applySchema = () =>
+  z.object({
+    AUTH0_DOMAIN: z.string().check(z.minLength(1)),
+    AUTH0_SECRET_ARN: z.string().check(z.minLength(1)),
+    DLQ_URL: z.url(),
+    MAX_RECEIVE_COUNT: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.maxReceiveCount)),
+    RPS_CEILING: optional(z._default(z.coerce.number().check(z.positive()), PIPELINE_DEFAULTS.rpsCeiling)),
+    BUDGET_SHARE: optional(
+      z._default(z.coerce.number().check(z.gt(0), z.lte(1)), PIPELINE_DEFAULTS.budgetShare),
+    ),
+    MAX_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.maxConcurrency)),
+    APPLY_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.applyConcurrency)),
+    LOG_LEVEL: optional(z._default(z.enum(LOG_LEVELS), PIPELINE_DEFAULTS.logLevel)),
+  });
+
+/** The apply function's configuration, as read from its environment. */
+export type ApplyEnvironment = z.infer<ReturnType<typeof applySchema>>;
+
+/**
+ * Reads and checks the apply function's environment.
+ *
+ * @throws {@link ConfigurationError} naming the first bad variable.
+ * @example
+ * const environment = readApplyEnvironment(process.env);
+ */
+export function readApplyEnvironment(environment: NodeJS.ProcessEnv): ApplyEnvironment {
+  return readEnvironment(applySchema(), environment) as ApplyEnvironment;
+}
+
+const ingestSchema = () =>
+  z.object({
+    QUEUE_URL: z.url({ error: "must be the work queue's URL" }),
+    REPORTS_PREFIX: optional(z.optional(z.string())),
+    DEFAULT_COUNTRY: optional(
+      z.optional(
+        z
+          .string()
+          .check(
+            z.refine(isSupportedCountry, { error: "must be an ISO 3166-1 alpha-2 country code, e.g. GB" }),
+          ),
+      ),
+    ),
+    SEND_CONCURRENCY: optional(
+      z.optional(
+        z.coerce
+          .number({ error: "must be a number" })
+          .check(
+            z.int({ error: "must be a whole number" }),
+            z.gte(1, { error: "must be 1 to 100" }),
+            z.lte(100, { error: "must be 1 to 100" }),
+          ),
+      ),
+    ),
+    LOG_LEVEL: optional(z.optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }))),
+  });
+
+/** The ingest function's settings: what its handler factory takes, plus its log level. */
+export interface IngestConfig extends IngestHandlerConfig {
+  /** `LOG_LEVEL`. @default "info" */
+  logLevel: LogLevel;
+}
+
+/**
+ * Reads and checks the ingest function's environment (`QUEUE_URL`; `REPORTS_PREFIX` default "reports/",
+ * `DEFAULT_COUNTRY` default none, `SEND_CONCURRENCY` default 10, `LOG_LEVEL` default "info").
+ *
+ * @throws {@link ConfigurationError} naming the first variable that is missing or invalid.
+ * @example
+ * const config = readIngestConfig(process.env);
+ */
+export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
+  const env = readEnvironment(ingestSchema(), environment);
+  return {
+    queueUrl: env.QUEUE_URL,
+    reportsPrefix: env.REPORTS_PREFIX ?? REPORTS_PREFIX,
+    ...(env.DEFAULT_COUNTRY !== undefined ? { defaultCountry: env.DEFAULT_COUNTRY as CountryCode } : {}),
+    sendConcurrency: env.SEND_CONCURRENCY ?? PIPELINE_DEFAULTS.sendConcurrency,
+    logLevel: env.LOG_LEVEL ?? PIPELINE_DEFAULTS.logLevel,
+  };
+}

@@ -1,0 +1,36 @@
+import type { DeadLetterReason } from "../messages/DeadLetter.js";
+
+/** What a record went through in this receive, carried by a requeue so a later receive can go on from it. */
+export interface RecordHistory {
+  /** Real attempts (PUTs answered other than 429) in this receive. */
+  attempts: number;
+  /** 429s waited out in this receive. */
+  throttled: number;
+}
+
+/**
+ * What is to happen to one SQS record of a batch, decided by {@link decideRecord} and performed by
+ * {@link settleBatch} (the only place that makes apply's SQS calls for a record):
+ *
+ * - `applied`: the PUT returned 2xx; the event source deletes the record.
+ * - `deadLetter`: sent to the DLQ with its reason, then deleted.
+ * - `requeue`: its body sent again to the work queue, visible after `delaySeconds` (≤ 900), then deleted: the
+ *   receive count starts over (a record that met only 429s).
+ * - `redeliver`: a batch item failure, visible again after `delaySeconds` (`retry`: transient failures;
+ *   `deferred`: not tried, or cut short by the time budget).
+ * - `keep`: a batch item failure, nothing changed (it returns after the visibility timeout).
+ *
+ * Issues 10/11 add `superseded` and `cancelled` here (delete without a PUT, outcome recorded), not elsewhere.
+ */
+export type Decision =
+  | { kind: "applied"; userId: string; status: number }
+  | { kind: "deadLetter"; reason: DeadLetterReason }
+  | { kind: "requeue"; userId: string; delaySeconds: number; history: RecordHistory }
+  | {
+      kind: "redeliver";
+      cause: "retry" | "deferred";
+      delaySeconds: number;
+      userId?: string;
+      status?: number | string;
+    }
+  | { kind: "keep"; why: string };

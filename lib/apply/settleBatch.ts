@@ -1,0 +1,133 @@
+import type { SQSRecord } from "aws-lambda";
+import type { Logger } from "../logging/Logger.js";
+import type { Decision } from "./Decision.js";
+import type {
+  ApplyBatchResult,
+  ApplyCounts,
+  ApplyOutcomeEvent,
+  ApplyQueue,
+  RedeliveryEntry,
+} from "./types.js";
+
+/** What {@link settleBatch} performs the decisions with. */
+export interface SettleDeps {
+  queue: ApplyQueue;
+  logger: Logger;
+  /** Final outcomes (`applied`, `failed`, `retry` of a redelivered record); must not throw. */
+  emit: (event: ApplyOutcomeEvent) => void;
+}
+
+/** One record and what was decided for it. */
+export interface DecidedRecord {
+  record: SQSRecord;
+  decision: Decision;
+}
+
+/**
+ * Performs a batch's decisions: the one place where apply's SQS calls for a record are made, and where the one
+ * fall-back rule holds: a record whose call fails (DLQ or work-queue send) is kept as a batch item failure,
+ * never deleted unrecorded. `applied`, `deadLetter`d and `requeue`d records are left out of the batch item
+ * failures (the event source deletes them); `redeliver`ed ones are returned with their visibility delay (best
+ * effort), `keep`s returned as they are.
+ *
+ * Outcome recording (the jobs issue) belongs here, once per batch, after the calls and before the response
+ * that lets the event source delete the records.
+ *
+ * @example
+ * const result = await settleBatch([{ record, decision: { kind: "applied", userId, status: 200 } }], deps);
+ * // { batchItemFailures: [], counts: { applied: 1, ... } }
+ */
+export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): Promise<ApplyBatchResult> {
+  const { queue, logger, emit } = deps;
+  const counts: ApplyCounts = {
+    applied: 0,
+    deadLettered: 0,
+    retried: 0,
+    deferred: 0,
+    requeued: 0,
+    throttled: 0,
+  };
+  const settled = await Promise.all(
+    decided.map(async ({ record, decision }): Promise<Decision> => {
+      if (decision.kind === "deadLetter") {
+        const { reason } = decision;
+        try {
+          await queue.deadLetter(record, reason);
+        } catch (error) {
+          logger.error(
+            { messageId: record.messageId, userId: reason.userId, error: errorName(error) },
+            "could not send to the dead-letter queue; the record is kept for redelivery",
+          );
+          return { kind: "keep", why: "dead-letter send failed" };
+        }
+        logger.warn(
+          {
+            messageId: record.messageId,
+            userId: reason.userId,
+            status: reason.status,
+            errorCode: reason.errorCode,
+          },
+          "user failed; sent to the dead-letter queue",
+        );
+        emit({ userId: reason.userId ?? "", kind: "failed", status: reason.status });
+      } else if (decision.kind === "requeue") {
+        try {
+          await queue.requeue(record, decision.delaySeconds);
+        } catch (error) {
+          logger.warn(
+            { messageId: record.messageId, userId: decision.userId, error: errorName(error) },
+            "could not send the throttled record back to the work queue; it is kept for redelivery",
+          );
+          return { kind: "keep", why: "requeue send failed" };
+        }
+        logger.info(
+          { messageId: record.messageId, userId: decision.userId, delaySeconds: decision.delaySeconds },
+          "throttled record sent back to the work queue",
+        );
+      } else if (decision.kind === "applied") {
+        emit({ userId: decision.userId, kind: "applied", status: decision.status });
+      } else if (decision.kind === "redeliver" && decision.cause === "retry") {
+        emit({ userId: decision.userId ?? "", kind: "retry", status: decision.status });
+      }
+      return decision;
+    }),
+  );
+
+  const batchItemFailures: { itemIdentifier: string }[] = [];
+  const redeliveries: RedeliveryEntry[] = [];
+  settled.forEach((decision, index) => {
+    const record = (decided[index] as DecidedRecord).record;
+    switch (decision.kind) {
+      case "applied":
+        counts.applied++;
+        break;
+      case "deadLetter":
+        counts.deadLettered++;
+        break;
+      case "requeue":
+        counts.requeued++;
+        break;
+      case "redeliver":
+        counts[decision.cause === "retry" ? "retried" : "deferred"]++;
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        redeliveries.push({ record, delaySeconds: decision.delaySeconds });
+        break;
+      case "keep":
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        break;
+    }
+  });
+  if (redeliveries.length > 0) {
+    try {
+      await queue.delayRedelivery(redeliveries);
+    } catch (error) {
+      // Best effort: the records are batch item failures either way, only redelivered later.
+      logger.warn({ records: redeliveries.length, error: errorName(error) }, "visibility not changed");
+    }
+  }
+  return { batchItemFailures, counts };
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : "unknown";
+}

@@ -1,0 +1,84 @@
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SQSClient } from "@aws-sdk/client-sqs";
+import type { S3Event } from "aws-lambda";
+import type { CountryCode } from "libphonenumber-js";
+import type { Logger } from "../logging/Logger.js";
+import type { IngestSummary } from "../reports/IngestSummary.js";
+import { decodeS3Key } from "./decodeS3Key.js";
+import { ingestObject } from "./ingestObject.js";
+
+/** The ingest handler's settings (the function reads them from its environment). */
+export interface IngestHandlerConfig {
+  /** `QUEUE_URL`: the work queue. */
+  queueUrl: string;
+  /** `REPORTS_PREFIX`: where reports go in the input's bucket. @default "reports/" */
+  reportsPrefix: string;
+  /** `DEFAULT_COUNTRY`: ISO 3166-1 alpha-2 country for national phone numbers. @default none */
+  defaultCountry?: CountryCode;
+  /** `SEND_CONCURRENCY`: SendMessageBatch calls in flight. @default 10 */
+  sendConcurrency: number;
+}
+
+/** What the ingest handler is built from. */
+export interface IngestHandlerDeps {
+  s3: S3Client;
+  sqs: SQSClient;
+  config: IngestHandlerConfig;
+  logger: Logger;
+  /** @default () => new Date() */
+  now?: () => Date;
+}
+
+/** The ingest Lambda: one summary per object of the event, in order. */
+export type IngestHandler = (event: S3Event) => Promise<IngestSummary[]>;
+
+/**
+ * Builds the ingest handler: for each ObjectCreated record, ingests the object (see `ingestObject`). Objects
+ * under the reports prefix are skipped, so a notification set too wide cannot make reports of reports, and so are
+ * folder markers (keys ending in `/`, which the S3 console creates when a folder is made). A file-level
+ * error of the input ends in its summary; any other error (S3 or SQS unusable) is thrown: the invocation fails,
+ * and Lambda's on-failure destination records it with its event.
+ *
+ * @example
+ * const handler = createIngestHandler({ s3, sqs, logger, config: readIngestConfig(process.env) });
+ * const [summary] = await handler(s3Event);
+ */
+export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
+  const { config, logger } = deps;
+  return async (event) => {
+    const summaries: IngestSummary[] = [];
+    // An S3 test event ("s3:TestEvent") has no Records.
+    for (const record of event.Records ?? []) {
+      const key = decodeS3Key(record.s3.object.key);
+      const bucket = record.s3.bucket.name;
+      if (config.reportsPrefix !== "" && key.startsWith(config.reportsPrefix)) {
+        logger.warn({ bucket, key }, "skipped: the object is a report");
+        continue;
+      }
+      // The notification covers every key under incoming/, so that unsupported names get a report; a folder
+      // marker is no file anyone uploaded, and a report about it would only be noise.
+      if (key.endsWith("/")) {
+        logger.info({ bucket, key }, "skipped: the object is a folder marker");
+        continue;
+      }
+      const { versionId, eTag } = record.s3.object;
+      summaries.push(
+        await ingestObject(
+          {
+            bucket,
+            key,
+            ...(versionId ? { versionId } : {}),
+            ...(eTag ? { etag: eTag } : {}),
+          },
+          { s3: deps.s3, sqs: deps.sqs, queueUrl: config.queueUrl, logger, now: deps.now },
+          {
+            reportsPrefix: config.reportsPrefix,
+            defaultCountry: config.defaultCountry,
+            sendConcurrency: config.sendConcurrency,
+          },
+        ),
+      );
+    }
+    return summaries;
+  };
+}

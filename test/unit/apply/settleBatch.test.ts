@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import type { Decision } from "../../../lib/apply/Decision.js";
+import { type DecidedRecord, settleBatch } from "../../../lib/apply/settleBatch.js";
+import type { ApplyOutcomeEvent } from "../../../lib/apply/types.js";
+import type { DeadLetterReason } from "../../../lib/messages/DeadLetter.js";
+import { RecordingApplyQueue, userRecord } from "../../helpers/applyRecords.js";
+import { capturedLogger } from "../../helpers/capturedLogger.js";
+
+const reason: DeadLetterReason = {
+  status: "404",
+  errorCode: "inexistent_user",
+  message: "The user does not exist.",
+  attempts: 1,
+  failedAt: "2026-12-01T12:00:00.000Z",
+  sourceKey: "incoming/users.csv",
+  sourceLine: 3,
+  userId: "auth0|user-2",
+};
+
+/** One record of each decision, in this order: msg-1 … msg-6. */
+const decisions: Decision[] = [
+  { kind: "applied", userId: "auth0|user-1", status: 200 },
+  { kind: "deadLetter", reason },
+  { kind: "requeue", userId: "auth0|user-3", delaySeconds: 21, history: { attempts: 0, throttled: 2 } },
+  { kind: "redeliver", cause: "retry", delaySeconds: 10, userId: "auth0|user-4", status: 503 },
+  { kind: "redeliver", cause: "deferred", delaySeconds: 0 },
+  { kind: "keep", why: "unexpected error" },
+];
+const batch = (): DecidedRecord[] =>
+  decisions.map((decision, index) => ({ record: userRecord(index + 1), decision }));
+
+function settle(queue: RecordingApplyQueue) {
+  const { logger, lines } = capturedLogger();
+  const events: ApplyOutcomeEvent[] = [];
+  const done = settleBatch(batch(), { queue, logger, emit: (event) => events.push(event) });
+  const byUser = () => [...events].sort((a, b) => a.userId.localeCompare(b.userId));
+  return { done, events: byUser, lines };
+}
+
+describe("settleBatch", () => {
+  it("performs each decision's SQS call and returns exactly the records not done", async () => {
+    const queue = new RecordingApplyQueue();
+    const { done, events } = settle(queue);
+    expect(await done).toEqual({
+      batchItemFailures: [
+        { itemIdentifier: "msg-4" },
+        { itemIdentifier: "msg-5" },
+        { itemIdentifier: "msg-6" },
+      ],
+      counts: { applied: 1, deadLettered: 1, retried: 1, deferred: 1, requeued: 1, throttled: 0 },
+    });
+    expect(queue.deadLetters).toEqual([{ messageId: "msg-2", body: userRecord(2).body, reason }]);
+    expect(queue.requeued).toEqual([{ messageId: "msg-3", body: userRecord(3).body, delaySeconds: 21 }]);
+    expect(queue.redeliveries).toEqual([
+      { messageId: "msg-4", delaySeconds: 10 },
+      { messageId: "msg-5", delaySeconds: 0 },
+    ]);
+    expect(events()).toEqual([
+      { userId: "auth0|user-1", kind: "applied", status: 200 },
+      { userId: "auth0|user-2", kind: "failed", status: "404" },
+      { userId: "auth0|user-4", kind: "retry", status: 503 },
+    ]);
+  });
+
+  it("loses nothing when every SQS call fails: each record is done, or returned for redelivery", async () => {
+    const queue = new RecordingApplyQueue();
+    queue.failDeadLetters = true;
+    queue.failRequeues = true;
+    queue.failRedeliveries = true;
+    const { done, events, lines } = settle(queue);
+    const result = await done;
+    // Only the applied record is left to be deleted; the two whose send failed are kept as they are.
+    expect(result).toEqual({
+      batchItemFailures: ["msg-2", "msg-3", "msg-4", "msg-5", "msg-6"].map((itemIdentifier) => ({
+        itemIdentifier,
+      })),
+      counts: { applied: 1, deadLettered: 0, retried: 1, deferred: 1, requeued: 0, throttled: 0 },
+    });
+    expect(events()).toEqual([
+      { userId: "auth0|user-1", kind: "applied", status: 200 },
+      { userId: "auth0|user-4", kind: "retry", status: 503 },
+    ]);
+    const kept = lines().filter((line) => line.includes("kept for redelivery"));
+    expect(kept.map((line) => JSON.parse(line).messageId)).toEqual(["msg-2", "msg-3"]);
+  });
+
+  it("returns every record but the applied ones whatever the mix of failures", async () => {
+    for (const failing of ["failDeadLetters", "failRequeues", "failRedeliveries"] as const) {
+      const queue = new RecordingApplyQueue();
+      queue[failing] = true;
+      const result = await settle(queue).done;
+      const returned = new Set(result.batchItemFailures.map((failure) => failure.itemIdentifier));
+      const deleted = batch()
+        .map(({ record }) => record.messageId)
+        .filter((id) => !returned.has(id));
+      const recorded = [
+        "msg-1",
+        ...queue.deadLetters.map((d) => d.messageId),
+        ...queue.requeued.map((r) => r.messageId),
+      ];
+      // Deleted means applied, dead-lettered or requeued: never a record whose call failed.
+      expect({ failing, deleted }).toEqual({ failing, deleted: recorded.sort() });
+    }
+  });
+});
