@@ -1,3 +1,4 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createApplyDeps } from "../lib/apply/createApplyDeps.js";
@@ -5,6 +6,8 @@ import { type ApplyHandler, createApplyHandler } from "../lib/apply/createApplyH
 import { loadAuth0Credentials } from "../lib/auth0/credentials.js";
 import { buildOnce } from "../lib/config/buildOnce.js";
 import { createLogger } from "../lib/logging/Logger.js";
+import { ApplySync } from "../lib/sync/ApplySync.js";
+import { SyncStateStore } from "../lib/sync/SyncStateStore.js";
 import { readApplyEnvironment } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<ApplyHandler> {
@@ -24,7 +27,14 @@ async function handlerFromEnvironment(): Promise<ApplyHandler> {
     },
     { sqs: new SQSClient({}), logger },
   );
-  return createApplyHandler(deps);
+  const tableName = environment.JOBS_TABLE;
+  return createApplyHandler({
+    ...deps,
+    // The sync state: claim before the PUT, the state after a 2xx (with the HMAC the message carries: no key here).
+    ...(tableName !== undefined
+      ? { sync: new ApplySync(new SyncStateStore({ client: new DynamoDBClient({}), tableName }), { logger }) }
+      : {}),
+  });
 }
 
 const built = buildOnce(handlerFromEnvironment);

@@ -23,6 +23,8 @@ const applySchema = () =>
     MAX_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.maxConcurrency)),
     APPLY_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.applyConcurrency)),
     LOG_LEVEL: optional(z._default(z.enum(LOG_LEVELS), PIPELINE_DEFAULTS.logLevel)),
+    /** The jobs table, where the sync state is kept (unset: records are PUT without a sync state). */
+    JOBS_TABLE: optional(z.optional(z.string().check(z.minLength(1)))),
   });
 
 /** The apply function's configuration, as read from its environment. */
@@ -64,12 +66,25 @@ const ingestSchema = () =>
       ),
     ),
     LOG_LEVEL: optional(z.optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }))),
+    // The sync state (issue 11): all three, or none (every valid user is sent).
+    JOBS_TABLE: optional(z.optional(z.string().check(z.minLength(1)))),
+    SYNC_KEY_SECRET_ARN: optional(z.optional(z.string().check(z.minLength(1)))),
+    AUTH0_DOMAIN: optional(z.optional(z.string().check(z.minLength(1)))),
   });
+
+/** Where ingest finds the sync state, from `JOBS_TABLE`, `SYNC_KEY_SECRET_ARN` and `AUTH0_DOMAIN`. */
+export interface IngestSyncConfig {
+  tableName: string;
+  keySecretArn: string;
+  auth0Domain: string;
+}
 
 /** The ingest function's settings: what its handler factory takes, plus its log level. */
 export interface IngestConfig extends IngestHandlerConfig {
   /** `LOG_LEVEL`. @default "info" */
   logLevel: LogLevel;
+  /** The sync state, when `JOBS_TABLE`, `SYNC_KEY_SECRET_ARN` and `AUTH0_DOMAIN` are all set. @default none */
+  sync?: IngestSyncConfig;
 }
 
 /**
@@ -88,5 +103,16 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     ...(env.DEFAULT_COUNTRY !== undefined ? { defaultCountry: env.DEFAULT_COUNTRY as CountryCode } : {}),
     sendConcurrency: env.SEND_CONCURRENCY ?? PIPELINE_DEFAULTS.sendConcurrency,
     logLevel: env.LOG_LEVEL ?? PIPELINE_DEFAULTS.logLevel,
+    ...(env.JOBS_TABLE !== undefined &&
+    env.SYNC_KEY_SECRET_ARN !== undefined &&
+    env.AUTH0_DOMAIN !== undefined
+      ? {
+          sync: {
+            tableName: env.JOBS_TABLE,
+            keySecretArn: env.SYNC_KEY_SECRET_ARN,
+            auth0Domain: env.AUTH0_DOMAIN,
+          },
+        }
+      : {}),
   };
 }

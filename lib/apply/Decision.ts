@@ -19,8 +19,10 @@ export interface RecordHistory {
  * - `redeliver`: a batch item failure, visible again after `delaySeconds` (`retry`: transient failures;
  *   `deferred`: not tried, or cut short by the time budget).
  * - `keep`: a batch item failure, nothing changed (it returns after the visibility timeout).
+ * - `superseded`: a newer file's methods for the user were applied or are being applied (the sync state's
+ *   claim, issue 11); deleted without a PUT, outcome recorded.
  *
- * Issues 10/11 add `superseded` and `cancelled` here (delete without a PUT, outcome recorded), not elsewhere.
+ * Issue 10 adds `cancelled` here (delete without a PUT, outcome recorded), not elsewhere.
  */
 export type Decision =
   | { kind: "applied"; userId: string; status: number }
@@ -33,4 +35,5 @@ export type Decision =
       userId?: string;
       status?: number | string;
     }
-  | { kind: "keep"; why: string };
+  | { kind: "keep"; why: string }
+  | { kind: "superseded"; userId: string; line: number };

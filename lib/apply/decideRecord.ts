@@ -9,6 +9,7 @@ import {
 } from "../messages/UserFactorsMessage.js";
 import { type BackoffOptions, backoffDelayMs } from "../pacing/backoff.js";
 import type { Sleep } from "../pacing/sleep.js";
+import type { ApplySync } from "../sync/ApplySync.js";
 import type { Decision } from "./Decision.js";
 import { reasonFromOutcome } from "./deadLetterReason.js";
 import type { ApplyOutcomeEvent, AuthenticationMethodsWriter, RequestPacer } from "./types.js";
@@ -30,6 +31,8 @@ export interface DecideContext {
   random: () => number;
   /** Steps on the way (`throttled`, `retry` between tries); the final ones are emitted by settle. */
   emit: (event: ApplyOutcomeEvent) => void;
+  /** The sync state: claim before the PUT, state after a 2xx. @default none */
+  sync?: ApplySync;
 }
 
 /**
@@ -43,12 +46,15 @@ export interface DecideContext {
  *   allowed receive (`ApproximateReceiveCount ≥ maxReceiveCount`), so no DLQ message lacks a reason.
  * - No request starts, and no pacer wait runs, past `timeMarginMs` before the end: `redeliver` (`deferred`, at
  *   once), or on the last receive `deadLetter` with a timeout reason.
+ * - With a sync state and a stamped message, the user is claimed first: a newer file's claim or state makes it
+ *   `superseded` (no PUT); another record's PUT of the user in flight makes it `requeue`d for a few seconds (no
+ *   receive used). After the PUT, a 2xx writes the user's state; anything else ends the lease, keeping the claim.
  *
  * @example
  * const decision = await decideRecord(record, context); // { kind: "applied", userId, status: 200 }
  */
 export async function decideRecord(record: SQSRecord, context: DecideContext): Promise<Decision> {
-  const { client, pacer, logger, clock, emit, remainingTimeMs, timeMarginMs } = context;
+  const { clock, remainingTimeMs } = context;
   let message: UserFactorsMessage;
   try {
     message = parseUserFactorsMessage(record.body);
@@ -64,6 +70,30 @@ export async function decideRecord(record: SQSRecord, context: DecideContext): P
       },
     };
   }
+  const { sync } = context;
+  if (sync === undefined || message.sync === undefined) return put(message, record, context);
+  const claim = await sync.claim(message, remainingTimeMs());
+  if (claim === "superseded") return { kind: "superseded", userId: message.userId, line: message.line };
+  if (claim === "busy") {
+    return {
+      kind: "requeue",
+      userId: message.userId,
+      delaySeconds: sync.busyDelaySeconds,
+      history: { attempts: 0, throttled: 0 },
+    };
+  }
+  const decision = await put(message, record, context);
+  await sync.afterPut(message, decision.kind === "applied");
+  return decision;
+}
+
+/** The PUT of one parsed record, with its 429 waits and transient retries, to a decision. */
+async function put(
+  message: UserFactorsMessage,
+  record: SQSRecord,
+  context: DecideContext,
+): Promise<Decision> {
+  const { client, pacer, logger, clock, emit, remainingTimeMs, timeMarginMs } = context;
   const receiveCount = receiveCountOf(record);
   const hasTime = (extraMs = 0) => remainingTimeMs() - extraMs >= timeMarginMs;
   const state: LeaveState = { receiveCount, attempts: 0, throttled: 0, last: undefined };

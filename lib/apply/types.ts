@@ -5,6 +5,7 @@ import type { Logger } from "../logging/Logger.js";
 import type { DeadLetterReason } from "../messages/DeadLetter.js";
 import type { BackoffOptions } from "../pacing/backoff.js";
 import type { Sleep } from "../pacing/sleep.js";
+import type { ApplySync } from "../sync/ApplySync.js";
 
 /** The Management API call apply needs ({@link ManagementApiClient} implements it). */
 export interface AuthenticationMethodsWriter {
@@ -44,8 +45,8 @@ export interface ApplyQueue {
 /** What happened to one user, for a progress display. */
 export interface ApplyOutcomeEvent {
   userId: string;
-  /** `applied` and `failed` are final; `retry` and `throttled` are steps on the way. */
-  kind: "applied" | "failed" | "retry" | "throttled";
+  /** `applied`, `failed` and `superseded` are final; `retry` and `throttled` are steps on the way. */
+  kind: "applied" | "failed" | "superseded" | "retry" | "throttled";
   status?: number | string;
 }
 
@@ -88,6 +89,11 @@ export interface ApplyDeps {
   random?: () => number;
   /** Called for every step of every user (the local runner's progress bar). Must not throw. */
   onOutcome?: (event: ApplyOutcomeEvent) => void;
+  /**
+   * The sync state (issue 11): a record is claimed before its PUT (an older file's record is `superseded`), and
+   * a 2xx writes the user's state. @default none: every record is PUT as it is
+   */
+  sync?: ApplySync;
 }
 
 /** Counts of one batch, by how each record ended. */
@@ -100,6 +106,8 @@ export interface ApplyCounts {
   deferred: number;
   /** Sent back to the work queue as new messages: only 429s in this receive, then the time budget ran out. */
   requeued: number;
+  /** Deleted without a PUT: a newer file's methods for the user were applied or are being applied. */
+  superseded: number;
   /** 429s waited out. */
   throttled: number;
 }

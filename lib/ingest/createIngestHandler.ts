@@ -5,7 +5,7 @@ import type { CountryCode } from "libphonenumber-js";
 import type { Logger } from "../logging/Logger.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { decodeS3Key } from "./decodeS3Key.js";
-import { ingestObject } from "./ingestObject.js";
+import { type IngestSync, ingestObject } from "./ingestObject.js";
 
 /** The ingest handler's settings (the function reads them from its environment). */
 export interface IngestHandlerConfig {
@@ -27,6 +27,10 @@ export interface IngestHandlerDeps {
   logger: Logger;
   /** @default () => new Date() */
   now?: () => Date;
+  /** The sync state: unchanged users are not sent (issue 11). @default none */
+  sync?: IngestSync;
+  /** Send every user whatever the sync state says (`run --full`). @default false */
+  full?: boolean;
 }
 
 /** The ingest Lambda: one summary per object of the event, in order. */
@@ -61,7 +65,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         logger.info({ bucket, key }, "skipped: the object is a folder marker");
         continue;
       }
-      const { versionId, eTag } = record.s3.object;
+      const { versionId, eTag, sequencer } = record.s3.object;
       summaries.push(
         await ingestObject(
           {
@@ -70,11 +74,23 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             ...(versionId ? { versionId } : {}),
             ...(eTag ? { etag: eTag } : {}),
           },
-          { s3: deps.s3, sqs: deps.sqs, queueUrl: config.queueUrl, logger, now: deps.now },
+          {
+            s3: deps.s3,
+            sqs: deps.sqs,
+            queueUrl: config.queueUrl,
+            logger,
+            now: deps.now,
+            ...(deps.sync !== undefined ? { sync: deps.sync } : {}),
+          },
           {
             reportsPrefix: config.reportsPrefix,
             defaultCountry: config.defaultCountry,
             sendConcurrency: config.sendConcurrency,
+            full: deps.full ?? false,
+            // The upload's order: a newer file's methods are never replaced by an older one's.
+            ...(record.eventTime
+              ? { upload: { eventTime: record.eventTime, ...(sequencer ? { sequencer } : {}) } }
+              : {}),
           },
         ),
       );

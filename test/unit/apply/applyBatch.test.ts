@@ -95,7 +95,15 @@ describe("applyBatch", () => {
     const result = await run([userRecord(1), userRecord(2), userRecord(3)]);
     expect(result).toEqual({
       batchItemFailures: [],
-      counts: { applied: 3, deadLettered: 0, retried: 0, deferred: 0, requeued: 0, throttled: 0 },
+      counts: {
+        applied: 3,
+        deadLettered: 0,
+        retried: 0,
+        deferred: 0,
+        requeued: 0,
+        superseded: 0,
+        throttled: 0,
+      },
     });
     expect(putUsers().sort()).toEqual(["auth0|user-1", "auth0|user-2", "auth0|user-3"]);
     expect(queue.deadLetters).toEqual([]);
@@ -168,7 +176,15 @@ describe("applyBatch", () => {
     const result = await run([userRecord(1)], { attemptsPerReceive: 1 });
     expect(result).toEqual({
       batchItemFailures: [],
-      counts: { applied: 1, deadLettered: 0, retried: 0, deferred: 0, requeued: 0, throttled: 1 },
+      counts: {
+        applied: 1,
+        deadLettered: 0,
+        retried: 0,
+        deferred: 0,
+        requeued: 0,
+        superseded: 0,
+        throttled: 1,
+      },
     });
     expect(queue.deadLetters).toEqual([]);
     // The reset is whole seconds: the retry goes at the second boundary after the next, plus half the jitter.
@@ -190,6 +206,7 @@ describe("applyBatch", () => {
       retried: 0,
       deferred: 0,
       requeued: 0,
+      superseded: 0,
       throttled: 0,
     });
     // Backoff with random 0.5: 250/2 + 0.25 × 250 = 188 ms, then 500/2 + 0.25 × 500 = 375 ms.
@@ -202,7 +219,15 @@ describe("applyBatch", () => {
     const result = await run([userRecord(1, { receiveCount: 2 })]);
     expect(result).toEqual({
       batchItemFailures: [{ itemIdentifier: "msg-1" }],
-      counts: { applied: 0, deadLettered: 0, retried: 1, deferred: 0, requeued: 0, throttled: 0 },
+      counts: {
+        applied: 0,
+        deadLettered: 0,
+        retried: 1,
+        deferred: 0,
+        requeued: 0,
+        superseded: 0,
+        throttled: 0,
+      },
     });
     expect(queue.deadLetters).toEqual([]);
     // 10 s × 2^(2 − 1), with jitter 0.8 + 0.4 × 0.5 = 1.
@@ -256,7 +281,15 @@ describe("applyBatch", () => {
     expect(putUsers()).toEqual([]);
     expect(result).toEqual({
       batchItemFailures: [{ itemIdentifier: "msg-1" }, { itemIdentifier: "msg-2" }],
-      counts: { applied: 0, deadLettered: 0, retried: 0, deferred: 2, requeued: 0, throttled: 0 },
+      counts: {
+        applied: 0,
+        deadLettered: 0,
+        retried: 0,
+        deferred: 2,
+        requeued: 0,
+        superseded: 0,
+        throttled: 0,
+      },
     });
     expect(queue.redeliveries).toEqual([
       { messageId: "msg-1", delaySeconds: 0 },
@@ -280,6 +313,7 @@ describe("applyBatch", () => {
       retried: 0,
       deferred: 6,
       requeued: 0,
+      superseded: 0,
       throttled: 0,
     });
     expect(result.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([
@@ -302,7 +336,15 @@ describe("applyBatch", () => {
     // Only a 429 in this receive: back to the work queue for the rest of the pause (60 s + 50 ms jitter).
     expect(result).toEqual({
       batchItemFailures: [],
-      counts: { applied: 0, deadLettered: 0, retried: 0, deferred: 0, requeued: 1, throttled: 1 },
+      counts: {
+        applied: 0,
+        deadLettered: 0,
+        retried: 0,
+        deferred: 0,
+        requeued: 1,
+        superseded: 0,
+        throttled: 1,
+      },
     });
     expect(queue.requeued).toEqual([{ messageId: "msg-1", body: record.body, delaySeconds: 61 }]);
     expect(clock.sleeps).toEqual([]);
@@ -315,7 +357,15 @@ describe("applyBatch", () => {
     const result = await run([record], { maxReceiveCount: 5, timeMarginMs: 32_000 });
     expect(result).toEqual({
       batchItemFailures: [],
-      counts: { applied: 0, deadLettered: 0, retried: 0, deferred: 0, requeued: 1, throttled: 1 },
+      counts: {
+        applied: 0,
+        deadLettered: 0,
+        retried: 0,
+        deferred: 0,
+        requeued: 1,
+        superseded: 0,
+        throttled: 1,
+      },
     });
     expect(queue.requeued).toEqual([{ messageId: "msg-1", body: record.body, delaySeconds: 21 }]);
     expect(queue.deadLetters).toEqual([]);
@@ -329,7 +379,15 @@ describe("applyBatch", () => {
     // The one fall-back rule of settle: kept as it is (no visibility change), never deleted unrecorded.
     expect(result).toEqual({
       batchItemFailures: [{ itemIdentifier: "msg-1" }],
-      counts: { applied: 0, deadLettered: 0, retried: 0, deferred: 0, requeued: 0, throttled: 1 },
+      counts: {
+        applied: 0,
+        deadLettered: 0,
+        retried: 0,
+        deferred: 0,
+        requeued: 0,
+        superseded: 0,
+        throttled: 1,
+      },
     });
     expect(queue.requeued).toEqual([]);
     expect(queue.redeliveries).toEqual([]);
@@ -352,6 +410,7 @@ describe("applyBatch", () => {
       retried: 1,
       deferred: 0,
       requeued: 0,
+      superseded: 0,
       throttled: 1,
     });
     expect(queue.requeued).toEqual([]);

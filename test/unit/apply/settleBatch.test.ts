@@ -47,7 +47,15 @@ describe("settleBatch", () => {
         { itemIdentifier: "msg-5" },
         { itemIdentifier: "msg-6" },
       ],
-      counts: { applied: 1, deadLettered: 1, retried: 1, deferred: 1, requeued: 1, throttled: 0 },
+      counts: {
+        applied: 1,
+        deadLettered: 1,
+        retried: 1,
+        deferred: 1,
+        requeued: 1,
+        superseded: 0,
+        throttled: 0,
+      },
     });
     expect(queue.deadLetters).toEqual([{ messageId: "msg-2", body: userRecord(2).body, reason }]);
     expect(queue.requeued).toEqual([{ messageId: "msg-3", body: userRecord(3).body, delaySeconds: 21 }]);
@@ -74,7 +82,15 @@ describe("settleBatch", () => {
       batchItemFailures: ["msg-2", "msg-3", "msg-4", "msg-5", "msg-6"].map((itemIdentifier) => ({
         itemIdentifier,
       })),
-      counts: { applied: 1, deadLettered: 0, retried: 1, deferred: 1, requeued: 0, throttled: 0 },
+      counts: {
+        applied: 1,
+        deadLettered: 0,
+        retried: 1,
+        deferred: 1,
+        requeued: 0,
+        superseded: 0,
+        throttled: 0,
+      },
     });
     expect(events()).toEqual([
       { userId: "auth0|user-1", kind: "applied", status: 200 },
