@@ -21,7 +21,7 @@ import {
   reportsValue,
   s,
 } from "./dynamoItems.js";
-import { JobNotFoundError, JobStatusError } from "./errors.js";
+import { JobConflictError, JobNotFoundError, JobStatusError } from "./errors.js";
 import type { IngestTotals, JobStore, NewJob, RecordedOutcomes } from "./JobStore.js";
 import {
   FINISHED_STATUSES,
@@ -44,6 +44,12 @@ export interface DynamoJobStoreOptions {
   clock?: () => number;
   /** Names one batch's write. @default crypto.randomUUID */
   token?: () => string;
+  /** How long a writer waits for another batch's open write to commit before aborting it. @default 50 */
+  graceMs?: number;
+  /** @default a timer */
+  sleep?: (ms: number) => Promise<void>;
+  /** @default Math.random */
+  random?: () => number;
 }
 
 /** The outcome a user may move to from each recorded outcome (`none`: nothing recorded yet). */
@@ -55,7 +61,7 @@ const ALLOWED_FROM: Record<UserOutcome, readonly (UserOutcome | "none")[]> = {
 };
 
 const NONE = "none";
-const MAX_TRIES_PER_USER = 6;
+const MAX_TRIES_PER_USER = 12;
 const FAILURE_FIELDS = ["status", "errorCode", "message", "attempts", "failedAt"] as const;
 
 /** A user's change within one batch write: its counted outcome before (`prev`) and after. */
@@ -91,6 +97,9 @@ export class DynamoJobStore implements JobStore {
   private readonly outcomeTtlSeconds: number;
   private readonly clock: () => number;
   private readonly token: () => string;
+  private readonly graceMs: number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
 
   public constructor(options: DynamoJobStoreOptions) {
     this.client = options.client;
@@ -100,9 +109,13 @@ export class DynamoJobStore implements JobStore {
     this.outcomeTtlSeconds = Math.round(days * 86_400);
     this.clock = options.clock ?? Date.now;
     this.token = options.token ?? randomUUID;
+    this.graceMs = options.graceMs ?? 50;
+    this.sleep = options.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
+    this.random = options.random ?? Math.random;
   }
 
   public async createJob(job: NewJob): Promise<{ created: boolean; job: Job }> {
+    const createdBy = this.token();
     const item: Item = {
       ...jobKey(job.id),
       id: s(job.id),
@@ -112,6 +125,7 @@ export class DynamoJobStore implements JobStore {
       startedAt: s(job.startedAt),
       ingestInvocations: n(1),
       revision: n(0),
+      createdBy: s(createdBy),
       reports: reportsValue({}),
       ...(job.source.versionId ? { versionId: s(job.source.versionId) } : {}),
       ...(job.source.sequencer ? { sequencer: s(job.source.sequencer) } : {}),
@@ -128,7 +142,10 @@ export class DynamoJobStore implements JobStore {
       return { created: true, job: jobFromItem(item) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return { created: false, job: await this.requireJob(job.id) };
+      // The SDK retries a call whose answer was lost: our own earlier attempt may be what exists.
+      const existing = await this.getJobItem(job.id);
+      if (existing === undefined) throw new JobNotFoundError(job.id);
+      return { created: existing.createdBy?.S === createdBy, job: jobFromItem(existing) };
     }
   }
 
@@ -164,19 +181,29 @@ export class DynamoJobStore implements JobStore {
     }).then((item) => item !== undefined);
   }
 
-  public async reserveSent(id: string, count: number): Promise<JobStatus> {
-    const result = await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: jobKey(id),
-        UpdateExpression: "ADD #sent :count, #pending :count",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeNames: { "#sent": "sent", "#pending": "pending" },
-        ExpressionAttributeValues: { ":count": n(count) },
-        ReturnValues: "ALL_NEW",
-      }),
-    );
-    return jobFromItem(result.Attributes ?? {}).status;
+  public async reserveSent(id: string, count: number, round: number): Promise<JobStatus> {
+    // `round` makes a retried call (its answer lost) count once: each round moves reserveRound from round - 1.
+    const item = await this.conditionalUpdate(id, {
+      UpdateExpression: "SET #round = :round ADD #sent :count, #pending :count",
+      ConditionExpression:
+        round === 1 ? "attribute_exists(pk) AND attribute_not_exists(#round)" : "#round = :previous",
+      ExpressionAttributeNames: { "#sent": "sent", "#pending": "pending", "#round": "reserveRound" },
+      ExpressionAttributeValues: {
+        ":count": n(count),
+        ":round": n(round),
+        ...(round === 1 ? {} : { ":previous": n(round - 1) }),
+      },
+    });
+    if (item !== undefined) return jobFromItem(item).status;
+    const job = await this.getJobItem(id);
+    if (job === undefined) throw new JobNotFoundError(id);
+    if (Number(job.reserveRound?.N ?? 0) !== round) {
+      throw new JobConflictError(
+        id,
+        `reservation round ${round} does not follow ${job.reserveRound?.N ?? "none"}`,
+      );
+    }
+    return jobFromItem(job).status;
   }
 
   public async finishIngest(id: string, totals: IngestTotals, reserved: number): Promise<Job> {
@@ -318,7 +345,12 @@ export class DynamoJobStore implements JobStore {
       }
       if (committed.kind === "noJob") return { job: undefined, changed: [], unchanged };
       // Aborted by a writer that took this batch for crashed: re-commit the users it did not take over.
-      if (attempt >= MAX_TRIES_PER_USER) throw new Error(`job ${jobId}: could not commit a batch's outcomes`);
+      if (attempt >= MAX_TRIES_PER_USER) {
+        throw new JobConflictError(
+          jobId,
+          `could not commit a batch's outcomes in ${MAX_TRIES_PER_USER} tries`,
+        );
+      }
       const next = this.token();
       const kept = await Promise.all(changes.map((change) => this.retoken(jobId, change, token, next)));
       changes = changes.filter((_, index) => kept[index]);
@@ -355,7 +387,7 @@ export class DynamoJobStore implements JobStore {
           if (userId !== undefined && outcome !== undefined && outcome !== NONE) found.set(userId, outcome);
         }
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
-        if (round > 20) throw new Error(`job ${jobId}: BatchGetItem left keys unprocessed`);
+        if (round > 20) throw new JobConflictError(jobId, "BatchGetItem kept leaving keys unprocessed");
       }
     }
     return found;
@@ -396,6 +428,7 @@ export class DynamoJobStore implements JobStore {
     const reported = Number(item.reportedRevision?.N ?? -1);
     if (job.ingestFinishedAt === undefined || job.pending !== 0 || revision <= reported) return undefined;
     if (job.status === "validating" || job.status === "sending" || job.status === "paused") return undefined;
+    const finisher = this.token();
     const target: JobStatus =
       job.status === "applying" || job.status === "complete" || job.status === "complete-with-failures"
         ? job.failed > 0
@@ -404,7 +437,7 @@ export class DynamoJobStore implements JobStore {
         : job.status;
     const done = await this.conditionalUpdate(id, {
       UpdateExpression:
-        "SET #status = :target, #finishedAt = if_not_exists(#finishedAt, :at), #reportedRevision = :revision",
+        "SET #status = :target, #finishedAt = if_not_exists(#finishedAt, :at), #reportedRevision = :revision, #finishedBy = :by",
       ConditionExpression: "#status = :current AND #revision = :revision AND #pending = :zero",
       ExpressionAttributeNames: {
         "#status": "status",
@@ -412,8 +445,10 @@ export class DynamoJobStore implements JobStore {
         "#reportedRevision": "reportedRevision",
         "#revision": "revision",
         "#pending": "pending",
+        "#finishedBy": "finishedBy",
       },
       ExpressionAttributeValues: {
+        ":by": s(finisher),
         ":target": s(target),
         ":current": s(job.status),
         ":at": s(finishedAt),
@@ -421,7 +456,12 @@ export class DynamoJobStore implements JobStore {
         ":zero": n(0),
       },
     });
-    return done === undefined ? undefined : jobFromItem(done);
+    if (done !== undefined) return jobFromItem(done);
+    // Our own update, answered after a retry, is still ours to report.
+    const after = await this.getJobItem(id);
+    return after?.finishedBy?.S === finisher && after.reportedRevision?.N === String(revision)
+      ? jobFromItem(after)
+      : undefined;
   }
 
   public async setReports(id: string, reports: JobReports): Promise<void> {
@@ -461,6 +501,8 @@ export class DynamoJobStore implements JobStore {
     });
     if (item !== undefined) return jobFromItem(item);
     const job = await this.requireJob(id);
+    // Cancelled already (by us, answered after a retry, or by someone else): the same end.
+    if (job.status === "cancelled" && job.finishedAt === undefined) return job;
     throw new JobStatusError(id, job.status, "cancel");
   }
 
@@ -503,6 +545,7 @@ export class DynamoJobStore implements JobStore {
     token: string,
   ): Promise<Change | undefined> {
     const allowed = ALLOWED_FROM[outcome.outcome];
+    let waitedFor: string | undefined;
     for (let attempt = 1; attempt <= MAX_TRIES_PER_USER; attempt += 1) {
       const fresh = await this.tryWrite(jobId, outcome, token, { kind: "fresh" });
       if (fresh !== undefined) return fresh;
@@ -514,7 +557,21 @@ export class DynamoJobStore implements JobStore {
         if (!allowed.includes(current)) return undefined;
         continue;
       }
-      if (open === token) return undefined;
+      if (open === token) {
+        // Our own write, answered after a retry: the change is ours.
+        return {
+          userId: outcome.userId,
+          prev: (item.prev?.S ?? NONE) as UserOutcome | typeof NONE,
+          to: outcome.outcome,
+        };
+      }
+      if (waitedFor !== open) {
+        // Most likely a live batch about to commit (a crashed one is found much later, by the redelivery):
+        // give it a moment before aborting it, so that concurrent batches do not keep aborting each other.
+        waitedFor = open;
+        await this.sleep(this.graceMs * (0.5 + this.random()));
+        continue;
+      }
       const state = await this.resolve(jobId, open);
       if (state === "committed") {
         await this.closeOne(jobId, outcome.userId, open);
@@ -529,7 +586,7 @@ export class DynamoJobStore implements JobStore {
       const taken = await this.tryWrite(jobId, outcome, token, { kind: "takeover", from: open, prev });
       if (taken !== undefined) return taken;
     }
-    throw new Error(`job ${jobId}: could not record the outcome of a user after ${MAX_TRIES_PER_USER} tries`);
+    throw new JobConflictError(jobId, `could not record a user's outcome in ${MAX_TRIES_PER_USER} tries`);
   }
 
   private async tryWrite(
@@ -641,7 +698,8 @@ export class DynamoJobStore implements JobStore {
           TableName: this.tableName,
           Key: jobKey(jobId),
           UpdateExpression: `ADD ${adds.join(", ")}`,
-          ConditionExpression: "attribute_exists(pk) AND NOT contains(#aborted, :token)",
+          ConditionExpression:
+            "attribute_exists(pk) AND NOT contains(#aborted, :token) AND NOT contains(#committed, :token)",
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: "ALL_NEW",
@@ -650,7 +708,11 @@ export class DynamoJobStore implements JobStore {
       return { kind: "committed", job: jobFromItem(result.Attributes ?? {}) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return (await this.getJobItem(jobId)) === undefined ? { kind: "noJob" } : { kind: "aborted" };
+      const item = await this.getJobItem(jobId);
+      if (item === undefined) return { kind: "noJob" };
+      // Committed already: our own commit, answered after a retry.
+      if (item.txnCommitted?.SS?.includes(token)) return { kind: "committed", job: jobFromItem(item) };
+      return { kind: "aborted" };
     }
   }
 

@@ -63,9 +63,10 @@ export interface JobStore {
   markSending(id: string): Promise<boolean>;
   /**
    * Counts `count` more users as sent and pending before they are sent, so pending never drops below what is in
-   * the queue. Returns the job's status (ingest stops on `cancelled`).
+   * the queue. `round` (1, 2, ...) makes a retried call count once. Returns the job's status (ingest stops on
+   * `cancelled`).
    */
-  reserveSent(id: string, count: number): Promise<JobStatus>;
+  reserveSent(id: string, count: number, round: number): Promise<JobStatus>;
   /**
    * Ingest has finished: sets its totals, gives back the reserved users that were not sent, and moves the job to
    * `applying`, or to `totals.end` (unless it was cancelled meanwhile). Returns the job after the change.

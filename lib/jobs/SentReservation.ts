@@ -15,6 +15,7 @@ export class SentReservation {
   /** Users counted as sent in the job so far. */
   public reserved = 0;
   private taken = 0;
+  private rounds = 0;
   private status: JobStatus = "sending";
 
   public constructor(
@@ -27,7 +28,8 @@ export class SentReservation {
   /** Reserves one user (one update per `chunk` users) and returns the job's status as of the last update. */
   public async take(): Promise<JobStatus> {
     if (this.taken >= this.reserved) {
-      this.status = await this.store.reserveSent(this.jobId, this.chunk);
+      this.rounds += 1;
+      this.status = await this.store.reserveSent(this.jobId, this.chunk, this.rounds);
       this.reserved += this.chunk;
     }
     this.taken += 1;

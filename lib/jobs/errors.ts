@@ -29,3 +29,15 @@ export class JobStatusError extends JobError {
 export class JobRecordError extends JobError {
   public override readonly name = "JobRecordError";
 }
+
+/** Writers kept meeting each other's open writes (or DynamoDB kept deferring keys): the caller retries later. */
+export class JobConflictError extends JobError {
+  public override readonly name = "JobConflictError";
+
+  public constructor(
+    public readonly jobId: string,
+    problem: string,
+  ) {
+    super(`job ${jobId}: ${problem}`);
+  }
+}

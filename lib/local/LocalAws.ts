@@ -60,15 +60,15 @@ export interface LocalAws {
   bucket: string;
   workQueue: LocalQueue;
   dlq: LocalQueue;
+  /** The jobs table (dynalite), kept in the state folder when there is one. */
+  jobs: LocalJobsTable;
   /** Creates another queue (tests keep apart with one each). */
   createQueue(name: string, attributes?: Record<string, string>): Promise<LocalQueue>;
   /** Creates another bucket. */
   createBucket(name: string): Promise<void>;
   /** Every message of a queue by state, without receiving any; undefined when there is no such queue. */
   inspectQueue(queueUrl: string): QueueContents | undefined;
-  /** The jobs table, kept in the state folder. */
-  jobs: LocalJobsTable;
-  /** Closes the clients and the emulators; S3 and SQS are gone, the jobs table stays on disk. */
+  /** Closes the clients and the emulators; S3 and SQS are gone, a state folder's jobs table stays on disk. */
   stop(): Promise<void>;
 }
 
@@ -156,60 +156,16 @@ export async function startLocalAws(settings: Partial<LocalQueueSettings> = {}):
       bucket: LOCAL_RESOURCES.bucket,
       workQueue,
       dlq,
+      jobs,
       createQueue,
       createBucket,
       inspectQueue: (queueUrl) => inspect(server, queueUrl),
-      jobs,
       stop: stopAll,
     };
   } catch (error) {
     await stopAll();
     throw error;
   }
-}
-
-async function startS3AndSqs(): Promise<FauxqsServer> {
-  let fauxqs: typeof import("fauxqs");
-  try {
-    fauxqs = await import("fauxqs");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ERR_UNKNOWN_BUILTIN_MODULE") {
-      // fauxqs stores its state with node:sqlite, which Node.js has from 22.5.
-      throw new LocalRunError(
-        `the embedded S3/SQS emulator needs Node.js 22.5 or later, this is ${process.version}: use npm start or npx factor-sync, which run the project's own Node.js`,
-      );
-    }
-    throw error;
-  }
-  return fauxqs.startFauxqs({ port: 0, host: "localhost", logger: false });
-}
-
-async function createLocalQueue(
-  sqs: SQSClient,
-  name: string,
-  attributes: Record<string, string>,
-): Promise<LocalQueue> {
-  const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-  const url = created.QueueUrl ?? "";
-  const read = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }));
-  return { name, url, arn: read.Attributes?.QueueArn ?? "" };
-}
-
-function inspect(server: FauxqsServer, queueUrl: string): QueueContents | undefined {
-  const state = server.inspectQueue(queueUrl.slice(queueUrl.lastIndexOf("/") + 1));
-  if (state === undefined) return undefined;
-  const held = (message: { messageId: string; body: string }) => ({
-    messageId: message.messageId,
-    body: message.body,
-  });
-  return {
-    ready: state.messages.ready.map(held),
-    delayed: state.messages.delayed.map(held),
-    inFlight: state.messages.inflight.map((entry) => ({
-      ...held(entry.message),
-      visibleAtMs: entry.visibilityDeadline,
-    })),
-  };
 }
 
 /** What a process serving a state folder's jobs table writes into it, so other commands can reach the table. */
@@ -297,7 +253,7 @@ function localDynamoClient(endpoint: string): DynamoDBClient {
   return new DynamoDBClient({
     endpoint,
     region: LOCAL_RESOURCES.region,
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    credentials: LOCAL_CREDENTIALS,
   });
 }
 
@@ -319,4 +275,48 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+async function startS3AndSqs(): Promise<FauxqsServer> {
+  let fauxqs: typeof import("fauxqs");
+  try {
+    fauxqs = await import("fauxqs");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ERR_UNKNOWN_BUILTIN_MODULE") {
+      // fauxqs stores its state with node:sqlite, which Node.js has from 22.5.
+      throw new LocalRunError(
+        `the embedded S3/SQS emulator needs Node.js 22.5 or later, this is ${process.version}: use npm start or npx factor-sync, which run the project's own Node.js`,
+      );
+    }
+    throw error;
+  }
+  return fauxqs.startFauxqs({ port: 0, host: "localhost", logger: false });
+}
+
+async function createLocalQueue(
+  sqs: SQSClient,
+  name: string,
+  attributes: Record<string, string>,
+): Promise<LocalQueue> {
+  const created = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+  const url = created.QueueUrl ?? "";
+  const read = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }));
+  return { name, url, arn: read.Attributes?.QueueArn ?? "" };
+}
+
+function inspect(server: FauxqsServer, queueUrl: string): QueueContents | undefined {
+  const state = server.inspectQueue(queueUrl.slice(queueUrl.lastIndexOf("/") + 1));
+  if (state === undefined) return undefined;
+  const held = (message: { messageId: string; body: string }) => ({
+    messageId: message.messageId,
+    body: message.body,
+  });
+  return {
+    ready: state.messages.ready.map(held),
+    delayed: state.messages.delayed.map(held),
+    inFlight: state.messages.inflight.map((entry) => ({
+      ...held(entry.message),
+      visibleAtMs: entry.visibilityDeadline,
+    })),
+  };
 }

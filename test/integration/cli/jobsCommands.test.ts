@@ -24,7 +24,7 @@ async function seed(store: JobStore): Promise<{ done: string; running: string }>
     [running, 3],
   ] as const) {
     await store.markSending(id);
-    await store.reserveSent(id, sent);
+    await store.reserveSent(id, sent, 1);
     await store.finishIngest(
       id,
       {
