@@ -9,6 +9,11 @@ export interface Auth0Target {
   domain: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * The name the sync state is kept under (issue 11). @default the domain's host, lower-case; the bundled
+   * simulator, whose port changes every run, is always `bundled-simulator`
+   */
+  tenant?: string;
 }
 
 /** Options of `runLocalMigration`. Pipeline settings default to the CDK stack's ({@link PIPELINE_DEFAULTS}). */

@@ -1,4 +1,5 @@
 export * from "./ApplySync.js";
+export * from "./countUnchanged.js";
 export * from "./errors.js";
 export * from "./methodSetHmac.js";
 export * from "./SyncGate.js";
