@@ -1,10 +1,13 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { createApplyDeps } from "../lib/apply/createApplyDeps.js";
 import { type ApplyHandler, createApplyHandler } from "../lib/apply/createApplyHandler.js";
 import { loadAuth0Credentials } from "../lib/auth0/credentials.js";
 import { buildOnce } from "../lib/config/buildOnce.js";
+import { ApplyJobs } from "../lib/jobs/ApplyJobs.js";
+import { DynamoJobStore } from "../lib/jobs/DynamoJobStore.js";
 import { createLogger } from "../lib/logging/Logger.js";
 import { ApplySync } from "../lib/sync/ApplySync.js";
 import { SyncStateStore } from "../lib/sync/SyncStateStore.js";
@@ -27,13 +30,31 @@ async function handlerFromEnvironment(): Promise<ApplyHandler> {
     },
     { sqs: new SQSClient({}), logger },
   );
-  const tableName = environment.JOBS_TABLE;
+  const table = environment.JOBS_TABLE;
+  if (table === undefined) logger.warn({}, "JOBS_TABLE is not set: outcomes are not recorded in jobs");
+  const dynamo = new DynamoDBClient({});
+  const jobs =
+    table === undefined
+      ? undefined
+      : new ApplyJobs({
+          store: new DynamoJobStore({
+            client: dynamo,
+            tableName: table,
+            outcomeTtlDays: environment.OUTCOME_TTL_DAYS,
+          }),
+          // The completion report goes next to the input, in the bucket each message names.
+          s3: new S3Client({}),
+          logger,
+        });
+  // The sync state: claim before the PUT, the state after a 2xx (with the HMAC the message carries: no key here).
+  const sync =
+    table === undefined
+      ? undefined
+      : new ApplySync(new SyncStateStore({ client: dynamo, tableName: table }), { logger });
   return createApplyHandler({
     ...deps,
-    // The sync state: claim before the PUT, the state after a 2xx (with the HMAC the message carries: no key here).
-    ...(tableName !== undefined
-      ? { sync: new ApplySync(new SyncStateStore({ client: new DynamoDBClient({}), tableName }), { logger }) }
-      : {}),
+    ...(jobs !== undefined ? { jobs } : {}),
+    ...(sync !== undefined ? { sync } : {}),
   });
 }
 

@@ -23,8 +23,12 @@ const applySchema = () =>
     MAX_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.maxConcurrency)),
     APPLY_CONCURRENCY: optional(z._default(positiveInteger, PIPELINE_DEFAULTS.applyConcurrency)),
     LOG_LEVEL: optional(z._default(z.enum(LOG_LEVELS), PIPELINE_DEFAULTS.logLevel)),
-    /** The jobs table, where the sync state is kept (unset: records are PUT without a sync state). */
-    JOBS_TABLE: optional(z.optional(z.string().check(z.minLength(1)))),
+    /** The jobs table (lib/jobs); without it, apply records no outcomes. */
+    JOBS_TABLE: optional(z.optional(z.string().check(z.minLength(3)))),
+    /** Days a per-user outcome is kept in the jobs table. */
+    OUTCOME_TTL_DAYS: optional(
+      z._default(z.coerce.number().check(z.positive()), PIPELINE_DEFAULTS.outcomeTtlDays),
+    ),
   });
 
 /** The apply function's configuration, as read from its environment. */
@@ -66,25 +70,25 @@ const ingestSchema = () =>
       ),
     ),
     LOG_LEVEL: optional(z.optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }))),
-    // The sync state (issue 11): all three, or none (every valid user is sent).
-    JOBS_TABLE: optional(z.optional(z.string().check(z.minLength(1)))),
+    JOBS_TABLE: optional(z.optional(z.string().check(z.minLength(3)))),
+    RPS_CEILING: optional(z.optional(z.coerce.number().check(z.positive()))),
+    // The sync state (issue 11), with JOBS_TABLE: the key's secret and the tenant it is kept under.
     SYNC_KEY_SECRET_ARN: optional(z.optional(z.string().check(z.minLength(1)))),
     AUTH0_DOMAIN: optional(z.optional(z.string().check(z.minLength(1)))),
   });
 
-/** Where ingest finds the sync state, from `JOBS_TABLE`, `SYNC_KEY_SECRET_ARN` and `AUTH0_DOMAIN`. */
-export interface IngestSyncConfig {
-  tableName: string;
-  keySecretArn: string;
-  auth0Domain: string;
-}
-
-/** The ingest function's settings: what its handler factory takes, plus its log level. */
+/** The ingest function's settings: what its handler factory takes, plus its log level and jobs table. */
 export interface IngestConfig extends IngestHandlerConfig {
   /** `LOG_LEVEL`. @default "info" */
   logLevel: LogLevel;
-  /** The sync state, when `JOBS_TABLE`, `SYNC_KEY_SECRET_ARN` and `AUTH0_DOMAIN` are all set. @default none */
-  sync?: IngestSyncConfig;
+  /** `JOBS_TABLE`: the jobs table. @default none (no jobs) */
+  jobsTable?: string;
+  /** `RPS_CEILING`: the apply fleet's ceiling, recorded in each job for its completion report. @default none */
+  rpsCeiling?: number;
+  /** `SYNC_KEY_SECRET_ARN`: the sync state's HMAC key; with `JOBS_TABLE` and `AUTH0_DOMAIN`. @default none (no sync state) */
+  syncKeySecretArn?: string;
+  /** `AUTH0_DOMAIN`: the tenant the sync state is kept under. @default none */
+  auth0Domain?: string;
 }
 
 /**
@@ -103,16 +107,9 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     ...(env.DEFAULT_COUNTRY !== undefined ? { defaultCountry: env.DEFAULT_COUNTRY as CountryCode } : {}),
     sendConcurrency: env.SEND_CONCURRENCY ?? PIPELINE_DEFAULTS.sendConcurrency,
     logLevel: env.LOG_LEVEL ?? PIPELINE_DEFAULTS.logLevel,
-    ...(env.JOBS_TABLE !== undefined &&
-    env.SYNC_KEY_SECRET_ARN !== undefined &&
-    env.AUTH0_DOMAIN !== undefined
-      ? {
-          sync: {
-            tableName: env.JOBS_TABLE,
-            keySecretArn: env.SYNC_KEY_SECRET_ARN,
-            auth0Domain: env.AUTH0_DOMAIN,
-          },
-        }
-      : {}),
+    ...(env.JOBS_TABLE !== undefined ? { jobsTable: env.JOBS_TABLE } : {}),
+    ...(env.RPS_CEILING !== undefined ? { rpsCeiling: env.RPS_CEILING } : {}),
+    ...(env.SYNC_KEY_SECRET_ARN !== undefined ? { syncKeySecretArn: env.SYNC_KEY_SECRET_ARN } : {}),
+    ...(env.AUTH0_DOMAIN !== undefined ? { auth0Domain: env.AUTH0_DOMAIN } : {}),
   };
 }

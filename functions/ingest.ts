@@ -5,6 +5,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { buildOnce } from "../lib/config/buildOnce.js";
 import { createIngestHandler, type IngestHandler } from "../lib/ingest/createIngestHandler.js";
+import { DynamoJobStore } from "../lib/jobs/DynamoJobStore.js";
 import { createLogger } from "../lib/logging/Logger.js";
 import type { IngestSummary } from "../lib/reports/IngestSummary.js";
 import { SyncStateStore } from "../lib/sync/SyncStateStore.js";
@@ -13,18 +14,35 @@ import { tenantId } from "../lib/sync/tenantId.js";
 import { readIngestConfig } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<IngestHandler> {
-  const { logLevel, sync, ...config } = readIngestConfig(process.env);
+  const { logLevel, jobsTable, rpsCeiling, syncKeySecretArn, auth0Domain, ...config } = readIngestConfig(
+    process.env,
+  );
+  const logger = createLogger({ level: logLevel, base: { fn: "ingest" } });
+  if (jobsTable === undefined) logger.warn({}, "JOBS_TABLE is not set: uploads are not tracked as jobs");
+  const dynamo = new DynamoDBClient({});
+  const syncOn = jobsTable !== undefined && syncKeySecretArn !== undefined && auth0Domain !== undefined;
+  if (!syncOn)
+    logger.warn({}, "no sync state (JOBS_TABLE, SYNC_KEY_SECRET_ARN, AUTH0_DOMAIN): every user is sent");
   return createIngestHandler({
     s3: new S3Client({}),
     sqs: new SQSClient({}),
     config,
-    logger: createLogger({ level: logLevel, base: { fn: "ingest" } }),
-    ...(sync !== undefined
+    logger,
+    ...(jobsTable !== undefined
+      ? {
+          jobs: {
+            store: new DynamoJobStore({ client: dynamo, tableName: jobsTable }),
+            rpsCeiling,
+          },
+        }
+      : {}),
+    ...(syncOn
       ? {
           sync: {
-            store: new SyncStateStore({ client: new DynamoDBClient({}), tableName: sync.tableName }),
-            key: await loadSyncKey(new SecretsManagerClient({}), sync.keySecretArn),
-            tenant: tenantId(sync.auth0Domain),
+            store: new SyncStateStore({ client: dynamo, tableName: jobsTable }),
+            // Once per container: the key never changes under a running stack.
+            key: await loadSyncKey(new SecretsManagerClient({}), syncKeySecretArn),
+            tenant: tenantId(auth0Domain),
           },
         }
       : {}),

@@ -1,3 +1,4 @@
+import type { UserOutcome } from "../jobs/types.js";
 import type { DeadLetterReason } from "../messages/DeadLetter.js";
 
 /** What a record went through in this receive, carried by a requeue so a later receive can go on from it. */
@@ -22,7 +23,9 @@ export interface RecordHistory {
  * - `superseded`: a newer file's methods for the user were applied or are being applied (the sync state's
  *   claim, issue 11); deleted without a PUT, outcome recorded.
  *
- * Issue 10 adds `cancelled` here (delete without a PUT, outcome recorded), not elsewhere.
+ * - `cancelled`: the record's job was cancelled: deleted without a PUT, counted `cancelled` in the job.
+ * - `counted`: the user is already counted in its job as applied, superseded or cancelled (a record delivered
+ *   again, e.g. after a crash between the PUT and the batch response): deleted without a second PUT.
  */
 export type Decision =
   | { kind: "applied"; userId: string; status: number }
@@ -36,4 +39,6 @@ export type Decision =
       status?: number | string;
     }
   | { kind: "keep"; why: string }
-  | { kind: "superseded"; userId: string; line: number };
+  | { kind: "superseded"; userId: string; line: number }
+  | { kind: "cancelled"; userId: string }
+  | { kind: "counted"; userId: string; outcome: UserOutcome };

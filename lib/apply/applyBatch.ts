@@ -1,9 +1,11 @@
 import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
+import type { BatchLookup } from "../jobs/ApplyJobs.js";
 import { realSleep } from "../pacing/sleep.js";
 import type { DecideContext } from "./decideRecord.js";
 import { decideRecord, receiveCountOf } from "./decideRecord.js";
+import { batchUsersOf, decideFromJob } from "./jobDecisions.js";
 import { type DecidedRecord, settleBatch } from "./settleBatch.js";
 import type { ApplyBatchResult, ApplyDeps, ApplyOutcomeEvent } from "./types.js";
 
@@ -45,6 +47,24 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
     },
   };
 
+  // Before anything is applied: which jobs are cancelled, which users are counted already (delivered again).
+  let lookup: BatchLookup | undefined;
+  if (deps.jobs !== undefined) {
+    try {
+      lookup = await deps.jobs.lookUp(batchUsersOf(records));
+    } catch (error) {
+      // Without the jobs nothing can be counted: keep the whole batch, it comes back.
+      logger.error(
+        { records: records.length, error: error instanceof Error ? error.name : "unknown" },
+        "could not read the batch's jobs; the records are kept for redelivery",
+      );
+      const kept = records.map(
+        (record): DecidedRecord => ({ record, decision: { kind: "keep", why: "jobs unreadable" } }),
+      );
+      return settleBatch(kept, { queue: deps.queue, logger, emit });
+    }
+  }
+
   // Records closest to their last receive go first, so a short time budget never starves them.
   const ordered = [...records].sort((a, b) => receiveCountOf(b) - receiveCountOf(a));
   const limit = pLimit(options.applyConcurrency ?? PIPELINE_DEFAULTS.applyConcurrency);
@@ -52,7 +72,8 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
     ordered.map((record) =>
       limit(async (): Promise<DecidedRecord> => {
         try {
-          return { record, decision: await decideRecord(record, context) };
+          const fromJob = lookup === undefined ? undefined : decideFromJob(record, lookup);
+          return { record, decision: fromJob ?? (await decideRecord(record, context)) };
         } catch (error) {
           // A defect, not an Auth0 outcome: keep the record and say so loudly.
           logger.error(
@@ -64,7 +85,13 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
       }),
     ),
   );
-  const result = await settleBatch(decided, { queue: deps.queue, logger, emit });
+  const result = await settleBatch(decided, {
+    queue: deps.queue,
+    logger,
+    emit,
+    jobs: deps.jobs,
+    clock: context.clock,
+  });
   result.counts.throttled = throttled;
   logger.info(
     { records: records.length, ...result.counts, returned: result.batchItemFailures.length },

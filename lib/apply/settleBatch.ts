@@ -1,6 +1,8 @@
 import type { SQSRecord } from "aws-lambda";
+import type { ApplyJobs } from "../jobs/ApplyJobs.js";
 import type { Logger } from "../logging/Logger.js";
 import type { Decision } from "./Decision.js";
+import { jobOutcomeOf } from "./jobDecisions.js";
 import type {
   ApplyBatchResult,
   ApplyCounts,
@@ -15,6 +17,10 @@ export interface SettleDeps {
   logger: Logger;
   /** Final outcomes (`applied`, `failed`, `retry` of a redelivered record); must not throw. */
   emit: (event: ApplyOutcomeEvent) => void;
+  /** Where the batch's outcomes are recorded, once per batch, before the records may be deleted. */
+  jobs?: ApplyJobs;
+  /** Epoch milliseconds (the outcomes' time). @default Date.now */
+  clock?: () => number;
 }
 
 /** One record and what was decided for it. */
@@ -30,8 +36,9 @@ export interface DecidedRecord {
  * failures (the event source deletes them); `redeliver`ed ones are returned with their visibility delay (best
  * effort), `keep`s returned as they are.
  *
- * Outcome recording (the jobs issue) belongs here, once per batch, after the calls and before the response
- * that lets the event source delete the records.
+ * The batch's outcomes (applied, failed, cancelled) are then recorded in their jobs, once per batch and job,
+ * before the response lets the event source delete the records: if that fails, those records are kept too
+ * (they come back, and count once).
  *
  * @example
  * const result = await settleBatch([{ record, decision: { kind: "applied", userId, status: 200 } }], deps);
@@ -47,8 +54,10 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
     requeued: 0,
     superseded: 0,
     throttled: 0,
+    cancelled: 0,
+    alreadyCounted: 0,
   };
-  const settled = await Promise.all(
+  let settled = await Promise.all(
     decided.map(async ({ record, decision }): Promise<Decision> => {
       if (decision.kind === "deadLetter") {
         const { reason } = decision;
@@ -100,6 +109,8 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
     }),
   );
 
+  if (deps.jobs !== undefined) settled = await recordOutcomes(decided, settled, deps.jobs, deps);
+
   const batchItemFailures: { itemIdentifier: string }[] = [];
   const redeliveries: RedeliveryEntry[] = [];
   settled.forEach((decision, index) => {
@@ -125,6 +136,12 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
       case "keep":
         batchItemFailures.push({ itemIdentifier: record.messageId });
         break;
+      case "cancelled":
+        counts.cancelled++;
+        break;
+      case "counted":
+        counts.alreadyCounted++;
+        break;
     }
   });
   if (redeliveries.length > 0) {
@@ -136,6 +153,36 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
     }
   }
   return { batchItemFailures, counts };
+}
+
+/**
+ * Records the settled decisions' outcomes in their jobs; when that fails, every record with an outcome is kept
+ * instead (a dead letter already sent stays in the DLQ: the record's next delivery may send it once more).
+ */
+async function recordOutcomes(
+  decided: DecidedRecord[],
+  settled: Decision[],
+  jobs: ApplyJobs,
+  deps: SettleDeps,
+): Promise<Decision[]> {
+  const at = new Date((deps.clock ?? Date.now)()).toISOString();
+  const outcomes = settled.map((decision, index) =>
+    jobOutcomeOf((decided[index] as DecidedRecord).record, decision, at),
+  );
+  const toRecord = outcomes.filter((outcome) => outcome !== undefined);
+  if (toRecord.length === 0) return settled;
+  try {
+    await jobs.record(toRecord);
+    return settled;
+  } catch (error) {
+    deps.logger.error(
+      { records: toRecord.length, error: errorName(error) },
+      "could not record the batch's outcomes in its job; the records are kept for redelivery",
+    );
+    return settled.map((decision, index) =>
+      outcomes[index] === undefined ? decision : { kind: "keep", why: "outcome not recorded" },
+    );
+  }
 }
 
 function errorName(error: unknown): string {

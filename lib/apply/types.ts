@@ -1,6 +1,7 @@
 import type { SQSRecord } from "aws-lambda";
 import type { PutOutcome } from "../auth0/PutOutcome.js";
 import type { AuthenticationMethod } from "../factors/types.js";
+import type { ApplyJobs } from "../jobs/ApplyJobs.js";
 import type { Logger } from "../logging/Logger.js";
 import type { DeadLetterReason } from "../messages/DeadLetter.js";
 import type { BackoffOptions } from "../pacing/backoff.js";
@@ -90,6 +91,11 @@ export interface ApplyDeps {
   /** Called for every step of every user (the local runner's progress bar). Must not throw. */
   onOutcome?: (event: ApplyOutcomeEvent) => void;
   /**
+   * The jobs of the records: cancelled jobs' records are dropped, users already counted are not sent again, and
+   * each batch's outcomes are recorded before its records are deleted. @default none (no job accounting)
+   */
+  jobs?: ApplyJobs;
+  /**
    * The sync state (issue 11): a record is claimed before its PUT (an older file's record is `superseded`), and
    * a 2xx writes the user's state. @default none: every record is PUT as it is
    */
@@ -110,6 +116,10 @@ export interface ApplyCounts {
   superseded: number;
   /** 429s waited out. */
   throttled: number;
+  /** Dropped without a PUT: their job was cancelled. */
+  cancelled: number;
+  /** Deleted without a PUT: already counted in their job (delivered again). */
+  alreadyCounted: number;
 }
 
 /** The partial batch response plus counts. */

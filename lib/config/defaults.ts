@@ -23,6 +23,8 @@ export const PIPELINE_DEFAULTS = {
   budgetShare: 0.8,
   /** SendMessageBatch calls in flight during ingest. */
   sendConcurrency: 10,
+  /** Days a per-user outcome item stays in the jobs table (its TTL); the jobs themselves stay. */
+  outcomeTtlDays: 30,
   /** DLQ retention, seconds (14 days, the SQS maximum). */
   dlqRetentionSeconds: 14 * 24 * 3600,
   /** The functions' log level. */

@@ -2,6 +2,8 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import type { CountryCode } from "libphonenumber-js";
+import { IngestJob } from "../jobs/IngestJob.js";
+import type { JobStore } from "../jobs/JobStore.js";
 import type { Logger } from "../logging/Logger.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { decodeS3Key } from "./decodeS3Key.js";
@@ -25,6 +27,11 @@ export interface IngestHandlerDeps {
   sqs: SQSClient;
   config: IngestHandlerConfig;
   logger: Logger;
+  /**
+   * The jobs table: every upload becomes a job (a duplicate S3 event finds its job and does nothing), and
+   * `rpsCeiling`, the apply fleet's ceiling, goes into it for the completion report. @default none (no jobs)
+   */
+  jobs?: { store: JobStore; rpsCeiling?: number; clock?: () => number };
   /** @default () => new Date() */
   now?: () => Date;
   /** The sync state: unchanged users are not sent (issue 11). @default none */
@@ -66,6 +73,29 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         continue;
       }
       const { versionId, eTag, sequencer } = record.s3.object;
+      let job: IngestJob | undefined;
+      if (deps.jobs !== undefined) {
+        const opened = await IngestJob.open(
+          { bucket, key, ...(versionId ? { versionId } : { sequencer }) },
+          {
+            store: deps.jobs.store,
+            s3: deps.s3,
+            reportsPrefix: config.reportsPrefix,
+            clock: deps.jobs.clock,
+          },
+          { rpsCeiling: deps.jobs.rpsCeiling },
+        );
+        if (!opened.created) {
+          // S3 delivers events at least once: the same upload again must not send its users again.
+          logger.warn(
+            { bucket, key, jobId: opened.job.id, status: opened.record.status },
+            "skipped: this upload's job exists (a duplicate S3 event)",
+          );
+          continue;
+        }
+        job = opened.job;
+        logger.info({ bucket, key, jobId: job.id }, "job created");
+      }
       summaries.push(
         await ingestObject(
           {
@@ -73,6 +103,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             key,
             ...(versionId ? { versionId } : {}),
             ...(eTag ? { etag: eTag } : {}),
+            ...(job !== undefined ? { jobId: job.id } : {}),
           },
           {
             s3: deps.s3,
@@ -80,6 +111,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             queueUrl: config.queueUrl,
             logger,
             now: deps.now,
+            job,
             ...(deps.sync !== undefined ? { sync: deps.sync } : {}),
           },
           {

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { createApplyDeps } from "../apply/createApplyDeps.js";
 import { createApplyHandler } from "../apply/createApplyHandler.js";
@@ -10,8 +10,12 @@ import type { ApplyOutcomeEvent } from "../apply/types.js";
 import { toAuth0Endpoint } from "../auth0/Auth0Endpoint.js";
 import { TokenProvider } from "../auth0/TokenProvider.js";
 import { INCOMING_PREFIX, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../config/defaults.js";
-import { exportDeadLetters } from "../dlq/exportDeadLetters.js";
 import { createIngestHandler } from "../ingest/createIngestHandler.js";
+import { ApplyJobs } from "../jobs/ApplyJobs.js";
+import { completionReport, failuresCsv, finishJob } from "../jobs/completionReport.js";
+import { countProblems } from "../jobs/countProblems.js";
+import { DynamoJobStore } from "../jobs/DynamoJobStore.js";
+import { jobIdFor } from "../jobs/jobId.js";
 import { createLogger, type Logger } from "../logging/Logger.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { reportKeys } from "../reports/reportKeys.js";
@@ -28,16 +32,17 @@ import type {
 } from "./types.js";
 
 /**
- * Runs the whole pipeline on this machine, as it runs on AWS: fauxqs in-process (S3, and the work queue and DLQ
- * with the stack's settings), the file uploaded under `incoming/` (multipart), the real ingest handler on the
- * S3 ObjectCreated event, the real apply handler driven by {@link SqsEventSource} (one handler instance per
- * poller, like Lambda containers) against `target`; then the DLQ exported to `reports/<key>.failures.csv`
- * and every report copied to `reportsDir`.
+ * Runs the whole pipeline on this machine, as it runs on AWS: fauxqs and dynalite in-process (S3, the work queue
+ * and DLQ with the stack's settings, the jobs table in `stateDir`), the file uploaded under `incoming/`
+ * (multipart), the real ingest handler on the S3 ObjectCreated event (it creates the run's job), the real apply
+ * handler driven by {@link SqsEventSource} (one handler instance per poller, like Lambda containers) against
+ * `target`; then every report of the job (rejects, summary, unsent, and the completion report and failures
+ * that the job's last writer put next to the input) copied to `reportsDir`.
  *
- * The counts come from what happened, not estimates: rejected and failed-to-send from the ingest summary,
- * applied from the apply handler's outcomes (distinct users), failed from the DLQ (distinct users), pending
- * from the work queue after the run. On `signal` (Ctrl-C), no new batch starts, the running ones finish, and
- * the summary says what was and was not applied.
+ * The counts are the job's (exact: each user counted once, however often its record was delivered), checked
+ * against the work queue: `accounted` says they add up and that the job's pending users are what is still
+ * queued. On `signal` (Ctrl-C), no new batch starts, the running ones finish, and the summary says what was
+ * and was not applied; the completion report then shows the job as it stands.
  *
  * @throws {@link LocalRunError} when the target's credentials are refused or the file cannot be read; S3/SQS
  *   errors of the emulator as they are.
@@ -97,8 +102,10 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     aws = await startLocalAws({
       visibilityTimeoutSeconds: options.visibilityTimeoutSeconds,
       maxReceiveCount,
+      stateDir: options.stateDir,
     });
     const local = aws;
+    const store = new DynamoJobStore({ client: local.jobs.client, tableName: local.jobs.tableName, clock });
     const upload = await new Upload({
       client: local.s3,
       params: {
@@ -138,6 +145,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
           ...deps,
           options: { ...deps.options, ...options.applyOptions },
           onOutcome,
+          jobs: new ApplyJobs({ store, s3: local.s3, logger, clock }),
         });
       },
     });
@@ -149,6 +157,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     if (options.signal?.aborted) stop();
 
     let ingest: IngestSummary;
+    let jobId: string;
     try {
       // Apply starts while ingest still sends, as on AWS.
       report("ingesting");
@@ -157,6 +166,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         s3: local.s3,
         sqs: local.sqs,
         logger,
+        jobs: { store, rpsCeiling: options.rpsCeiling ?? PIPELINE_DEFAULTS.rpsCeiling, clock },
         config: {
           queueUrl: local.workQueue.url,
           reportsPrefix: REPORTS_PREFIX,
@@ -164,15 +174,22 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
           sendConcurrency: options.sendConcurrency ?? PIPELINE_DEFAULTS.sendConcurrency,
         },
       });
-      const summaries = await handler(
-        objectCreatedEvent({
-          bucket: local.bucket,
-          key,
-          size: fileSize,
-          eTag: upload.ETag?.replaceAll('"', ""),
-          versionId: upload.VersionId,
-        }),
-      );
+      const event = objectCreatedEvent({
+        bucket: local.bucket,
+        key,
+        size: fileSize,
+        eTag: upload.ETag?.replaceAll('"', ""),
+        versionId: upload.VersionId,
+      });
+      const object = event.Records[0]?.s3.object;
+      jobId = jobIdFor({
+        bucket: local.bucket,
+        key,
+        ...(object?.versionId ? { versionId: object.versionId } : { sequencer: object?.sequencer }),
+      });
+      progress.jobId = jobId;
+      report();
+      const summaries = await handler(event);
       const first = summaries[0];
       if (first === undefined) throw new LocalRunError(`the ingest handler did not read ${key}`);
       ingest = first;
@@ -191,37 +208,51 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     report("reporting");
     // Still in the work queue: visible, in flight or delayed.
     const depth = await queueDepth(local.sqs, local.workQueue.url);
-    const pending = depth.visible + depth.inFlight + depth.delayed;
-    const keys = reportKeys(key, REPORTS_PREFIX);
-    const failuresFile = join(reportsDir, basename(keys.rejects).replace(/\.rejects\.csv$/, ".failures.csv"));
-    const failedUsers = await exportFailures(local, failuresFile, appliedUsers, logger);
-    await uploadFile(
-      local.s3,
-      local.bucket,
-      keys.rejects.replace(/\.rejects\.csv$/, ".failures.csv"),
-      failuresFile,
-    );
+    const queued = depth.visible + depth.inFlight + depth.delayed;
+    // Apply (or ingest) finished the job when its last user was counted; this only finds nothing to do.
+    await finishJob(jobId, { store, s3: local.s3, clock });
+    const job = await store.getJob(jobId);
+    if (job === undefined)
+      throw new LocalRunError(`the job ${jobId} of ${key} is missing from the jobs table`);
     const copied = await copyReports(
       local,
-      [ingest.reports.rejects, ingest.reports.summary, ingest.reports.unsent],
+      [
+        job.reports.rejects,
+        job.reports.summary,
+        job.reports.unsent,
+        job.reports.result,
+        job.reports.failures,
+      ],
       reportsDir,
     );
+    const keys = reportKeys(key, REPORTS_PREFIX);
+    // A run stopped early has no completion report yet: write the job as it stands.
+    const resultFile = copied[3] ?? join(reportsDir, basename(keys.result));
+    const failuresFile = copied[4] ?? join(reportsDir, basename(keys.failures));
+    if (copied[3] === undefined) {
+      await writeFile(resultFile, `${JSON.stringify(completionReport(job), null, 2)}\n`);
+    }
+    if (copied[4] === undefined) {
+      await writeFile(failuresFile, failuresCsv(job, await store.listOutcomes(jobId, "failed")));
+    }
 
-    const applied = appliedUsers.size;
-    const failed = failedUsers;
-    const counted = applied + ingest.rejected + failed + ingest.failedToSend + pending;
     const durationMs = clock() - startedAt;
     const summary: LocalMigrationSummary = {
       runId,
+      jobId,
+      status: job.status,
       file: options.file,
       key,
-      users: ingest.users,
-      applied,
-      rejected: ingest.rejected,
-      failed,
-      failedToSend: ingest.failedToSend,
-      pending,
-      accounted: counted === ingest.users,
+      users: job.users,
+      applied: job.applied,
+      rejected: job.rejected,
+      unchanged: job.unchanged,
+      cancelled: job.cancelled,
+      failed: job.failed,
+      failedToSend: job.failedToSend,
+      pending: job.pending,
+      // The job's counts, checked against what is really left in the queue.
+      accounted: countProblems(job).length === 0 && job.pending === queued,
       interrupted: options.signal?.aborted ?? false,
       durationMs,
       ...(ingest.fileError ? { fileError: ingest.fileError } : {}),
@@ -231,6 +262,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         ...(copied[1] ? { summary: copied[1] } : {}),
         failures: failuresFile,
         ...(copied[2] ? { unsent: copied[2] } : {}),
+        result: resultFile,
         run: join(reportsDir, `${basename(key)}.run.json`),
         ...(ownLog ? { log: join(reportsDir, "run.log") } : {}),
       },
@@ -238,18 +270,23 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     await writeFile(summary.reports.run, `${JSON.stringify(summary, null, 2)}\n`);
     logger.info(
       {
+        jobId,
+        status: summary.status,
         users: summary.users,
-        applied,
+        applied: summary.applied,
         rejected: summary.rejected,
-        failed,
+        failed: summary.failed,
         failedToSend: summary.failedToSend,
-        pending,
+        cancelled: summary.cancelled,
+        pending: summary.pending,
+        queued,
         accounted: summary.accounted,
         durationMs,
       },
       "local run done",
     );
-    progress.failed = failed;
+    progress.applied = summary.applied;
+    progress.failed = summary.failed;
     report("done");
     return summary;
   } finally {
@@ -284,37 +321,6 @@ async function checkCredentials(
     const detail = error instanceof Error ? error.message : String(error);
     throw new LocalRunError(`could not get a Management API token from ${endpoint.baseUrl}: ${detail}`);
   }
-}
-
-/**
- * Writes the DLQ as the failures CSV and returns the distinct failed users (by user id, or message id when the
- * body named nobody), leaving out any user that was also applied (a redelivered duplicate).
- */
-async function exportFailures(
-  aws: LocalAws,
-  file: string,
-  applied: ReadonlySet<string>,
-  logger: Logger,
-): Promise<number> {
-  const out = createWriteStream(file);
-  const failed = new Set<string>();
-  await exportDeadLetters(aws.sqs, aws.dlq.url, out, {
-    // fauxqs answers exactly: one empty short poll means the queue was read.
-    waitTimeSeconds: 0,
-    emptyReceivesToStop: 1,
-    logger,
-    onFailedUser: (user) => {
-      const id = user.userId || `message:${user.messageId}`;
-      if (!applied.has(id)) failed.add(id);
-    },
-  });
-  out.end();
-  await finished(out);
-  return failed.size;
-}
-
-async function uploadFile(s3: S3Client, bucket: string, key: string, file: string): Promise<void> {
-  await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: createReadStream(file) } }).done();
 }
 
 /** Downloads each report that exists into `dir`; returns the local paths, undefined where there was none. */

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,15 +54,59 @@ describe("run, as a child process", () => {
       const lines = result.stdout.trimEnd().split("\n");
       expect(lines).toHaveLength(1);
       const summary = JSON.parse(lines[0] ?? "");
-      expect(Object.keys(summary)).toEqual(["users", "applied", "rejected", "failed", "durationMs"]);
+      expect(Object.keys(summary)).toEqual([
+        "users",
+        "applied",
+        "rejected",
+        "failed",
+        "unchanged",
+        "durationMs",
+        "jobId",
+        "reportsDir",
+      ]);
       expect(summary).toEqual({
         users: file.users,
         applied: file.applied.size,
         rejected: file.rejected.size,
         failed: file.refused.size,
+        unchanged: 0,
         durationMs: expect.any(Number),
+        jobId: expect.stringMatching(/^j-[0-9a-f]{20}$/),
+        reportsDir: expect.stringContaining(join(dir, "factor-sync-reports")),
       });
       expect(tenantState(simulator)).toEqual(file.applied);
+
+      // The run's job, in the state folder of the directory it ran in, with the run's counts.
+      const jobs = await runCli(["jobs", "--json"], {}, dir);
+      expect(jobs.code).toBe(0);
+      const valid = file.applied.size + file.refused.size;
+      expect(JSON.parse(jobs.stdout)).toEqual({
+        jobs: [
+          {
+            id: summary.jobId,
+            source: { bucket: "factor-sync-local", key: "incoming/users.csv" },
+            status: "complete-with-failures",
+            users: file.users,
+            valid,
+            rejected: file.rejected.size,
+            unchanged: 0,
+            sent: valid,
+            failedToSend: 0,
+            applied: file.applied.size,
+            failed: file.refused.size,
+            superseded: 0,
+            cancelled: 0,
+            pending: 0,
+            startedAt: expect.any(String),
+            finishedAt: expect.any(String),
+            ingestInvocations: 1,
+          },
+        ],
+      });
+      const report = JSON.parse(await readFile(join(summary.reportsDir, "users.csv.result.json"), "utf8"));
+      expect(report).toMatchObject({ jobId: summary.jobId, status: "complete-with-failures" });
+      const failures = (await readFile(join(summary.reportsDir, "users.csv.failures.csv"), "utf8")).trimEnd();
+      expect(failures.split("\n")).toHaveLength(1 + file.refused.size);
     },
     E2E_TIMEOUT,
   );
@@ -75,7 +119,13 @@ describe("run, as a child process", () => {
       expect(result.stderr.split("\n")[0]).toMatch(
         /^Target: Auth0 simulator at http:\/\/127\.0\.0\.1:\d+ \(set AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET to use a real tenant\)$/,
       );
-      expect(JSON.parse(result.stdout)).toEqual({ ...SAMPLE, durationMs: expect.any(Number) });
+      expect(JSON.parse(result.stdout)).toEqual({
+        ...SAMPLE,
+        unchanged: 0,
+        durationMs: expect.any(Number),
+        jobId: expect.stringMatching(/^j-[0-9a-f]{20}$/),
+        reportsDir: expect.any(String),
+      });
       // The sample's rejections and failures are on purpose: a complete run of it succeeds.
       expect(result.code).toBe(0);
     },

@@ -103,6 +103,8 @@ describe("applyBatch", () => {
         requeued: 0,
         superseded: 0,
         throttled: 0,
+        cancelled: 0,
+        alreadyCounted: 0,
       },
     });
     expect(putUsers().sort()).toEqual(["auth0|user-1", "auth0|user-2", "auth0|user-3"]);
@@ -184,6 +186,8 @@ describe("applyBatch", () => {
         requeued: 0,
         superseded: 0,
         throttled: 1,
+        cancelled: 0,
+        alreadyCounted: 0,
       },
     });
     expect(queue.deadLetters).toEqual([]);
@@ -208,6 +212,8 @@ describe("applyBatch", () => {
       requeued: 0,
       superseded: 0,
       throttled: 0,
+      cancelled: 0,
+      alreadyCounted: 0,
     });
     // Backoff with random 0.5: 250/2 + 0.25 × 250 = 188 ms, then 500/2 + 0.25 × 500 = 375 ms.
     expect(clock.sleeps.filter((ms) => ms > 100)).toEqual([188, 375]);
@@ -227,6 +233,8 @@ describe("applyBatch", () => {
         requeued: 0,
         superseded: 0,
         throttled: 0,
+        cancelled: 0,
+        alreadyCounted: 0,
       },
     });
     expect(queue.deadLetters).toEqual([]);
@@ -289,6 +297,8 @@ describe("applyBatch", () => {
         requeued: 0,
         superseded: 0,
         throttled: 0,
+        cancelled: 0,
+        alreadyCounted: 0,
       },
     });
     expect(queue.redeliveries).toEqual([
@@ -315,6 +325,8 @@ describe("applyBatch", () => {
       requeued: 0,
       superseded: 0,
       throttled: 0,
+      cancelled: 0,
+      alreadyCounted: 0,
     });
     expect(result.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([
       "msg-4",
@@ -344,6 +356,8 @@ describe("applyBatch", () => {
         requeued: 1,
         superseded: 0,
         throttled: 1,
+        cancelled: 0,
+        alreadyCounted: 0,
       },
     });
     expect(queue.requeued).toEqual([{ messageId: "msg-1", body: record.body, delaySeconds: 61 }]);
@@ -365,6 +379,8 @@ describe("applyBatch", () => {
         requeued: 1,
         superseded: 0,
         throttled: 1,
+        cancelled: 0,
+        alreadyCounted: 0,
       },
     });
     expect(queue.requeued).toEqual([{ messageId: "msg-1", body: record.body, delaySeconds: 21 }]);
@@ -387,6 +403,8 @@ describe("applyBatch", () => {
         requeued: 0,
         superseded: 0,
         throttled: 1,
+        cancelled: 0,
+        alreadyCounted: 0,
       },
     });
     expect(queue.requeued).toEqual([]);
@@ -412,6 +430,8 @@ describe("applyBatch", () => {
       requeued: 0,
       superseded: 0,
       throttled: 1,
+      cancelled: 0,
+      alreadyCounted: 0,
     });
     expect(queue.requeued).toEqual([]);
   });

@@ -55,6 +55,8 @@ describe("settleBatch", () => {
         requeued: 1,
         superseded: 0,
         throttled: 0,
+        cancelled: 0,
+        alreadyCounted: 0,
       },
     });
     expect(queue.deadLetters).toEqual([{ messageId: "msg-2", body: userRecord(2).body, reason }]);
@@ -90,6 +92,8 @@ describe("settleBatch", () => {
         requeued: 0,
         superseded: 0,
         throttled: 0,
+        cancelled: 0,
+        alreadyCounted: 0,
       },
     });
     expect(events()).toEqual([

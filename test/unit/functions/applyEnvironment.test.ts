@@ -18,7 +18,20 @@ describe("readApplyEnvironment", () => {
       MAX_CONCURRENCY: 2,
       APPLY_CONCURRENCY: 10,
       LOG_LEVEL: "info",
+      OUTCOME_TTL_DAYS: 30,
     });
+  });
+
+  it("reads the jobs table and the outcomes' time to live", () => {
+    expect(
+      readApplyEnvironment({ ...required, JOBS_TABLE: "factor-sync-jobs", OUTCOME_TTL_DAYS: "7" }),
+    ).toMatchObject({
+      JOBS_TABLE: "factor-sync-jobs",
+      OUTCOME_TTL_DAYS: 7,
+    });
+    expect(() => readApplyEnvironment({ ...required, OUTCOME_TTL_DAYS: "0" })).toThrow(
+      "environment variable OUTCOME_TTL_DAYS: is invalid",
+    );
   });
 
   it("reads numbers from their strings", () => {

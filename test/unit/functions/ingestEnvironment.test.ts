@@ -22,6 +22,8 @@ describe("readIngestConfig", () => {
         DEFAULT_COUNTRY: "GB",
         SEND_CONCURRENCY: "4",
         LOG_LEVEL: "debug",
+        JOBS_TABLE: "factor-sync-jobs",
+        RPS_CEILING: "16",
       }),
     ).toEqual({
       queueUrl: QUEUE_URL,
@@ -29,6 +31,8 @@ describe("readIngestConfig", () => {
       defaultCountry: "GB",
       sendConcurrency: 4,
       logLevel: "debug",
+      jobsTable: "factor-sync-jobs",
+      rpsCeiling: 16,
     });
     expect(readIngestConfig({ QUEUE_URL, DEFAULT_COUNTRY: "" })).not.toHaveProperty("defaultCountry");
   });
