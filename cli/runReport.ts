@@ -41,6 +41,7 @@ export function jsonSummary(summary: LocalMigrationSummary): string {
     durationMs: summary.durationMs,
     jobId: summary.jobId,
     reportsDir: summary.reports.dir,
+    ...(summary.superseded > 0 ? { superseded: summary.superseded } : {}),
     ...(summary.cancelled > 0 ? { cancelled: summary.cancelled } : {}),
     ...(summary.interrupted ? { interrupted: true, pending: summary.pending } : {}),
   });
@@ -49,7 +50,7 @@ export function jsonSummary(summary: LocalMigrationSummary): string {
 const here = (path: string) => relative(process.cwd(), path) || ".";
 
 function row(label: string, value: string | number, note = ""): string {
-  return `  ${label.padEnd(10)}${String(value).padStart(9)}${note ? `   ${note}` : ""}`;
+  return `  ${label.padEnd(11)}${String(value).padStart(9)}${note ? `   ${note}` : ""}`;
 }
 
 /** The table printed at the end of a run. */
@@ -62,6 +63,11 @@ export function formatRunSummary(summary: LocalMigrationSummary): string {
     `Summary of ${here(summary.file)} (uploaded as ${summary.key}), job ${summary.jobId}: ${summary.status}`,
     row("users", summary.users),
     row("applied", summary.applied),
+    row(
+      "unchanged",
+      summary.unchanged,
+      summary.unchanged > 0 ? "not sent: already applied by this tool with these factors" : "",
+    ),
     row(
       "rejected",
       summary.rejected,
@@ -79,6 +85,15 @@ export function formatRunSummary(summary: LocalMigrationSummary): string {
         "not sent",
         summary.failedToSend,
         reports.unsent ? `SQS refused them: ${here(reports.unsent)}` : "",
+      ),
+    );
+  }
+  if (summary.superseded > 0) {
+    lines.push(
+      row(
+        "superseded",
+        summary.superseded,
+        "not sent: a newer file's factors were applied or are on the way",
       ),
     );
   }
@@ -112,7 +127,7 @@ export function formatRunSummary(summary: LocalMigrationSummary): string {
     lines.push(
       "",
       `Interrupted: ${summary.applied} users applied, ${summary.failed} failed, ${summary.rejected} rejected; ${summary.pending} not applied.`,
-      "Run the same file again to finish: applying a user's factors again leaves them as they are.",
+      "Run the same file again to finish: only the users not yet applied with these factors are sent.",
     );
   }
   return `${lines.join("\n")}\n`;

@@ -30,6 +30,7 @@ interface RunOptions {
   allowClear?: boolean;
   defaultCountry?: CountryCode;
   dryRun?: boolean;
+  full?: boolean;
   stateDir: string;
 }
 
@@ -80,6 +81,10 @@ export function runCommand(): Command {
       ).argParser(country),
     )
     .option("--dry-run", "read and validate the file and count its users; send nothing")
+    .option(
+      "--full",
+      "send every valid user, even those this tool already applied with the same factors (a full sync)",
+    )
     .option("--state-dir <dir>", "where the jobs table is kept (jobs, status)", DEFAULT_STATE_DIR)
     .exitOverride()
     .action(async (file: string | undefined, options: RunOptions) => {
@@ -173,6 +178,14 @@ async function run(file: string, options: RunOptions, demo: boolean): Promise<nu
         budgetShare: options.budgetShare,
         maxConcurrency: options.concurrency,
         stateDir: options.stateDir,
+        full: options.full,
+        onForecast: ({ valid, unchanged, toSend }) => {
+          if (unchanged > 0) {
+            say(
+              `${unchanged} of ${valid} users already applied with these factors; ${toSend} to send (--full sends all)`,
+            );
+          }
+        },
         signal: controller.signal,
         onProgress: (snapshot) => {
           if (snapshot.jobId !== undefined && jobId === undefined) {

@@ -36,8 +36,6 @@ export interface IngestHandlerDeps {
   now?: () => Date;
   /** The sync state: unchanged users are not sent (issue 11). @default none */
   sync?: IngestSync;
-  /** Send every user whatever the sync state says (`run --full`). @default false */
-  full?: boolean;
 }
 
 /** The ingest Lambda: one summary per object of the event, in order. */
@@ -118,7 +116,6 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             reportsPrefix: config.reportsPrefix,
             defaultCountry: config.defaultCountry,
             sendConcurrency: config.sendConcurrency,
-            full: deps.full ?? false,
             // The upload's order: a newer file's methods are never replaced by an older one's.
             ...(record.eventTime
               ? { upload: { eventTime: record.eventTime, ...(sequencer ? { sequencer } : {}) } }

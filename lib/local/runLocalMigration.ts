@@ -11,6 +11,7 @@ import { toAuth0Endpoint } from "../auth0/Auth0Endpoint.js";
 import { TokenProvider } from "../auth0/TokenProvider.js";
 import { INCOMING_PREFIX, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../config/defaults.js";
 import { createIngestHandler } from "../ingest/createIngestHandler.js";
+import { ALLOW_CLEAR_METADATA, SYNC_METADATA } from "../ingest/ingestObject.js";
 import { ApplyJobs } from "../jobs/ApplyJobs.js";
 import { completionReport, failuresCsv, finishJob } from "../jobs/completionReport.js";
 import { countProblems } from "../jobs/countProblems.js";
@@ -21,6 +22,7 @@ import type { IngestSummary } from "../reports/IngestSummary.js";
 import { reportKeys } from "../reports/reportKeys.js";
 import { LocalRunError } from "./errors.js";
 import { type LocalAws, startLocalAws } from "./LocalAws.js";
+import { forecastLocalFile, openLocalSync } from "./localSync.js";
 import { objectCreatedEvent } from "./objectCreatedEvent.js";
 import { queueDepth } from "./queueDepth.js";
 import { SqsEventSource } from "./SqsEventSource.js";
@@ -93,7 +95,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       progress.applied = appliedUsers.size;
     } else if (event.kind === "failed") progress.failed += 1;
     else if (event.kind === "retry") progress.retries += 1;
-    else progress.throttled += 1;
+    else if (event.kind === "throttled") progress.throttled += 1;
     report();
   };
 
@@ -106,13 +108,27 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     });
     const local = aws;
     const store = new DynamoJobStore({ client: local.jobs.client, tableName: local.jobs.tableName, clock });
+    // The sync state lives in the same table: what this tool applied, per tenant and user (issue 11).
+    const sync = await openLocalSync(local.jobs, options.target, { clock });
+    if (options.onForecast !== undefined && !options.full) {
+      options.onForecast(
+        await forecastLocalFile(options.file, sync.ingest, {
+          allowClear: options.allowClear,
+          defaultCountry: options.defaultCountry,
+        }),
+      );
+    }
+    const metadata: Record<string, string> = {
+      ...(options.allowClear ? { [ALLOW_CLEAR_METADATA]: "true" } : {}),
+      ...(options.full ? { [SYNC_METADATA]: "full" } : {}),
+    };
     const upload = await new Upload({
       client: local.s3,
       params: {
         Bucket: local.bucket,
         Key: key,
         Body: createReadStream(options.file),
-        ...(options.allowClear ? { Metadata: { "allow-clear": "true" } } : {}),
+        ...(Object.keys(metadata).length > 0 ? { Metadata: metadata } : {}),
       },
     }).done();
 
@@ -146,6 +162,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
           options: { ...deps.options, ...options.applyOptions },
           onOutcome,
           jobs: new ApplyJobs({ store, s3: local.s3, logger, clock }),
+          sync: sync.createApplySync(logger),
         });
       },
     });
@@ -167,6 +184,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         sqs: local.sqs,
         logger,
         jobs: { store, rpsCeiling: options.rpsCeiling ?? PIPELINE_DEFAULTS.rpsCeiling, clock },
+        sync: sync.ingest,
         config: {
           queueUrl: local.workQueue.url,
           reportsPrefix: REPORTS_PREFIX,
@@ -247,6 +265,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       applied: job.applied,
       rejected: job.rejected,
       unchanged: job.unchanged,
+      superseded: job.superseded,
       cancelled: job.cancelled,
       failed: job.failed,
       failedToSend: job.failedToSend,
@@ -277,6 +296,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         rejected: summary.rejected,
         failed: summary.failed,
         failedToSend: summary.failedToSend,
+        unchanged: summary.unchanged,
+        superseded: summary.superseded,
         cancelled: summary.cancelled,
         pending: summary.pending,
         queued,

@@ -2,6 +2,7 @@ import type { CountryCode } from "libphonenumber-js";
 import type { ApplyOptions } from "../apply/types.js";
 import type { JobStatus } from "../jobs/types.js";
 import type { Logger } from "../logging/Logger.js";
+import type { SyncForecast } from "../sync/countUnchanged.js";
 
 /** The Auth0 tenant a local run writes to: a real one, or the bundled simulator. */
 export interface Auth0Target {
@@ -54,6 +55,13 @@ export interface LocalMigrationOptions {
    * passes `./.factor-sync`). @default none: the jobs table lives in memory for the run only
    */
   stateDir?: string;
+  /**
+   * Send every valid user whatever the sync state says (uploads the file with `sync: full` metadata).
+   * @default false: users this tool already applied with the same methods are `unchanged`, not sent
+   */
+  full?: boolean;
+  /** Called once before anything is sent with what the sync state will skip (not on a full sync). */
+  onForecast?: (forecast: SyncForecast) => void;
   /** Names the run and its reports folder. @default the start time, e.g. `2026-11-29T18-30-05-123Z` */
   runId?: string;
   /** Used for every Auth0 request. @default globalThis.fetch */
@@ -121,8 +129,10 @@ export interface LocalMigrationSummary {
   users: number;
   applied: number;
   rejected: number;
-  /** Valid users whose methods were already applied (incremental sync): 0 until then. */
+  /** Valid users this tool already applied with the same methods (incremental sync): not sent. */
   unchanged: number;
+  /** Users not sent to Auth0 because a newer file's methods for them were applied or are being applied. */
+  superseded: number;
   /** Users the operator cancelled before they were applied. */
   cancelled: number;
   /** Users in the DLQ (refused by Auth0, or transient failures that used up their attempts). */
