@@ -1,0 +1,126 @@
+import { PutObjectCommand as PutS3Object } from "@aws-sdk/client-s3";
+import { ReceiveMessageCommand } from "@aws-sdk/client-sqs";
+import type { SQSRecord } from "aws-lambda";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApplyDeps } from "../../../lib/apply/createApplyDeps.js";
+import { createApplyHandler } from "../../../lib/apply/createApplyHandler.js";
+import { createIngestHandler } from "../../../lib/ingest/createIngestHandler.js";
+import { ApplyJobs } from "../../../lib/jobs/ApplyJobs.js";
+import { DynamoJobStore } from "../../../lib/jobs/DynamoJobStore.js";
+import { type LocalAws, startLocalAws } from "../../../lib/local/LocalAws.js";
+import { objectCreatedEvent } from "../../../lib/local/objectCreatedEvent.js";
+import { toSqsRecord } from "../../../lib/local/sqsRecord.js";
+import { silentLogger } from "../../../lib/logging/Logger.js";
+import { type Auth0Simulator, startAuth0Simulator } from "../../../lib/simulator/index.js";
+import { ApplySync } from "../../../lib/sync/ApplySync.js";
+import { SyncStateStore } from "../../../lib/sync/SyncStateStore.js";
+
+const KEY = Buffer.alloc(32, 9);
+const OLDER = "JBSWY3DPEHPK3PXP";
+const NEWER = "GEZDGNBVGY3TQOJQ";
+
+let aws: LocalAws;
+let simulator: Auth0Simulator;
+let store: DynamoJobStore;
+let sync: SyncStateStore;
+let round = 0;
+
+beforeAll(async () => {
+  [aws, simulator] = await Promise.all([startLocalAws(), startAuth0Simulator({ rps: 1000, burst: 1000 })]);
+  store = new DynamoJobStore({ client: aws.jobs.client, tableName: aws.jobs.tableName });
+  sync = new SyncStateStore({ client: aws.jobs.client, tableName: aws.jobs.tableName });
+});
+afterAll(async () => {
+  await Promise.all([aws.stop(), simulator.stop()]);
+});
+
+/** Uploads a file and runs the real ingest handler on its event, with the given event time. */
+async function ingest(key: string, secret: string, eventTime: string, tenant: string): Promise<void> {
+  const body = `user_id,type,totp_secret\nauth0|both,totp,${secret}\n`;
+  await aws.s3.send(new PutS3Object({ Bucket: aws.bucket, Key: key, Body: body }));
+  const event = objectCreatedEvent({ bucket: aws.bucket, key, size: body.length });
+  for (const record of event.Records) record.eventTime = eventTime;
+  const handler = createIngestHandler({
+    s3: aws.s3,
+    sqs: aws.sqs,
+    logger: silentLogger,
+    jobs: { store },
+    sync: { store: sync, key: KEY, tenant },
+    config: { queueUrl: aws.workQueue.url, reportsPrefix: "reports/", sendConcurrency: 2 },
+  });
+  await handler(event);
+}
+
+/** Both files' messages, in the work queue at once: the older file's first. */
+async function receiveBoth(): Promise<{ older: SQSRecord; newer: SQSRecord }> {
+  const received = await aws.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: aws.workQueue.url,
+      MaxNumberOfMessages: 10,
+      AttributeNames: ["All"],
+      MessageAttributeNames: ["All"],
+    }),
+  );
+  const records = (received.Messages ?? []).map((message) => toSqsRecord(message, aws.workQueue.arn));
+  expect(records).toHaveLength(2);
+  const holding = (secret: string) => {
+    const record = records.find((candidate) => candidate.body.includes(secret));
+    if (record === undefined) throw new Error("a file's message is missing");
+    return record;
+  };
+  return { older: holding(OLDER), newer: holding(NEWER) };
+}
+
+function applyHandler() {
+  const deps = createApplyDeps(
+    {
+      auth0Domain: simulator.url,
+      credentials: { clientId: simulator.clientId, clientSecret: simulator.clientSecret },
+      dlqUrl: aws.dlq.url,
+      rpsCeiling: 500,
+      maxConcurrency: 1,
+    },
+    { sqs: aws.sqs, logger: silentLogger },
+  );
+  return createApplyHandler({
+    ...deps,
+    jobs: new ApplyJobs({ store, s3: aws.s3, logger: silentLogger }),
+    sync: new ApplySync(sync, { logger: silentLogger }),
+  });
+}
+
+const context = { getRemainingTimeInMillis: () => 60_000 };
+
+describe("two files of the same user in flight", () => {
+  it.each([
+    ["the newer file's message is delivered first", "newer-first"],
+    ["the older file's message is delivered first", "older-first"],
+  ])("applies the newer file's methods and supersedes the older one when %s", async (_, order) => {
+    round += 1;
+    const tenant = `tenant-${round}`;
+    // The nightly export of the 1st is still queued when the 2nd's arrives.
+    await ingest(`incoming/night-1-${round}.csv`, OLDER, "2026-12-01T02:00:00.000Z", tenant);
+    await ingest(`incoming/night-2-${round}.csv`, NEWER, "2026-12-02T02:00:00.000Z", tenant);
+    const { older, newer } = await receiveBoth();
+    const handle = applyHandler();
+    const puts = simulator.stats.puts;
+
+    const sequence = order === "newer-first" ? [newer, older] : [older, newer];
+    for (const record of sequence) {
+      expect(await handle({ Records: [record] }, context)).toEqual({ batchItemFailures: [] });
+    }
+
+    expect(simulator.stats.puts - puts).toBe(1);
+    expect(
+      simulator
+        .allMethods()
+        .get("auth0|both")
+        ?.map((method) => method.type),
+    ).toEqual(["totp"]);
+    expect(simulator.allMethods().get("auth0|both")?.[0]).toMatchObject({ totp_secret: NEWER });
+    const jobs = (await store.listJobs()).filter((job) => job.source.key.endsWith(`-${round}.csv`));
+    const byKey = Object.fromEntries(jobs.map((job) => [job.source.key, job]));
+    expect(byKey[`incoming/night-1-${round}.csv`]).toMatchObject({ superseded: 1, applied: 0, pending: 0 });
+    expect(byKey[`incoming/night-2-${round}.csv`]).toMatchObject({ superseded: 0, applied: 1, pending: 0 });
+  });
+});
