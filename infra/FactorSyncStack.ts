@@ -261,6 +261,11 @@ export class FactorSyncStack extends Stack {
         this.secret.secretArn,
         'Put {"clientId":"...","clientSecret":"..."} here before uploading',
       ],
+      [
+        "SyncKeySecretArn",
+        this.syncKey.secretArn,
+        "HMAC key of the sync state (generated; a new value resets the state: every user is sent once)",
+      ],
       ["IngestFunctionName", this.ingest.function.functionName, "The ingest function"],
       ["ApplyFunctionName", this.apply.function.functionName, "The apply function"],
     ];

@@ -430,11 +430,13 @@ describe("FactorSyncStack with default settings", () => {
       "DeadLetterQueueArn",
       "IngestFailureQueueUrl",
       "Auth0SecretArn",
+      "SyncKeySecretArn",
       "IngestFunctionName",
       "ApplyFunctionName",
     ]);
     s.template.hasOutput("DeadLetterQueueArn", { Value: getAtt(ids.dlq) });
     s.template.hasOutput("Auth0SecretArn", { Value: ref(ids.secret) });
+    s.template.hasOutput("SyncKeySecretArn", { Value: ref(s.logicalId(s.stack.syncKey)) });
   });
 
   it("warns at synth that the Auth0 domain is a placeholder", () => {

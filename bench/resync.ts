@@ -1,0 +1,165 @@
+/**
+ * Incremental sync benchmark (`npm run bench:resync`): a first run of N users (default 100,000) through the whole
+ * local pipeline (`runLocalMigration`: fauxqs, dynalite in a state folder, the real handlers) against the
+ * bundled simulator at a high limit, then a second file with 1 % of the users' TOTP secrets changed and 0.5 %
+ * users added. Reports the second run's PUTs (target: exactly the changed and added users), its wall time, and
+ * the lookup rate: users/s through pass 2 with the sync state lookups (read, validate, HMAC, BatchGetItem,
+ * claims of the users to send), measured on its own over the second file against the same state (target
+ * ≥ 20,000 users/s on dynalite).
+ * The last stdout line is one JSON object.
+ *
+ * Options: `--users N` (default 100,000), `--rps N` (the simulator's limit and the fleet's ceiling, default 20,000),
+ * `--concurrency N` (apply pollers, default 16), `--batch-size N` (default 10), `--window S` (batching window,
+ * default 0).
+ */
+import { createReadStream } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { detectFileKind, readUserFactors } from "../lib/ingest/index.js";
+import { openLocalJobsTable } from "../lib/local/LocalAws.js";
+import { runLocalMigration } from "../lib/local/runLocalMigration.js";
+import type { LocalMigrationSummary } from "../lib/local/types.js";
+import { silentLogger } from "../lib/logging/Logger.js";
+import { startAuth0Simulator } from "../lib/simulator/index.js";
+import { SyncGate } from "../lib/sync/SyncGate.js";
+import { SyncStateStore } from "../lib/sync/SyncStateStore.js";
+import { localSyncKey } from "../lib/sync/syncKey.js";
+import { tenantId } from "../lib/sync/tenantId.js";
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: number) => {
+  const index = argv.indexOf(name);
+  return index === -1 ? fallback : Number(argv[index + 1]);
+};
+const USERS = flag("--users", 100_000);
+const RPS = flag("--rps", 20_000);
+const CHANGED = Math.round(USERS * 0.01);
+const ADDED = Math.round(USERS * 0.005);
+
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+function secretOf(index: number, version: number): string {
+  let value = index * 2_654_435_761 + version * 40_503 + 7;
+  let secret = "";
+  for (let i = 0; i < 16; i++) {
+    secret += BASE32[(value >>> 0) % 32];
+    value = Math.imul(value ^ (value >>> 13), 0x5bd1e995) + i + version;
+  }
+  return secret;
+}
+
+/** Users 0 … count-1, each a TOTP factor (every fourth also a phone); the first `changed` users' secrets renewed. */
+async function writeUsers(path: string, count: number, changed: number): Promise<void> {
+  const rows = ["user_id,type,totp_secret,phone_number"];
+  for (let index = 0; index < count; index++) {
+    // Every 100th user changes: spread over the file, as a real export's changes are.
+    const version = index % 100 === 0 && index / 100 < changed ? 1 : 0;
+    rows.push(`auth0|bench-${index},totp,${secretOf(index, version)},`);
+    if (index % 4 === 0)
+      rows.push(`auth0|bench-${index},phone,,+1415${String(5_550_000 + (index % 9_999)).padStart(7, "0")}`);
+  }
+  await writeFile(path, `${rows.join("\n")}\n`);
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "factor-sync-bench-resync-"));
+  const stateDir = join(dir, "state");
+  const simulator = await startAuth0Simulator({ rps: RPS, burst: RPS, latencyMs: [0, 0] });
+  const target = {
+    domain: simulator.url,
+    clientId: simulator.clientId,
+    clientSecret: simulator.clientSecret,
+    tenant: "bench-tenant",
+  };
+  const run = (file: string, name: string): Promise<LocalMigrationSummary> =>
+    runLocalMigration({
+      file,
+      target,
+      stateDir,
+      rpsCeiling: RPS,
+      budgetShare: 1,
+      maxConcurrency: flag("--concurrency", 16),
+      applyConcurrency: 20,
+      batchSize: flag("--batch-size", 10),
+      maxBatchingWindowSeconds: flag("--window", 0),
+      reportsDir: join(dir, name),
+      logger: silentLogger,
+    });
+  try {
+    const first = join(dir, "users.csv");
+    await writeUsers(first, USERS, 0);
+    const loadBefore = loadavg()[0] ?? 0;
+    let started = performance.now();
+    const one = await run(first, "first");
+    const firstMs = performance.now() - started;
+    const firstPuts = simulator.stats.puts;
+    console.error(`first run: ${one.applied} applied, ${firstPuts} PUTs, ${(firstMs / 1000).toFixed(1)} s`);
+
+    const second = join(dir, "users-2.csv");
+    await writeUsers(second, USERS + ADDED, CHANGED);
+    started = performance.now();
+    const two = await run(second, "second");
+    const secondMs = performance.now() - started;
+    const secondPuts = simulator.stats.puts - firstPuts;
+    const ingestSummary = JSON.parse(await readFile(two.reports.summary ?? "", "utf8")) as {
+      durationMs: number;
+    };
+    console.error(
+      `second run: ${two.applied} applied, ${two.unchanged} unchanged, ${secondPuts} PUTs, ${(secondMs / 1000).toFixed(1)} s (ingest ${(ingestSummary.durationMs / 1000).toFixed(1)} s)`,
+    );
+
+    // Pass 2 with the lookups, on its own: the second file against the state the two runs left.
+    const table = await openLocalJobsTable(stateDir, { shared: false });
+    let lookupMs: number;
+    let looked = 0;
+    let toSend = 0;
+    try {
+      const store = new SyncStateStore({ client: table.client, tableName: table.tableName });
+      const gate = new SyncGate(
+        {
+          store,
+          key: await localSyncKey(stateDir),
+          tenant: tenantId(target.tenant),
+          order: "999999999999999.0.j-bench",
+          jobId: "j-bench",
+        },
+        async ({ unchanged }) => {
+          looked += 1;
+          if (!unchanged) toSend += 1;
+        },
+      );
+      const input = createReadStream(second);
+      started = performance.now();
+      for await (const item of readUserFactors(input, detectFileKind(second))) {
+        if (item.kind === "valid") await gate.add(item.user);
+      }
+      await gate.close();
+      lookupMs = performance.now() - started;
+      input.destroy();
+    } finally {
+      await table.stop();
+    }
+    const result = {
+      users: USERS,
+      changed: CHANGED,
+      added: ADDED,
+      firstRunMs: Math.round(firstMs),
+      secondRunPuts: secondPuts,
+      secondRunTargetPuts: CHANGED + ADDED,
+      secondRunUnchanged: two.unchanged,
+      secondRunMs: Math.round(secondMs),
+      secondIngestMs: ingestSummary.durationMs,
+      pass2Users: looked,
+      pass2ToSendAfter: toSend,
+      lookupUsersPerSec: Math.round(looked / (lookupMs / 1000)),
+      loadAverage: [Math.round(loadBefore * 10) / 10, Math.round((loadavg()[0] ?? 0) * 10) / 10],
+    };
+    console.log(JSON.stringify(result));
+    if (secondPuts !== CHANGED + ADDED) process.exitCode = 1;
+  } finally {
+    await simulator.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
