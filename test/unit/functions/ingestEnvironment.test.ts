@@ -24,6 +24,8 @@ describe("readIngestConfig", () => {
         LOG_LEVEL: "debug",
         JOBS_TABLE: "factor-sync-jobs",
         RPS_CEILING: "16",
+        SYNC_KEY_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:SyncKey-AbCdEf",
+        AUTH0_DOMAIN: "acme.eu.auth0.com",
       }),
     ).toEqual({
       queueUrl: QUEUE_URL,
@@ -33,6 +35,8 @@ describe("readIngestConfig", () => {
       logLevel: "debug",
       jobsTable: "factor-sync-jobs",
       rpsCeiling: 16,
+      syncKeySecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:SyncKey-AbCdEf",
+      auth0Domain: "acme.eu.auth0.com",
     });
     expect(readIngestConfig({ QUEUE_URL, DEFAULT_COUNTRY: "" })).not.toHaveProperty("defaultCountry");
   });
