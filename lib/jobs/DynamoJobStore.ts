@@ -54,7 +54,8 @@ export interface DynamoJobStoreOptions {
 
 /** The outcome a user may move to from each recorded outcome (`none`: nothing recorded yet). */
 const ALLOWED_FROM: Record<UserOutcome, readonly (UserOutcome | "none")[]> = {
-  applied: ["none", "failed"],
+  // A user cancelled by one delivery and applied by another (in flight when the job was cancelled) was applied.
+  applied: ["none", "failed", "cancelled"],
   failed: ["none"],
   superseded: ["none", "failed"],
   cancelled: ["none"],

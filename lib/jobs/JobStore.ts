@@ -18,15 +18,9 @@ export interface NewJob {
   rpsCeiling?: number;
 }
 
-/** What ingest knows when it has finished reading and sending. */
-export interface IngestTotals {
-  users: number;
-  valid: number;
-  rejected: number;
-  unchanged: number;
-  /** Users actually put on the work queue. */
-  sent: number;
-  failedToSend: number;
+/** What ingest knows when it has finished reading and sending (`sent`: users actually put on the queue). */
+export interface IngestTotals
+  extends Pick<JobCounts, "users" | "valid" | "rejected" | "unchanged" | "sent" | "failedToSend"> {
   /** ISO 8601. */
   finishedAt: string;
   reports: JobReports;

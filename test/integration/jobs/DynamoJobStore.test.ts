@@ -286,14 +286,18 @@ describe("DynamoJobStore", () => {
   });
 
   it("cancels an open job once; a cancelled job ends when its last record is dropped", async () => {
-    const job = await jobWithPending(2);
+    const job = await jobWithPending(3);
     await jobs.store.recordOutcomes(job.id, [applied("p")]);
-    expect(await jobs.store.cancel(job.id)).toMatchObject({ status: "cancelled", applied: 1, pending: 1 });
+    expect(await jobs.store.cancel(job.id)).toMatchObject({ status: "cancelled", applied: 1, pending: 2 });
     expect((await jobs.store.cancel(job.id)).status).toBe("cancelled");
     expect(await jobs.store.finish(job.id, AT)).toBeUndefined();
     await jobs.store.recordOutcomes(job.id, [{ userId: "q", outcome: "cancelled", at: AT }]);
+    // Another delivery of q was in flight when the job was cancelled, and applied it: q is applied.
+    const inFlight = await jobs.store.recordOutcomes(job.id, [applied("q")]);
+    expect(inFlight.job).toMatchObject({ applied: 2, cancelled: 0, pending: 1 });
+    await jobs.store.recordOutcomes(job.id, [{ userId: "r", outcome: "cancelled", at: AT }]);
     const done = await jobs.store.finish(job.id, AT);
-    expect(done).toMatchObject({ status: "cancelled", finishedAt: AT, applied: 1, cancelled: 1, pending: 0 });
+    expect(done).toMatchObject({ status: "cancelled", finishedAt: AT, applied: 2, cancelled: 1, pending: 0 });
     expect(countProblems(done as Job, "cancelled")).toEqual([]);
     await expect(jobs.store.cancel(job.id)).rejects.toBeInstanceOf(JobStatusError);
   });
