@@ -8,6 +8,7 @@
  * ≥ 20,000 users/s on dynalite).
  * The last stdout line is one JSON object.
  *
+ * `--lookups-only` writes the first run's state directly and measures pass 2 alone (seconds, not minutes).
  * Options: `--users N` (default 100,000), `--rps N` (the simulator's limit and the fleet's ceiling, default 20,000),
  * `--concurrency N` (apply pollers, default 16), `--batch-size N` (default 10), `--window S` (batching window,
  * default 0).
@@ -16,16 +17,18 @@ import { createReadStream } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { type AttributeValue, BatchWriteItemCommand } from "@aws-sdk/client-dynamodb";
 import { detectFileKind, readUserFactors } from "../lib/ingest/index.js";
+import { syncStateKey } from "../lib/jobs/dynamoItems.js";
 import { openLocalJobsTable } from "../lib/local/LocalAws.js";
 import { runLocalMigration } from "../lib/local/runLocalMigration.js";
 import type { LocalMigrationSummary } from "../lib/local/types.js";
 import { silentLogger } from "../lib/logging/Logger.js";
 import { startAuth0Simulator } from "../lib/simulator/index.js";
+import { methodSetHmac } from "../lib/sync/methodSetHmac.js";
 import { SyncGate } from "../lib/sync/SyncGate.js";
 import { SyncStateStore } from "../lib/sync/SyncStateStore.js";
 import { localSyncKey } from "../lib/sync/syncKey.js";
-import { tenantId } from "../lib/sync/tenantId.js";
 
 const argv = process.argv.slice(2);
 const flag = (name: string, fallback: number) => {
@@ -59,6 +62,103 @@ async function writeUsers(path: string, count: number, changed: number): Promise
       rows.push(`auth0|bench-${index},phone,,+1415${String(5_550_000 + (index % 9_999)).padStart(7, "0")}`);
   }
   await writeFile(path, `${rows.join("\n")}\n`);
+}
+
+/**
+ * Ingest's pass 2 over `file` with the sync state lookups (read, validate, HMAC, BatchGetItem, claims of the
+ * users to send), nothing sent: users/s.
+ */
+async function measurePass2(
+  stateDir: string,
+  file: string,
+  tenant: string,
+): Promise<{ users: number; toSend: number; usersPerSec: number }> {
+  const table = await openLocalJobsTable(stateDir, { shared: false });
+  let users = 0;
+  let toSend = 0;
+  try {
+    const store = new SyncStateStore({ client: table.client, tableName: table.tableName });
+    const gate = new SyncGate(
+      {
+        store,
+        key: await localSyncKey(stateDir),
+        tenant,
+        order: "999999999999999.0.j-bench",
+        jobId: "j-bench",
+      },
+      async ({ unchanged }) => {
+        users += 1;
+        if (!unchanged) toSend += 1;
+      },
+    );
+    const input = createReadStream(file);
+    const started = performance.now();
+    for await (const item of readUserFactors(input, detectFileKind(file))) {
+      if (item.kind === "valid") await gate.add(item.user);
+    }
+    await gate.close();
+    const ms = performance.now() - started;
+    input.destroy();
+    return { users, toSend, usersPerSec: Math.round(users / (ms / 1000)) };
+  } finally {
+    await table.stop();
+  }
+}
+
+/**
+ * `--lookups-only`: the state of a first run written directly (BatchWriteItem, as if every user of the first
+ * file had been applied), then pass 2 over the second file. The lookup figure without the 20-minute first run.
+ */
+async function lookupsOnly(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "factor-sync-bench-lookups-"));
+  const stateDir = join(dir, "state");
+  try {
+    const first = join(dir, "users.csv");
+    const second = join(dir, "users-2.csv");
+    await writeUsers(first, USERS, 0);
+    await writeUsers(second, USERS + ADDED, CHANGED);
+    const table = await openLocalJobsTable(stateDir, { shared: false });
+    try {
+      const key = await localSyncKey(stateDir);
+      let batch: Record<string, AttributeValue>[] = [];
+      const flush = async () => {
+        let pending = batch.map((Item) => ({ PutRequest: { Item } }));
+        batch = [];
+        while (pending.length > 0) {
+          const result = await table.client.send(
+            new BatchWriteItemCommand({ RequestItems: { [table.tableName]: pending } }),
+          );
+          pending = (result.UnprocessedItems?.[table.tableName] ?? []) as typeof pending;
+        }
+      };
+      for await (const item of readUserFactors(createReadStream(first), detectFileKind(first))) {
+        if (item.kind !== "valid") continue;
+        batch.push({
+          ...syncStateKey("bench-tenant", item.user.userId),
+          hmac: { S: methodSetHmac(key, item.user.userId, item.user.methods) },
+          appliedOrder: { S: "001.0.j-first" },
+          claimOrder: { S: "001.0.j-first" },
+        });
+        if (batch.length === 25) await flush();
+      }
+      await flush();
+    } finally {
+      await table.stop();
+    }
+    const loadBefore = loadavg()[0] ?? 0;
+    const pass2 = await measurePass2(stateDir, second, "bench-tenant");
+    console.log(
+      JSON.stringify({
+        users: USERS + ADDED,
+        pass2ToSend: pass2.toSend,
+        targetToSend: CHANGED + ADDED,
+        lookupUsersPerSec: pass2.usersPerSec,
+        loadAverage: [Math.round(loadBefore * 10) / 10, Math.round((loadavg()[0] ?? 0) * 10) / 10],
+      }),
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
@@ -109,36 +209,7 @@ async function main(): Promise<void> {
     );
 
     // Pass 2 with the lookups, on its own: the second file against the state the two runs left.
-    const table = await openLocalJobsTable(stateDir, { shared: false });
-    let lookupMs: number;
-    let looked = 0;
-    let toSend = 0;
-    try {
-      const store = new SyncStateStore({ client: table.client, tableName: table.tableName });
-      const gate = new SyncGate(
-        {
-          store,
-          key: await localSyncKey(stateDir),
-          tenant: tenantId(target.tenant),
-          order: "999999999999999.0.j-bench",
-          jobId: "j-bench",
-        },
-        async ({ unchanged }) => {
-          looked += 1;
-          if (!unchanged) toSend += 1;
-        },
-      );
-      const input = createReadStream(second);
-      started = performance.now();
-      for await (const item of readUserFactors(input, detectFileKind(second))) {
-        if (item.kind === "valid") await gate.add(item.user);
-      }
-      await gate.close();
-      lookupMs = performance.now() - started;
-      input.destroy();
-    } finally {
-      await table.stop();
-    }
+    const pass2 = await measurePass2(stateDir, second, target.tenant);
     const result = {
       users: USERS,
       changed: CHANGED,
@@ -149,9 +220,9 @@ async function main(): Promise<void> {
       secondRunUnchanged: two.unchanged,
       secondRunMs: Math.round(secondMs),
       secondIngestMs: ingestSummary.durationMs,
-      pass2Users: looked,
-      pass2ToSendAfter: toSend,
-      lookupUsersPerSec: Math.round(looked / (lookupMs / 1000)),
+      pass2Users: pass2.users,
+      pass2ToSendAfter: pass2.toSend,
+      lookupUsersPerSec: pass2.usersPerSec,
       loadAverage: [Math.round(loadBefore * 10) / 10, Math.round((loadavg()[0] ?? 0) * 10) / 10],
     };
     console.log(JSON.stringify(result));
@@ -162,4 +233,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await (argv.includes("--lookups-only") ? lookupsOnly() : main());
