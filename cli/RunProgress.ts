@@ -1,114 +1,177 @@
-import { SingleBar } from "cli-progress";
 import type { MigrationProgress } from "../lib/local/types.js";
-import { formatDuration } from "./formatDuration.js";
+import { ApplyPace } from "./ApplyPace.js";
+import { fitLine, formatCount, formatDuration, formatEta, formatRate } from "./format.js";
 
-/** Shows a run's progress: a bar on a terminal, a line every few seconds otherwise, or nothing. */
+/** Shows a run's progress: a line redrawn in place on a terminal, a line every few seconds otherwise, or nothing. */
 export interface RunProgress {
   update(progress: MigrationProgress): void;
   stop(): void;
 }
 
-/** Users done (in a final state) out of the file's users, and the pace of the apply side. */
-interface Figures {
-  done: number;
-  total: number | undefined;
-  rate: number;
-  etaMs: number;
+/** What both displays need to know about the run. */
+export interface RunProgressOptions {
+  /** The file as the user typed it. */
+  file: string;
+  /** `--rps`: a tenant that refills slower than this gets a notice. */
+  rps: number;
 }
 
-/** Derives done, rate and ETA; the rate counts users applied or failed since the first of them. */
-class Pace {
-  #firstAt: number | undefined;
+/** A field of a progress line and how soon it is dropped when the line is too wide (higher: sooner). */
+interface Field {
+  text: string;
+  drop: number;
+  /** The bar and its percentage: a terminal shows them, a log does not. */
+  bar?: true;
+}
 
-  public figures(progress: MigrationProgress): Figures {
+/** The figures of one moment, for either display. */
+class Figures {
+  readonly #reading = new ApplyPace({ windowMs: 10_000, minSpanMs: 1_000, minCount: 1 });
+  readonly #applying = new ApplyPace();
+  #noticeGiven = false;
+
+  public constructor(private readonly options: RunProgressOptions) {}
+
+  /** The fields of the line for `progress`, most important first in order of display. */
+  public fields(progress: MigrationProgress): Field[] {
     const resolved = progress.applied + progress.failed;
-    if (resolved > 0) this.#firstAt ??= progress.elapsedMs;
-    const seconds = this.#firstAt === undefined ? 0 : (progress.elapsedMs - this.#firstAt) / 1000;
-    const rate = seconds > 0 ? resolved / seconds : 0;
-    const done = resolved + progress.rejected;
+    this.#reading.add(progress.elapsedMs, progress.read.users);
+    this.#applying.add(progress.elapsedMs, resolved);
     const total = progress.users;
-    const left = total === undefined ? Number.NaN : total - done;
-    return { done, total, rate, etaMs: rate > 0 ? (left / rate) * 1000 : Number.NaN };
+    const applyRate = this.#applying.rate();
+    const counts: Field[] = [
+      { text: `applied ${formatCount(progress.applied)}`, drop: 1.5 },
+      { text: `rejected ${formatCount(progress.rejected)}`, drop: 4 },
+      { text: `failed ${formatCount(progress.failed)}`, drop: progress.failed > 0 ? 3 : 5 },
+    ];
+    const rate = applyRate === undefined ? [] : [{ text: `${formatRate(applyRate)} users/s`, drop: 2 }];
+    if (total === undefined) {
+      const readRate = this.#reading.rate();
+      return [
+        { text: `reading: ${formatCount(progress.read.lines)} lines`, drop: 0 },
+        { text: `${formatCount(progress.read.users)} users`, drop: 0 },
+        ...(readRate === undefined ? [] : [{ text: `${formatRate(readRate)} users read/s`, drop: 2 }]),
+        ...(progress.applied > 0 ? [counts[0] as Field, ...rate] : []),
+      ];
+    }
+    const done = resolved + progress.rejected;
+    const eta = total > done ? this.#applying.etaMs(total - done) : undefined;
+    const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
+    return [
+      { text: bar(done, total), drop: 6, bar: true },
+      { text: `${percent}%`, drop: 7, bar: true },
+      { text: `${formatCount(done)}/${formatCount(total)} users`, drop: 0 },
+      ...counts,
+      ...rate,
+      ...(eta === undefined ? [] : [{ text: `ETA ${formatEta(eta)}`, drop: 1 }]),
+    ];
+  }
+
+  /** Once: a note when the tenant's headers show it refills slower than `--rps`. */
+  public notice(progress: MigrationProgress): string | undefined {
+    const refill = progress.tenantRateLimit?.refillPerSecond;
+    if (this.#noticeGiven || refill === undefined || refill >= this.options.rps * 0.9) return undefined;
+    this.#noticeGiven = true;
+    return `Note: the tenant's x-ratelimit-* headers show its rate limit refills about ${formatRate(refill)} requests/s (bucket of ${formatCount(progress.tenantRateLimit?.limit ?? 0)}), below --rps ${formatRate(this.options.rps)}: this run goes at the tenant's pace.`;
   }
 }
 
-/** A cli-progress bar (sent, applied, rejected, failed, rate, ETA), for a terminal. */
-export class BarProgress implements RunProgress {
-  readonly #bar: SingleBar;
-  readonly #pace = new Pace();
-  readonly #stream: NodeJS.WritableStream;
-  #started = false;
-  #announced = false;
+const BAR_WIDTH = 20;
 
-  public constructor(stream: NodeJS.WritableStream) {
-    this.#stream = stream;
-    this.#bar = new SingleBar({
-      stream,
-      format:
-        "{bar} {percentage}% | {value}/{total} users | sent {sent} | applied {applied} | rejected {rejected} | failed {failed} | {rate}/s | ETA {left}",
-      barsize: 24,
-      hideCursor: true,
-      fps: 5,
-    });
+function bar(done: number, total: number): string {
+  const filled = total === 0 ? BAR_WIDTH : Math.min(BAR_WIDTH, Math.floor((done / total) * BAR_WIDTH));
+  return `${"█".repeat(filled)}${"░".repeat(BAR_WIDTH - filled)}`;
+}
+
+/** One line redrawn in place, fitted to the terminal's width (80 columns when it does not say). */
+export class TerminalProgress implements RunProgress {
+  readonly #figures: Figures;
+  #lastDrawAt = Number.NEGATIVE_INFINITY;
+  #drawn = false;
+
+  public constructor(
+    private readonly stream: NodeJS.WriteStream,
+    options: RunProgressOptions,
+    private readonly everyMs = 200,
+  ) {
+    this.#figures = new Figures(options);
   }
 
   public update(progress: MigrationProgress): void {
-    const figures = this.#pace.figures(progress);
-    const payload = {
-      sent: progress.sent ?? "…",
-      applied: progress.applied,
-      rejected: progress.rejected,
-      failed: progress.failed,
-      rate: figures.rate.toFixed(1),
-      left: formatDuration(figures.etaMs),
-    };
-    const total = figures.total;
-    if (total === undefined) {
-      // The bar needs the file's user count, known once the whole file has been read.
-      if (!this.#announced) this.#stream.write("Reading the file and queueing its users...\n");
-      this.#announced = true;
-      return;
-    }
-    if (!this.#started) {
-      this.#bar.start(total, figures.done, payload);
-      this.#started = true;
-    } else {
-      this.#bar.setTotal(total);
-      this.#bar.update(figures.done, payload);
-    }
+    const fields = this.#figures.fields(progress);
+    const notice = this.#figures.notice(progress);
+    if (notice !== undefined) {
+      this.#clear();
+      this.stream.write(`${notice}\n`);
+    } else if (progress.elapsedMs - this.#lastDrawAt < this.everyMs) return;
+    this.#lastDrawAt = progress.elapsedMs;
+    // A pseudo-terminal may report 0 columns: then 80.
+    const width = (this.stream.columns || 80) - 1;
+    this.stream.write(`\r${fitLine(fields, width)}\x1b[K`);
+    this.#drawn = true;
   }
 
   public stop(): void {
-    if (this.#started) this.#bar.stop();
+    this.#clear();
+  }
+
+  #clear(): void {
+    if (this.#drawn) this.stream.write("\r\x1b[K");
+    this.#drawn = false;
   }
 }
 
-/** One plain line every `everyMs` and on each phase change, for logs and CI. */
+/** One plain line every `everyMs` and on each phase change, for logs and CI; 80 columns at most. */
 export class LineProgress implements RunProgress {
-  readonly #pace = new Pace();
+  readonly #figures: Figures;
   #lastAt = Number.NEGATIVE_INFINITY;
   #lastPhase: string | undefined;
 
   public constructor(
     private readonly stream: NodeJS.WritableStream,
+    options: RunProgressOptions,
     private readonly everyMs = 5000,
-  ) {}
+  ) {
+    this.#figures = new Figures(options);
+  }
 
   public update(progress: MigrationProgress): void {
-    const figures = this.#pace.figures(progress);
+    const fields = this.#figures.fields(progress);
+    const notice = this.#figures.notice(progress);
+    if (notice !== undefined) this.stream.write(`${notice}\n`);
     if (progress.phase === this.#lastPhase && progress.elapsedMs - this.#lastAt < this.everyMs) return;
     this.#lastPhase = progress.phase;
     this.#lastAt = progress.elapsedMs;
-    if (progress.phase === "starting" || progress.phase === "done") return;
-    const of = figures.total === undefined ? "" : ` of ${figures.total}`;
-    const eta = Number.isFinite(figures.etaMs) ? `, ETA ${formatDuration(figures.etaMs)}` : "";
-    this.stream.write(
-      `[${formatDuration(progress.elapsedMs)}] ${progress.phase}: ${figures.done}${of} users done (sent ${progress.sent ?? "…"}, applied ${progress.applied}, rejected ${progress.rejected}, failed ${progress.failed}), ${figures.rate.toFixed(1)} users/s${eta}\n`,
+    if (progress.phase === "starting" || progress.phase === "done" || progress.phase === "reporting") return;
+    if (progress.users === undefined && progress.read.lines === 0 && progress.applied === 0) return;
+    // No bar in a log: it is noise there.
+    const text = fitLine(
+      fields.filter((field) => field.bar === undefined),
+      80 - 3 - formatDuration(progress.elapsedMs).length,
+      ", ",
     );
+    this.stream.write(`[${formatDuration(progress.elapsedMs)}] ${text}\n`);
   }
 
   public stop(): void {}
 }
 
-/** Shows nothing (`--json`). */
-export const silentProgress: RunProgress = { update() {}, stop() {} };
+/** Shows nothing (`--json`), but still gives the rate-limit notice on stderr. */
+export class SilentProgress implements RunProgress {
+  readonly #figures: Figures;
+
+  public constructor(
+    private readonly stream: NodeJS.WritableStream,
+    options: RunProgressOptions,
+  ) {
+    this.#figures = new Figures(options);
+  }
+
+  public update(progress: MigrationProgress): void {
+    this.#figures.fields(progress);
+    const notice = this.#figures.notice(progress);
+    if (notice !== undefined) this.stream.write(`${notice}\n`);
+  }
+
+  public stop(): void {}
+}

@@ -1,6 +1,6 @@
 import { countProblems } from "../lib/jobs/countProblems.js";
 import type { Job } from "../lib/jobs/types.js";
-import { formatDuration } from "./formatDuration.js";
+import { formatDuration } from "./format.js";
 
 /** `jobs` for people: one line per job, newest first. */
 export function formatJobsTable(jobs: Job[]): string {

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import {
   type Auth0SimulatorOptions,
   type LatencyRange,
@@ -6,6 +6,8 @@ import {
   SimulatorOptionsError,
   startAuth0Simulator,
 } from "../../lib/simulator/index.js";
+import { EXIT } from "../exitCodes.js";
+import { examplesHelp } from "../helpText.js";
 
 interface Auth0SimOptions {
   host: string;
@@ -98,11 +100,10 @@ export function auth0SimCommand(): Command {
       numberOption,
       0,
     )
-    .option(
-      "--latency <min-max>",
-      "added latency per Management API response, ms (e.g. 20-80)",
-      latencyOption,
-      [0, 0],
+    .addOption(
+      new Option("--latency <min-max>", "added latency per Management API response, ms (e.g. 20-80)")
+        .argParser(latencyOption)
+        .default([0, 0], "none"),
     )
     .option("--error-rate <share>", "share of requests answered with --error-status (0-1)", numberOption, 0)
     .option(
@@ -128,8 +129,14 @@ export function auth0SimCommand(): Command {
     .option("--seed <n>", "seed of the fault and latency generator", numberOption, defaults.seed)
     .option("--client-id <id>", "accepted client id (default: the simulator's own test client)")
     .option("--client-secret <secret>", "accepted client secret (default: the simulator's own test secret)")
-    // main.ts turns a CommanderError into exit code 2; a subcommand added with addCommand must opt in itself.
-    .exitOverride()
+    .addHelpText(
+      "after",
+      examplesHelp([
+        "factor-sync auth0-sim --rps 16 --burst 50 --latency 20-80",
+        "factor-sync auth0-sim --port 4000 --error-rate 0.05 # 5 % answer 503",
+      ]) +
+        "\n\nEvery user id exists in this simulator (a PUT never answers 404). The one that\n'run' and 'demo' start by themselves answers 404 for ids containing '|missing-'.",
+    )
     .action(async (options: Auth0SimOptions) => {
       let sim: Awaited<ReturnType<typeof startAuth0Simulator>>;
       try {
@@ -138,7 +145,7 @@ export function auth0SimCommand(): Command {
         if (error instanceof SimulatorOptionsError) command.error(`error: ${error.message}`, { exitCode: 2 });
         const message = error instanceof Error ? error.message : String(error);
         process.stderr.write(`error: the simulator could not start: ${message}\n`);
-        process.exitCode = 1;
+        process.exitCode = EXIT.usage;
         return;
       }
       const limit = sim.rateLimit();

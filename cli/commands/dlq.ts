@@ -10,10 +10,9 @@ import {
   redriveDeadLetters,
 } from "../../lib/dlq/redriveDeadLetters.js";
 import { parseQueueArn, regionOfQueueUrl } from "../../lib/dlq/sqsAddress.js";
+import { EXIT } from "../exitCodes.js";
+import { examplesHelp } from "../helpText.js";
 import { endpointUrl, integerIn, region } from "../optionParsers.js";
-
-/** Exit code after Ctrl-C, as shells report a process ended by SIGINT. */
-const EXIT_INTERRUPTED = 130;
 
 interface DlqExportOptions {
   queueUrl: string;
@@ -45,12 +44,12 @@ function fail(message: string, exitCode: number): void {
 /**
  * `dlq-export --queue-url URL [--out file.csv] [--region R]`: writes the failed users of a deployed stack's
  * dead-letter queue as a CSV (to stdout, or to `--out`), leaving the messages in the queue for `dlq-redrive`.
- * Exit 0 done, 1 SQS failed, 2 bad options, 130 interrupted.
+ * Exit 0 done, 2 bad options or SQS unusable (nothing, or not everything, was read), 130 interrupted.
  */
 export function dlqExportCommand(): Command {
   return new Command("dlq-export")
     .description(
-      "Write the failed users of a dead-letter queue as CSV (user_id,line,status,errorCode,message,attempts,failedAt,source_key); the messages stay in the queue.",
+      "Write the failed users of a dead-letter queue as CSV (line, user_id, status, ...); the messages stay in the queue.",
     )
     .requiredOption("--queue-url <url>", "the dead-letter queue's URL")
     .option("--out <file>", "write the CSV to this file instead of standard output")
@@ -66,10 +65,14 @@ export function dlqExportCommand(): Command {
       }
       const sqs = new SQSClient({ region: options.region ?? urlRegion, endpoint: options.endpointUrl });
       const output = options.out ? createWriteStream(options.out) : process.stdout;
+      // A file is for a spreadsheet: a byte-order mark makes Excel read it as UTF-8. A pipe gets none.
       const controller = new AbortController();
       const stopListening = onSigint(() => controller.abort());
       try {
-        const summary = await exportDeadLetters(sqs, options.queueUrl, output, { signal: controller.signal });
+        const summary = await exportDeadLetters(sqs, options.queueUrl, output, {
+          signal: controller.signal,
+          byteOrderMark: options.out !== undefined,
+        });
         if (options.out) {
           output.end();
           await finished(output);
@@ -88,20 +91,28 @@ export function dlqExportCommand(): Command {
             `${summary.notReleased} messages stay hidden until their visibility timeout (15 minutes) ends.\n`,
           );
         }
-        if (summary.interrupted) process.exitCode = EXIT_INTERRUPTED;
+        if (summary.interrupted) process.exitCode = EXIT.interrupted;
       } catch (error) {
-        fail(describeCause(error), 1);
+        fail(describeSqsError(error, options.endpointUrl), EXIT.usage);
       } finally {
         stopListening();
         sqs.destroy();
       }
-    });
+    })
+    .addHelpText(
+      "after",
+      examplesHelp([
+        'factor-sync dlq-export --queue-url "$DLQ_URL" --out failures.csv',
+        'factor-sync dlq-export --queue-url "$URL" --endpoint-url "$EMULATOR_URL"',
+      ]),
+    );
 }
 
 /**
  * `dlq-redrive --dlq-arn ARN --to ARN [--rate N] [--region R] [--no-wait]`: moves a deployed stack's
  * dead letters back to the work queue (SQS StartMessageMoveTask) and reports progress until done.
- * Exit 0 completed, 1 SQS refused or the task failed or was cancelled, 2 bad options, 130 stopped watching.
+ * Exit 0 completed, 1 the task failed or was cancelled (messages not moved), 2 bad options or SQS refused,
+ * 130 stopped watching.
  */
 export function dlqRedriveCommand(): Command {
   return (
@@ -149,19 +160,26 @@ export function dlqRedriveCommand(): Command {
             process.stderr.write(
               `${why}: the move task keeps running in SQS (task handle ${final.taskHandle}; follow it with aws sqs list-message-move-tasks --source-arn ${options.dlqArn}).\n`,
             );
-            if (controller.signal.aborted) process.exitCode = EXIT_INTERRUPTED;
+            if (controller.signal.aborted) process.exitCode = EXIT.interrupted;
           } else if (final.status !== "COMPLETED") {
-            fail(`the move task ended ${final.status} after moving ${final.moved} messages`, 1);
+            fail(
+              `the move task ended ${final.status} after moving ${final.moved} messages`,
+              EXIT.notAllApplied,
+            );
           } else {
             process.stderr.write(`Redrive completed: ${final.moved} messages moved.\n`);
           }
         } catch (error) {
-          fail(describeCause(error), 1);
+          fail(describeSqsError(error, options.endpointUrl), EXIT.usage);
         } finally {
           stopListening();
           sqs.destroy();
         }
       })
+      .addHelpText(
+        "after",
+        examplesHelp(['factor-sync dlq-redrive --dlq-arn "$DLQ_ARN" --to "$WORK_ARN" --rate 50']),
+      )
   );
 }
 
@@ -170,10 +188,31 @@ function report(progress: RedriveProgress): void {
   process.stderr.write(`${progress.status}: ${progress.moved}${of} messages moved\n`);
 }
 
-/** Our own errors already describe their cause; a foreign one is named. */
-function describeCause(error: unknown): string {
-  if (error instanceof Error && (error.name.startsWith("DeadLetter") || error.name === "TypeError")) {
-    return error.message;
+/**
+ * Our own errors already describe their cause; what SQS (or something that is not SQS) answered gets a hint:
+ * an HTTP error from the endpoint, or no credentials.
+ */
+function describeSqsError(error: unknown, endpoint: string | undefined): string {
+  const message =
+    error instanceof Error && (error.name.startsWith("DeadLetter") || error.name === "TypeError")
+      ? error.message
+      : describe(error);
+  const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+  const name = cause instanceof Error ? cause.name : "";
+  const status = (cause as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  if (name === "CredentialsProviderError") {
+    return `${message} (set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; an emulator takes any values)`;
   }
-  return describe(error);
+  if (name === "QueueDoesNotExist" || name === "AWS.SimpleQueueService.NonExistentQueue") {
+    return `${message} (check the queue URL or ARN, and --region)`;
+  }
+  if (
+    name === "Unknown" ||
+    name === "UnknownError" ||
+    (status !== undefined && status >= 400 && !name.includes("Queue"))
+  ) {
+    const where = endpoint ?? "the SQS endpoint";
+    return `${message} (${where} answered${status === undefined ? "" : ` HTTP ${status}`} but not as SQS does: check --endpoint-url, and that the queue URL names a queue there)`;
+  }
+  return message;
 }

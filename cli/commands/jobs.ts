@@ -1,4 +1,3 @@
-import { SingleBar } from "cli-progress";
 import { Command } from "commander";
 import { isFinished } from "../../lib/jobs/DynamoJobStore.js";
 import { JobNotFoundError, JobStatusError } from "../../lib/jobs/errors.js";
@@ -6,12 +5,12 @@ import type { JobStore } from "../../lib/jobs/JobStore.js";
 import { isJobId } from "../../lib/jobs/jobId.js";
 import { toJobJson } from "../../lib/jobs/jobJson.js";
 import type { Job } from "../../lib/jobs/types.js";
-import { formatDuration } from "../formatDuration.js";
+import { CommandOutput } from "../CommandOutput.js";
+import { CliError } from "../errors.js";
+import { EXIT } from "../exitCodes.js";
+import { formatDuration } from "../format.js";
 import { formatJobStatus, formatJobsTable } from "../jobsReport.js";
 import { type JobsTableOptions, jobsTableOptions, openJobs } from "../jobsTable.js";
-
-/** Exit codes of the jobs commands: 2 is a usage error, an unknown job included (design.md). */
-const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 interface JobsOptions extends JobsTableOptions {
   json?: boolean;
@@ -24,28 +23,33 @@ interface StatusOptions extends JobsOptions {
 
 function withTableOptions(command: Command): Command {
   for (const option of jobsTableOptions()) command.addOption(option);
-  return command.exitOverride();
+  return command;
 }
 
-function fail(message: string, code: number): number {
-  process.stderr.write(`error: ${message}\n`);
-  return code;
-}
-
-/** Runs `action` on the chosen table, mapping the jobs errors to one-line messages and exit codes. */
+/**
+ * Runs `action` on the chosen table. An unknown job is a usage error (exit 2), a job in the wrong status exit 1;
+ * each is one line on stderr and, with `--json`, a JSON error object on stdout, as every command's errors are.
+ */
 async function withStore(
-  options: JobsTableOptions,
-  action: (store: JobStore | undefined) => Promise<number>,
-) {
+  options: JobsOptions,
+  action: (store: JobStore | undefined, output: CommandOutput) => Promise<number>,
+): Promise<void> {
+  const output = new CommandOutput(options.json === true);
   let jobs: Awaited<ReturnType<typeof openJobs>> | undefined;
   try {
     jobs = await openJobs(options);
-    process.exitCode = await action(jobs.store);
+    process.exitCode = await action(jobs.store, output);
   } catch (error) {
-    if (error instanceof JobNotFoundError) process.exitCode = fail(error.message, EXIT.usage);
-    else if (error instanceof JobStatusError) process.exitCode = fail(error.message, EXIT.failed);
-    else if (error instanceof Error) process.exitCode = fail(`${error.name}: ${error.message}`, EXIT.failed);
-    else throw error;
+    if (error instanceof JobNotFoundError) {
+      process.exitCode = output.fail(new CliError(error.message, { fields: { job: error.reference } }));
+    } else if (error instanceof JobStatusError) {
+      process.exitCode = output.fail(
+        new CliError(error.message, {
+          exitCode: EXIT.notAllApplied,
+          fields: { job: error.jobId, status: error.status },
+        }),
+      );
+    } else process.exitCode = output.fail(error);
   } finally {
     await jobs?.close();
   }
@@ -79,11 +83,9 @@ export function jobsCommand(): Command {
       )
       .option("--json", 'print {"jobs": [...]}, newest first'),
   ).action(async (options: JobsOptions) => {
-    await withStore(options, async (store) => {
+    await withStore(options, async (store, output) => {
       const jobs = store === undefined ? [] : await store.listJobs();
-      process.stdout.write(
-        options.json ? `${JSON.stringify({ jobs: jobs.map(toJobJson) })}\n` : formatJobsTable(jobs),
-      );
+      output.result({ jobs: jobs.map(toJobJson) }, formatJobsTable(jobs));
       return EXIT.ok;
     });
   });
@@ -104,12 +106,10 @@ export function statusCommand(): Command {
       .option("--watch", "follow the job until it ends")
       .option("--interval <seconds>", "seconds between readings with --watch", (value) => Number(value), 2),
   ).action(async (reference: string, options: StatusOptions) => {
-    await withStore(options, async (store) => {
+    await withStore(options, async (store, output) => {
       let job = await findJob(store, reference);
       if (!options.watch) {
-        process.stdout.write(
-          options.json ? `${JSON.stringify(toJobJson(job))}\n` : formatJobStatus(job, Date.now()),
-        );
+        output.result({ ...toJobJson(job) }, formatJobStatus(job, Date.now()));
         return EXIT.ok;
       }
       const view = options.json ? new JsonWatch() : process.stderr.isTTY ? new BarWatch() : new LineWatch();
@@ -120,7 +120,7 @@ export function statusCommand(): Command {
         job = (await store?.getJob(job.id)) ?? job;
       }
       view.stop();
-      if (!options.json) process.stdout.write(formatJobStatus(job, Date.now()));
+      if (!options.json) output.say(formatJobStatus(job, Date.now()));
       return EXIT.ok;
     });
   });
@@ -134,13 +134,12 @@ export function cancelCommand(): Command {
       .argument("<job>", "a job id (j-...) or an input object key")
       .option("--json", "print the cancelled job as JSON"),
   ).action(async (reference: string, options: JobsOptions) => {
-    await withStore(options, async (store) => {
+    await withStore(options, async (store, output) => {
       const found = await findJob(store, reference);
       const job = (await store?.cancel(found.id)) ?? found;
-      process.stdout.write(
-        options.json
-          ? `${JSON.stringify(toJobJson(job))}\n`
-          : `Cancelled ${job.id}: ${job.applied} applied; ${job.pending} pending will be dropped without calling Auth0.\n`,
+      output.result(
+        { ...toJobJson(job) },
+        `Cancelled ${job.id}: ${job.applied} applied; ${job.pending} pending will be dropped without calling Auth0.\n`,
       );
       return EXIT.ok;
     });
@@ -178,46 +177,33 @@ class JsonWatch implements Watch {
   public stop(): void {}
 }
 
+function progressLine(job: Job, pace: Pace): string {
+  const { rate, etaMs } = pace.figures(job);
+  return `${job.status}: applied ${job.applied} of ${job.sent} sent, failed ${job.failed}, pending ${job.pending} | ${rate.toFixed(1)}/s | ETA ${formatDuration(etaMs)}`;
+}
+
 class LineWatch implements Watch {
   readonly #pace = new Pace();
 
   public update(job: Job): void {
-    const { rate, etaMs } = this.#pace.figures(job);
-    process.stderr.write(
-      `${job.status}: applied ${job.applied} of ${job.sent} sent, failed ${job.failed}, pending ${job.pending} | ${rate.toFixed(1)}/s | ETA ${formatDuration(etaMs)}\n`,
-    );
+    process.stderr.write(`${progressLine(job, this.#pace)}\n`);
   }
 
   public stop(): void {}
 }
 
+/** One line redrawn in place on a terminal: a bar of applied of sent, then the figures. */
 class BarWatch implements Watch {
   readonly #pace = new Pace();
-  readonly #bar = new SingleBar({
-    stream: process.stderr,
-    format: "{bar} {value}/{total} applied of sent | {status} | failed {failed} | {rate}/s | ETA {eta}",
-    barsize: 24,
-    hideCursor: true,
-  });
-  #started = false;
 
   public update(job: Job): void {
-    const { rate, etaMs } = this.#pace.figures(job);
-    const payload = {
-      status: job.status,
-      failed: job.failed,
-      rate: rate.toFixed(1),
-      eta: formatDuration(etaMs),
-    };
-    if (!this.#started) this.#bar.start(job.sent, job.applied, payload);
-    else {
-      this.#bar.setTotal(job.sent);
-      this.#bar.update(job.applied, payload);
-    }
-    this.#started = true;
+    const width = 20;
+    const done = job.sent > 0 ? Math.min(width, Math.round((job.applied / job.sent) * width)) : 0;
+    const bar = `${"█".repeat(done)}${"░".repeat(width - done)}`;
+    process.stderr.write(`\r${bar} ${progressLine(job, this.#pace)}\x1b[K`);
   }
 
   public stop(): void {
-    this.#bar.stop();
+    process.stderr.write("\n");
   }
 }

@@ -1,5 +1,3 @@
-import { relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { CountryCode } from "libphonenumber-js";
 import { InvalidAuth0DomainError } from "../../lib/auth0/Auth0Endpoint.js";
@@ -13,25 +11,32 @@ import { runLocalMigration } from "../../lib/local/runLocalMigration.js";
 import type { Auth0Target, LocalMigrationSummary } from "../../lib/local/types.js";
 import type { Auth0Simulator } from "../../lib/simulator/index.js";
 import { chooseTarget, IncompleteTargetError, loadDotEnv, TARGET_VARIABLES } from "../auth0Target.js";
+import { CommandOutput } from "../CommandOutput.js";
+import { askYesNo } from "../confirm.js";
+import { CliError } from "../errors.js";
+import { EXIT } from "../exitCodes.js";
+import { formatCount } from "../format.js";
+import { examplesHelp } from "../helpText.js";
+import { checkInputFile } from "../inputFile.js";
 import { integerIn, positiveNumber, share } from "../optionParsers.js";
 import { quietEmulatorWarning } from "../quietEmulatorWarning.js";
-import { BarProgress, LineProgress, type RunProgress, silentProgress } from "../RunProgress.js";
-import { exitCodeOf, formatDryRun, formatRunSummary, jsonSummary, RUN_EXIT } from "../runReport.js";
-
-/** The file `npm start` runs when given none. */
-export const SAMPLE_FILE = fileURLToPath(new URL("../../samples/sample.csv", import.meta.url));
+import { LineProgress, type RunProgress, SilentProgress, TerminalProgress } from "../RunProgress.js";
+import { exitCodeOf, formatDryRun, formatRunSummary, jsonSummary } from "../runReport.js";
 
 /** Options of `run`, as commander parses them. */
-interface RunOptions {
+export interface RunOptions {
   json?: boolean;
-  rps?: number;
-  budgetShare?: number;
-  concurrency?: number;
+  rps: number;
+  budgetShare: number;
+  concurrency: number;
   allowClear?: boolean;
   defaultCountry?: CountryCode;
   dryRun?: boolean;
+  yes?: boolean;
+  /** Send every valid user, whatever the sync state says. @default false */
   full?: boolean;
-  stateDir: string;
+  /** Where the jobs table is kept. @default DEFAULT_STATE_DIR */
+  stateDir?: string;
 }
 
 function country(value: string): CountryCode {
@@ -43,21 +48,19 @@ function country(value: string): CountryCode {
 }
 
 /**
- * `run [file]`, the default command: the whole pipeline on this machine (embedded S3/SQS, the real ingest and
- * apply handlers) against the tenant of `AUTH0_DOMAIN`/`AUTH0_CLIENT_ID`/`AUTH0_CLIENT_SECRET` (environment or
- * `.env`), or the bundled Auth0 simulator when they are unset. Exit 0 all applied, 1 some users rejected or
- * failed, 2 usage or file error, 130 interrupted.
+ * `run <file>`: the whole pipeline on this machine (embedded S3/SQS, the real ingest and apply handlers)
+ * against the tenant of `AUTH0_DOMAIN`/`AUTH0_CLIENT_ID`/`AUTH0_CLIENT_SECRET` (environment or `.env`), or the
+ * bundled Auth0 simulator when they are unset. A real tenant is shown with the file and its user count and
+ * confirmed on a terminal; without one, `--yes` is required. Exit codes: see {@link EXIT}.
  */
 export function runCommand(): Command {
   return new Command("run")
     .description(
-      "Run the whole pipeline on this machine on a file (default: the bundled sample) against AUTH0_DOMAIN, or the bundled simulator",
+      "Run the whole pipeline on this machine: the file's factors go to the AUTH0_* tenant (after a confirmation) or, when AUTH0_* is unset, to the bundled simulator.",
     )
-    .argument("[file]", "a .csv or .jsonl file, optionally .gz (default: samples/sample.csv)")
-    .option(
-      "--json",
-      'print only {"users","applied","rejected","failed","unchanged","durationMs","jobId","reportsDir"} on stdout',
-    )
+    .argument("<file>", "a .csv or .jsonl file, optionally .gz, relative to where you type the command")
+    .option("--json", "print one JSON object on stdout: the counts and reportsDir, or the error")
+    .option("-y, --yes", "write to the real tenant without asking (required when there is no terminal)")
     .addOption(
       new Option("--rps <n>", "requests-per-second ceiling for the whole apply fleet")
         .default(PIPELINE_DEFAULTS.rpsCeiling)
@@ -81,107 +84,212 @@ export function runCommand(): Command {
       ).argParser(country),
     )
     .option("--dry-run", "read and validate the file and count its users; send nothing")
-    .option(
-      "--full",
-      "send every valid user, even those this tool already applied with the same factors (a full sync)",
+    .option("--full", "send every valid user, even those already applied with these factors")
+    .option("--state-dir <dir>", "where the jobs table is kept (see jobs, status)", DEFAULT_STATE_DIR)
+    .addHelpText(
+      "after",
+      examplesHelp([
+        "factor-sync run users.csv               # shows target, file, users; asks",
+        "factor-sync run users.csv.gz --rps 12.8 # 80 % of 16 rps (Enterprise)",
+        "factor-sync run users.csv --yes --json  # no terminal (CI): needs --yes",
+        "factor-sync run users.csv --dry-run     # count and validate only",
+      ]),
     )
-    .option("--state-dir <dir>", "where the jobs table is kept (jobs, status)", DEFAULT_STATE_DIR)
-    .exitOverride()
-    .action(async (file: string | undefined, options: RunOptions) => {
-      process.exitCode = await run(file ?? SAMPLE_FILE, options, file === undefined);
+    .action(async (file: string, options: RunOptions) => {
+      process.exitCode = await runPipeline(file, options, { demo: false });
     });
 }
 
-/** `demo`: the bundled sample, run because no file was given (see {@link exitCodeOf}). */
-async function run(file: string, options: RunOptions, demo: boolean): Promise<number> {
-  const out = process.stdout;
-  // With --json, stdout holds the JSON alone: everything for people goes to stderr.
-  const say = (line: string) => (options.json ? process.stderr : out).write(`${line}\n`);
-  const fail = (message: string, code: number) => {
-    process.stderr.write(`error: ${message}\n`);
-    return code;
-  };
+/** Where the run's PUTs go, and how the first output line names it. */
+interface ChosenTarget {
+  target: Auth0Target;
+  simulator?: Auth0Simulator;
+  /** A real tenant (not the bundled simulator): confirmation needed. */
+  real: boolean;
+  description: string;
+}
 
+/**
+ * The body of `run` and `demo`: checks the file before anything starts, chooses (and for a real tenant,
+ * confirms) the target, runs the local pipeline with progress, prints the summary; returns the exit code.
+ * `demo` never reads AUTH0_* or `.env`: it always uses the bundled simulator. `path` overrides where the file
+ * is (the demo's sample lives in the repository, wherever the command is typed).
+ *
+ * @example
+ * process.exitCode = await runPipeline("../users.csv", { rps: 10, budgetShare: 0.8, concurrency: 2, yes: true }, { demo: false });
+ */
+export async function runPipeline(
+  typed: string,
+  options: RunOptions,
+  mode: { demo: boolean; path?: string },
+): Promise<number> {
+  const output = new CommandOutput(options.json === true);
+  let simulator: Auth0Simulator | undefined;
   try {
-    loadDotEnv();
-  } catch (error) {
-    return fail(`cannot read .env: ${(error as Error).message}`, RUN_EXIT.usage);
-  }
+    const input = await checkInputFile(mode.path ?? typed);
+    const file = { ...input, typed };
 
-  if (options.dryRun) {
-    say("Target: none (dry run: the file is read and validated, nothing is sent)");
-    try {
-      const summary = await dryRun(file, {
+    if (options.dryRun) {
+      output.say("Target: none (dry run: the file is read and validated, nothing is sent)");
+      const summary = await dryRun(file.path, {
         allowClear: options.allowClear,
         defaultCountry: options.defaultCountry,
       });
-      if (options.json) {
-        const { users, valid, rejected, methods, durationMs } = summary;
-        out.write(`${JSON.stringify({ users, valid, rejected, methods, durationMs, dryRun: true })}\n`);
-      } else out.write(formatDryRun(relative(process.cwd(), file) || file, summary));
-      if (summary.fileError) return fail(summary.fileError.message, RUN_EXIT.usage);
-      return summary.rejected > 0 && !demo ? RUN_EXIT.someNotApplied : RUN_EXIT.allApplied;
-    } catch (error) {
-      return fail(
-        `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-        RUN_EXIT.usage,
+      const { users, valid, rejected, methods, durationMs } = summary;
+      if (summary.fileError) {
+        return output.fail(
+          new CliError(`'${typed}': ${summary.fileError.message}`, { fields: { file: typed } }),
+          {
+            users,
+            valid,
+            rejected,
+            methods,
+          },
+        );
+      }
+      output.result(
+        { users, valid, rejected, methods, durationMs, dryRun: true },
+        formatDryRun(typed, summary),
       );
+      return rejected > 0 && !mode.demo ? EXIT.notAllApplied : EXIT.ok;
     }
-  }
 
-  let target: Auth0Target;
-  let simulator: Auth0Simulator | undefined;
-  try {
-    const choice = chooseTarget();
-    if (choice.kind === "tenant") {
-      target = choice.target;
-      say(`Target: Auth0 tenant ${target.domain} (from AUTH0_DOMAIN)`);
-    } else {
-      const bundled = await startBundledSimulator();
-      simulator = bundled.simulator;
-      target = bundled.target;
-      say(
-        `Target: Auth0 simulator at ${simulator.url} (set ${TARGET_VARIABLES.join(", ")} to use a real tenant)`,
-      );
-    }
+    const chosen = mode.demo ? await bundledSimulator(true) : await chooseRunTarget();
+    simulator = chosen.simulator;
+    if (chosen.real && options.yes !== true) await confirm(chosen, file, options, output);
+    output.say(`Target: ${chosen.description}`);
+    return await migrate(file, chosen.target, options, output, mode.demo);
   } catch (error) {
-    if (error instanceof IncompleteTargetError) return fail(error.message, RUN_EXIT.usage);
-    throw error;
+    if (
+      error instanceof LocalRunError ||
+      error instanceof InvalidAuth0DomainError ||
+      error instanceof LocalRunOptionsError ||
+      error instanceof IncompleteTargetError
+    ) {
+      return output.fail(new CliError(error.message));
+    }
+    return output.fail(error);
+  } finally {
+    await simulator?.stop();
   }
+}
 
+async function bundledSimulator(demo: boolean): Promise<ChosenTarget> {
+  const bundled = await startBundledSimulator();
+  const why = demo
+    ? "the demo never uses a real tenant; 'factor-sync run FILE' with AUTH0_* set does"
+    : `set ${TARGET_VARIABLES.join(", ")} to use a real tenant`;
+  return {
+    target: bundled.target,
+    simulator: bundled.simulator,
+    real: false,
+    description: `Auth0 simulator at ${bundled.simulator.url} (${why})`,
+  };
+}
+
+/** The tenant of AUTH0_* (environment first, then `.env`), or the bundled simulator when none is set. */
+async function chooseRunTarget(): Promise<ChosenTarget> {
+  const inEnvironment = TARGET_VARIABLES.filter((name) => (process.env[name] ?? "").trim() !== "");
+  try {
+    loadDotEnv();
+  } catch (error) {
+    throw new CliError(`cannot read .env: ${(error as Error).message}`);
+  }
+  const choice = chooseTarget();
+  if (choice.kind === "simulator") return bundledSimulator(false);
+  const source = inEnvironment.includes("AUTH0_DOMAIN")
+    ? "AUTH0_DOMAIN in the environment"
+    : "AUTH0_DOMAIN in .env";
+  return {
+    target: choice.target,
+    real: true,
+    description: `Auth0 tenant ${choice.target.domain} (from ${source})`,
+  };
+}
+
+/**
+ * A real tenant: on a terminal, shows the target, the file and its users and asks; without a terminal, refuses
+ * (the caller must say `--yes`).
+ *
+ * @throws {@link CliError} when there is no terminal, or the answer is not yes.
+ */
+async function confirm(
+  chosen: ChosenTarget,
+  file: { typed: string; path: string },
+  options: RunOptions,
+  output: CommandOutput,
+): Promise<void> {
+  const domain = chosen.target.domain;
+  if (!process.stdin.isTTY) {
+    throw new CliError(
+      `refusing to write to the Auth0 tenant ${domain} without a confirmation, and there is no terminal to ask on: add --yes (or unset ${TARGET_VARIABLES.join(", ")} to use the bundled simulator)`,
+      { fields: { target: domain, file: file.typed } },
+    );
+  }
+  output.warn(`Counting the users of ${file.typed}...`);
+  const count = await dryRun(file.path, {
+    allowClear: options.allowClear,
+    defaultCountry: options.defaultCountry,
+  });
+  const rejected = count.rejected > 0 ? `, ${formatCount(count.rejected)} rejected (not sent)` : "";
+  output.warn(
+    [
+      "This run writes to a real Auth0 tenant:",
+      `  target  ${chosen.description}`,
+      `  file    ${file.typed}`,
+      `  users   ${formatCount(count.users)}: ${formatCount(count.valid)} valid${rejected}`,
+      "Their factors in the tenant are replaced by the file's.",
+    ].join("\n"),
+  );
+  const yes = await askYesNo(`Replace the factors of ${formatCount(count.valid)} users in ${domain}? [y/N] `);
+  if (!yes)
+    throw new CliError("not confirmed: nothing was sent", { fields: { target: domain, file: file.typed } });
+}
+
+async function migrate(
+  file: { typed: string; path: string },
+  target: Auth0Target,
+  options: RunOptions,
+  output: CommandOutput,
+  demo: boolean,
+): Promise<number> {
   quietEmulatorWarning();
   const controller = new AbortController();
-  let progress: RunProgress = silentProgress;
+  const display = { file: file.typed, rps: options.rps };
+  const progress: RunProgress = options.json
+    ? new SilentProgress(process.stderr, display)
+    : process.stdout.isTTY
+      ? new TerminalProgress(process.stdout, display)
+      : new LineProgress(process.stdout, display);
   const onSigint = () => {
-    if (controller.signal.aborted) process.exit(RUN_EXIT.interrupted);
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
     progress.stop();
-    process.stderr.write(
-      "\nStopping: no new batch starts; waiting for the requests in flight (Ctrl-C again to quit at once)...\n",
+    output.warn(
+      "\nStopping: no new batch starts; waiting for the requests in flight (Ctrl-C again to quit at once)...",
     );
     controller.abort();
   };
   process.on("SIGINT", onSigint);
   try {
-    say(
-      `Running ${relative(process.cwd(), file) || file}: ceiling ${options.rps} requests/s, budget share ${options.budgetShare}, ${options.concurrency} concurrent apply invocations`,
+    output.say(
+      `Running ${file.typed}: ceiling ${options.rps} requests/s, budget share ${options.budgetShare}, ${options.concurrency} concurrent apply invocations`,
     );
-    progress = options.json ? silentProgress : out.isTTY ? new BarProgress(out) : new LineProgress(out);
     let summary: LocalMigrationSummary;
     let jobId: string | undefined;
     try {
       summary = await runLocalMigration({
-        file,
+        file: file.path,
         target,
         allowClear: options.allowClear,
         defaultCountry: options.defaultCountry,
         rpsCeiling: options.rps,
         budgetShare: options.budgetShare,
         maxConcurrency: options.concurrency,
-        stateDir: options.stateDir,
+        stateDir: options.stateDir ?? DEFAULT_STATE_DIR,
         full: options.full,
         onForecast: ({ valid, unchanged, toSend }) => {
           if (unchanged > 0) {
-            say(
+            output.say(
               `${unchanged} of ${valid} users already applied with these factors; ${toSend} to send (--full sends all)`,
             );
           }
@@ -190,9 +298,7 @@ async function run(file: string, options: RunOptions, demo: boolean): Promise<nu
         onProgress: (snapshot) => {
           if (snapshot.jobId !== undefined && jobId === undefined) {
             jobId = snapshot.jobId;
-            (options.json ? process.stderr : out).write(
-              `Job ${jobId} (factor-sync status ${jobId} --watch)\n`,
-            );
+            output.warn(`Job ${jobId} (follow it: factor-sync status ${jobId} --watch)`);
           }
           if (!controller.signal.aborted) progress.update(snapshot);
         },
@@ -200,21 +306,11 @@ async function run(file: string, options: RunOptions, demo: boolean): Promise<nu
     } finally {
       progress.stop();
     }
-    if (options.json) out.write(`${jsonSummary(summary)}\n`);
-    else out.write(formatRunSummary(summary));
-    if (summary.fileError) process.stderr.write(`error: ${summary.fileError.message}\n`);
-    return exitCodeOf(summary, { demo });
-  } catch (error) {
-    if (error instanceof LocalRunError || error instanceof InvalidAuth0DomainError) {
-      return fail(error.message, RUN_EXIT.usage);
-    }
-    if (error instanceof LocalRunOptionsError) return fail(error.message, RUN_EXIT.usage);
-    return fail(
-      error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      RUN_EXIT.someNotApplied,
-    );
+    const code = exitCodeOf(summary, { demo });
+    output.result(jsonSummary(summary), formatRunSummary(summary, file.typed));
+    if (summary.fileError) output.warn(`error: '${file.typed}': ${summary.fileError.message}`);
+    return code;
   } finally {
     process.off("SIGINT", onSigint);
-    await simulator?.stop();
   }
 }

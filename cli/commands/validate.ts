@@ -3,13 +3,19 @@ import { Command } from "commander";
 import type { CountryCode } from "libphonenumber-js";
 import type { RejectedUser } from "../../lib/factors/types.js";
 import {
-  detectFileKind,
   formatRejection,
   InputFileError,
   InvalidCountryError,
   parseCountryCode,
   readUserFactors,
 } from "../../lib/ingest/index.js";
+import { CommandOutput, type OutputStreams } from "../CommandOutput.js";
+import { CliError } from "../errors.js";
+import { EXIT } from "../exitCodes.js";
+import { formatCount } from "../format.js";
+import { examplesHelp } from "../helpText.js";
+import { checkInputFile } from "../inputFile.js";
+import { ReasonCounts } from "../reasonCounts.js";
 
 /** Options of `validate`, as commander parses them. */
 export interface ValidateOptions {
@@ -18,21 +24,10 @@ export interface ValidateOptions {
   defaultCountry?: string;
 }
 
-/** Where `validate` writes; the process's streams by default. */
-export interface ValidateOutput {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
-
-/** Exit codes of design.md. */
-const ALL_VALID = 0;
-const SOME_REJECTED = 1;
-const FILE_ERROR = 2;
-
 /**
- * `validate <file>`: reads a file as ingest would, sends nothing, and lists every rejected user.
- * Exit 0 when all users are valid, 1 when some are rejected, 2 on a file-level error (unsupported name,
- * unreadable or empty file, bad header, corrupt gzip) or a bad option.
+ * `validate <file>`: reads a file as ingest would, sends nothing, and lists every rejected user, then a count
+ * per reason. Exit 0 when all users are valid, 1 when some are rejected, 2 on a file-level error (unsupported
+ * name, unreadable, empty or UTF-16 file, bad header, corrupt gzip) or a bad option.
  */
 export function validateCommand(): Command {
   return new Command("validate")
@@ -44,6 +39,14 @@ export function validateCommand(): Command {
     )
     .option("--allow-clear", "accept users with an empty method set (it deletes all of their factors)")
     .option("--default-country <CC>", "ISO 3166-1 alpha-2 country for national phone numbers, e.g. US")
+    .addHelpText(
+      "after",
+      examplesHelp([
+        "factor-sync validate users.csv",
+        "factor-sync validate users.jsonl.gz --default-country GB",
+        "factor-sync validate users.csv --json | jq '.rejected | length'",
+      ]),
+    )
     .action(async (file: string, options: ValidateOptions) => {
       process.exitCode = await validateFile(file, options);
     });
@@ -58,53 +61,53 @@ export function validateCommand(): Command {
 export async function validateFile(
   file: string,
   options: ValidateOptions,
-  output: ValidateOutput = { stdout: process.stdout, stderr: process.stderr },
+  streams: OutputStreams = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> {
+  const output = new CommandOutput(options.json === true, streams);
   const rejected: RejectedUser[] = [];
-  let defaultCountry: CountryCode | undefined;
+  const reasons = new ReasonCounts();
   let reader: ReturnType<typeof readUserFactors> | undefined;
   try {
-    if (options.defaultCountry !== undefined) defaultCountry = parseCountryCode(options.defaultCountry);
-    const kind = detectFileKind(file);
-    reader = readUserFactors(createReadStream(file), kind, {
+    let defaultCountry: CountryCode | undefined;
+    try {
+      if (options.defaultCountry !== undefined) defaultCountry = parseCountryCode(options.defaultCountry);
+    } catch (error) {
+      if (error instanceof InvalidCountryError) throw new CliError(`--default-country: ${error.message}`);
+      throw error;
+    }
+    const input = await checkInputFile(file);
+    reader = readUserFactors(createReadStream(input.path), input.kind, {
       allowClear: options.allowClear,
       defaultCountry,
     });
     for await (const read of reader) {
       if (read.kind === "valid") continue;
+      reasons.add(read.user);
       if (options.json) rejected.push(read.user);
       else output.stdout.write(`${formatRejection(read.user).join("\n")}\n`);
     }
   } catch (error) {
-    const message = describeError(error, file);
-    output.stderr.write(`error: ${message}\n`);
-    if (options.json) {
-      // With --json, stdout always holds one JSON object: what was read before the error, and the error.
-      const { users, methods } = reader?.summary ?? { users: 0, methods: 0 };
-      const line = error instanceof InputFileError && error.line !== undefined ? error.line : null;
-      output.stdout.write(`${JSON.stringify({ users, methods, rejected, error: { message, line } })}\n`);
-    }
-    return FILE_ERROR;
+    // With --json, stdout holds one JSON object: what was read before the error, and the error.
+    const { users, methods } = reader?.summary ?? { users: 0, methods: 0 };
+    const cause =
+      error instanceof InputFileError
+        ? new CliError(`'${file}': ${error.message}`, {
+            fields: { file, ...(error.line === undefined ? {} : { line: error.line }) },
+          })
+        : error;
+    return output.fail(cause, { users, methods, rejected });
   }
   const { users, valid, methods } = reader.summary;
-  if (options.json) {
-    output.stdout.write(`${JSON.stringify({ users, methods, rejected })}\n`);
-  } else {
-    const rejectedCount = users - valid;
-    output.stdout.write(
-      `${users} ${users === 1 ? "user" : "users"}: ${valid} valid (${methods} ${methods === 1 ? "method" : "methods"}), ${rejectedCount} rejected\n`,
-    );
+  const rejectedCount = users - valid;
+  const lines = [
+    `${formatCount(users)} ${users === 1 ? "user" : "users"}: ${formatCount(valid)} valid (${formatCount(methods)} ${methods === 1 ? "method" : "methods"}), ${formatCount(rejectedCount)} rejected`,
+  ];
+  const sorted = reasons.sorted();
+  if (sorted.length > 0) {
+    const width = Math.max(...sorted.map(([, count]) => formatCount(count).length));
+    lines.push("Rejected users by reason:");
+    for (const [reason, count] of sorted) lines.push(`  ${formatCount(count).padStart(width)}  ${reason}`);
   }
-  return valid === users ? ALL_VALID : SOME_REJECTED;
-}
-
-function describeError(error: unknown, file: string): string {
-  if (error instanceof InputFileError) return error.message;
-  if (error instanceof InvalidCountryError) return `--default-country: ${error.message}`;
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === "ENOENT") return `cannot read '${file}': no such file`;
-  if (code === "EISDIR") return `cannot read '${file}': it is a directory`;
-  if (code === "EACCES") return `cannot read '${file}': permission denied`;
-  // Anything else is unexpected: one line, still no stack trace.
-  return error instanceof Error ? error.message.split("\n")[0] || error.name : String(error);
+  output.result({ users, methods, rejected }, `${lines.join("\n")}\n`);
+  return valid === users ? EXIT.ok : EXIT.notAllApplied;
 }

@@ -9,6 +9,7 @@ import type { Logger } from "../logging/Logger.js";
 import { silentLogger } from "../logging/Logger.js";
 import { fromDeadLetterAttributes } from "../messages/DeadLetter.js";
 import { parseUserFactorsMessage } from "../messages/UserFactorsMessage.js";
+import { CSV_BYTE_ORDER_MARK } from "../reports/csv.js";
 import { DeadLetterExportError } from "./errors.js";
 import type { FailedUser } from "./FailedUser.js";
 import { FAILURES_CSV_HEADER, toFailuresCsvRow } from "./FailuresCsv.js";
@@ -29,8 +30,13 @@ export interface ExportDeadLettersOptions {
    * @default 2
    */
   emptyReceivesToStop?: number;
-  /** Write the CSV header first. @default true */
+  /**
+   * Write the CSV header first, once SQS has answered (a queue that cannot be read leaves the output empty).
+   * @default true
+   */
   header?: boolean;
+  /** Start the output with a UTF-8 byte-order mark (with the header), so that Excel reads it as UTF-8. @default false */
+  byteOrderMark?: boolean;
   /** Called once per exported user, e.g. to count failures by user id. */
   onFailedUser?: (failed: FailedUser) => void;
   /** Stops the scan early (Ctrl-C): the messages read so far are released and the summary says `interrupted`. */
@@ -83,7 +89,7 @@ export async function exportDeadLetters(
   let truncated = false;
   let exportError: DeadLetterExportError | undefined;
 
-  if (options.header ?? true) await write(writer, `${FAILURES_CSV_HEADER}\n`);
+  let header = options.header ?? true;
   try {
     let empty = 0;
     while (empty < emptyReceivesToStop && !options.signal?.aborted) {
@@ -112,6 +118,10 @@ export async function exportDeadLetters(
       }
       empty = messages.length === 0 ? empty + 1 : 0;
       let rows = "";
+      if (header) {
+        rows = `${options.byteOrderMark ? CSV_BYTE_ORDER_MARK : ""}${FAILURES_CSV_HEADER}\r\n`;
+        header = false;
+      }
       for (const message of messages) {
         if (message.MessageId === undefined || message.ReceiptHandle === undefined) continue;
         const seen = held.has(message.MessageId);
@@ -119,7 +129,7 @@ export async function exportDeadLetters(
         if (seen) continue;
         const failed = toFailedUser(message);
         options.onFailedUser?.(failed);
-        rows += `${toFailuresCsvRow(failed)}\n`;
+        rows += `${toFailuresCsvRow(failed)}\r\n`;
       }
       if (rows) await write(writer, rows);
     }

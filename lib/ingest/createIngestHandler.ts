@@ -7,7 +7,8 @@ import type { JobStore } from "../jobs/JobStore.js";
 import type { Logger } from "../logging/Logger.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { decodeS3Key } from "./decodeS3Key.js";
-import { type IngestSync, ingestObject } from "./ingestObject.js";
+
+import { type IngestObjectOptions, type IngestSync, ingestObject } from "./ingestObject.js";
 
 /** The ingest handler's settings (the function reads them from its environment). */
 export interface IngestHandlerConfig {
@@ -36,6 +37,8 @@ export interface IngestHandlerDeps {
   now?: () => Date;
   /** The sync state: unchanged users are not sent (issue 11). @default none */
   sync?: IngestSync;
+  /** Called as each file is read (the local runner's progress display). @default none */
+  onReadProgress?: IngestObjectOptions["onReadProgress"];
 }
 
 /** The ingest Lambda: one summary per object of the event, in order. */
@@ -120,6 +123,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             ...(record.eventTime
               ? { upload: { eventTime: record.eventTime, ...(sequencer ? { sequencer } : {}) } }
               : {}),
+            onReadProgress: deps.onReadProgress,
           },
         ),
       );

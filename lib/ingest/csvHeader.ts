@@ -1,8 +1,10 @@
 import {
+  DelimiterError,
   DuplicateColumnError,
   MissingColumnError,
   MissingHeaderError,
   UnknownColumnError,
+  Utf16Error,
 } from "./errors.js";
 import { METHOD_FIELDS } from "./methodSchema.js";
 
@@ -29,7 +31,9 @@ const KNOWN: ReadonlySet<string> = new Set(CSV_COLUMNS);
  * Reads the header row: names trimmed and case-insensitive, any order; `user_id` and `type` required; an
  * unknown, unnamed or repeated column is a file-level error (a typo must not silently drop data).
  *
- * @throws {@link MissingHeaderError}, {@link UnknownColumnError}, {@link MissingColumnError}, {@link DuplicateColumnError}
+ * @throws {@link MissingHeaderError}, {@link UnknownColumnError}, {@link MissingColumnError},
+ *   {@link DuplicateColumnError}; {@link DelimiterError} for a header separated by `;` or tabs, and
+ *   {@link Utf16Error} for a UTF-16 header (its ASCII letters read as letters and zero bytes)
  * @example
  * parseCsvHeader(["User_ID", "type", "totp_secret"], 1).index.totp_secret; // 2
  */
@@ -37,7 +41,14 @@ export function parseCsvHeader(cells: readonly string[], line: number): CsvHeade
   const names = cells.map((cell) => cell.trim().toLowerCase());
   // A first row without a single known name is data, not a header with a typo: say so, and quote none of
   // its cells (one may be a TOTP secret).
-  if (!names.some((name) => KNOWN.has(name))) throw new MissingHeaderError(line, CSV_COLUMNS);
+  if (!names.some((name) => KNOWN.has(name))) {
+    if (names.some((name) => name.includes("\0"))) {
+      throw new Utf16Error(names[0]?.startsWith("\0") ? "UTF-16BE" : "UTF-16LE", false);
+    }
+    const delimiter = otherDelimiter(names);
+    if (delimiter !== undefined) throw new DelimiterError(delimiter, line);
+    throw new MissingHeaderError(line, CSV_COLUMNS);
+  }
   const index = Object.fromEntries(CSV_COLUMNS.map((column) => [column, -1])) as Record<CsvColumn, number>;
   names.forEach((name, position) => {
     if (!KNOWN.has(name))
@@ -53,4 +64,13 @@ export function parseCsvHeader(cells: readonly string[], line: number): CsvHeade
     .filter((column) => index[column] !== -1)
     .map((column): [CsvColumn, number] => [column, index[column]]);
   return { count: cells.length, line, index, methodColumns };
+}
+
+/** The separator (`;` or tab) that splits the header into known column names, when commas did not. */
+function otherDelimiter(names: readonly string[]): ";" | "\t" | undefined {
+  for (const delimiter of [";", "\t"] as const) {
+    const split = names.flatMap((name) => name.split(delimiter).map((part) => part.trim()));
+    if (split.length > names.length && split.some((name) => KNOWN.has(name))) return delimiter;
+  }
+  return undefined;
 }

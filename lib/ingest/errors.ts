@@ -83,6 +83,49 @@ export class MissingHeaderError extends InputFileError {
   }
 }
 
+/** How to save a spreadsheet so that factor-sync can read it: the advice of the encoding and delimiter errors. */
+const SAVE_AS_CSV_UTF8 =
+  "in Excel, File > Save As > 'CSV UTF-8 (Comma delimited) (*.csv)'; in LibreOffice, Save As > Text CSV with character set UTF-8 and field delimiter ','";
+
+/**
+ * The CSV header is separated by `;` or tabs (what Excel saves where the list separator is `;`), not by
+ * commas: the whole header reads as one unknown cell. Says which separator was found and how to re-save.
+ */
+export class DelimiterError extends InputFileError {
+  public override readonly name = "DelimiterError";
+
+  public constructor(
+    /** The separator the header uses instead of `,`. */
+    public readonly delimiter: ";" | "\t",
+    line: number,
+  ) {
+    super(
+      `line ${line}: the header is separated by ${delimiter === ";" ? "semicolons (;)" : "tabs"}, not commas: factor-sync reads comma-separated CSV; save the file again with ',' as the separator (${SAVE_AS_CSV_UTF8})`,
+      line,
+    );
+  }
+}
+
+/**
+ * The file is UTF-16 (what Excel's "Unicode Text" and some exports write), with or without a byte-order mark;
+ * factor-sync reads UTF-8. Says which form was found and how to convert it.
+ */
+export class Utf16Error extends InputFileError {
+  public override readonly name = "Utf16Error";
+
+  public constructor(
+    /** The byte order found. */
+    public readonly encoding: "UTF-16LE" | "UTF-16BE",
+    /** Whether the file starts with a byte-order mark. */
+    public readonly byteOrderMark: boolean,
+  ) {
+    super(
+      `the file is ${encoding}${byteOrderMark ? " (with a byte-order mark)" : " (without a byte-order mark)"}, not UTF-8: convert it, e.g. iconv -f ${encoding} -t UTF-8 FILE > FILE-utf8.csv, or save it again as UTF-8 (${SAVE_AS_CSV_UTF8})`,
+      1,
+    );
+  }
+}
+
 /** The CSV header lacks a required column (`user_id` or `type`). */
 export class MissingColumnError extends InputFileError {
   public override readonly name = "MissingColumnError";

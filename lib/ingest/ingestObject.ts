@@ -18,7 +18,7 @@ import { SyncGate } from "../sync/SyncGate.js";
 import type { SyncStateStore } from "../sync/SyncStateStore.js";
 import { sourceOrder } from "../sync/sourceOrder.js";
 import { detectFileKind, InputFileError, readUserFactors } from "./index.js";
-import type { FileKind, ReadSummary } from "./types.js";
+import type { FileKind, ReadOptions, ReadSummary } from "./types.js";
 
 /** What {@link ingestObject} works with. */
 export interface IngestObjectDeps {
@@ -72,6 +72,8 @@ export interface IngestObjectOptions {
   full?: boolean;
   /** When and in which sequence S3 made the upload. @default the start of ingest, no sequencer */
   upload?: UploadEvent;
+  /** Called as the file is read, with the reader's counts so far (see `ReadOptions.onProgress`). @default none */
+  onReadProgress?: ReadOptions["onProgress"];
 }
 
 /** Name of the S3 user metadata (`x-amz-meta-allow-clear`) that allows empty method sets for one file. */
@@ -220,7 +222,11 @@ async function ingest(
   try {
     if (kind !== undefined && body !== undefined) {
       await job?.startSending();
-      const reader = readUserFactors(body, kind, { allowClear, defaultCountry: options.defaultCountry });
+      const reader = readUserFactors(body, kind, {
+        allowClear,
+        defaultCountry: options.defaultCountry,
+        onProgress: options.onReadProgress,
+      });
       try {
         for await (const item of reader) {
           if (item.kind === "valid") {

@@ -31,8 +31,30 @@ function requiredString(field: string, type: AuthenticationMethodType) {
   });
 }
 
+/**
+ * A value of a keyword field (`type`, `preferred_authentication_method`) as a message quotes it: in quotes
+ * when it is short, as keywords are; a longer one is described by its length, as a shifted column could put a
+ * TOTP secret there.
+ */
+function quoteKeyword(value: unknown): string {
+  if (typeof value !== "string") return `(a JSON ${value === null ? "null" : typeof value})`;
+  const text = value.trim();
+  return text.length <= MAX_QUOTED_KEYWORD && !/[\r\n]/.test(text)
+    ? `'${text}'`
+    : `(a value of ${text.length} characters)`;
+}
+
+/** The longest keyword a message quotes: `voice` and `totp` are far shorter, a TOTP secret far longer. */
+const MAX_QUOTED_KEYWORD = 12;
+
 function article(type: AuthenticationMethodType): string {
   return type === "email" ? "an email" : `a ${type}`;
+}
+
+/** A name as a message quotes it: its first 40 characters (design.md allows quoting names). */
+function quotedName(name: string): string {
+  const characters = [...name];
+  return characters.length > 40 ? `${characters.slice(0, 40).join("")}…` : name;
 }
 
 function nameSchema() {
@@ -47,7 +69,7 @@ function nameSchema() {
       else if (length > MAX_NAME_LENGTH) {
         ctx.addIssue({
           code: "custom",
-          message: `name is ${length} characters long, at most ${MAX_NAME_LENGTH} are allowed`,
+          message: `name '${quotedName(name)}' is ${length} characters long, at most ${MAX_NAME_LENGTH} are allowed`,
         });
       }
       return name;
@@ -98,7 +120,10 @@ export function createMethodSchema(
       .transform((value, ctx) => {
         const preferred = value.trim().toLowerCase();
         if (preferred === "sms" || preferred === "voice") return preferred;
-        ctx.addIssue({ code: "custom", message: "preferred_authentication_method must be sms or voice" });
+        ctx.addIssue({
+          code: "custom",
+          message: `preferred_authentication_method ${quoteKeyword(value)} is not sms or voice`,
+        });
         return z.NEVER;
       })
       .optional(),
@@ -134,7 +159,7 @@ export function createMethodSchema(
       const type = typeof input === "object" && input !== null ? (input as { type?: unknown }).type : input;
       return type === undefined || type === ""
         ? "type is missing (phone, email or totp)"
-        : "type must be phone, email or totp";
+        : `type ${quoteKeyword(type)} is not phone, email or totp`;
     },
   });
 }

@@ -110,6 +110,7 @@ export function readUserFactors(
             summary.lines = reader.lines;
             seal();
           }
+          options.onProgress?.(summary);
           while (batches.length > MAX_BATCHES_IN_FLIGHT) yield await ready(batches.shift() as Batch);
         }
       } catch (error) {

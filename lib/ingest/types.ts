@@ -29,6 +29,11 @@ export interface ReadOptions {
    * @default 1 MiB
    */
   maxRecordBytes?: number;
+  /**
+   * Called after each chunk of input is read, with the counts so far (lines and bytes read, users handed
+   * over): what a progress display shows while a large file is read. @default none
+   */
+  onProgress?: (summary: Readonly<ReadSummary>) => void;
 }
 
 /** One user read from a file: either valid, to be sent, or rejected with its reasons. */

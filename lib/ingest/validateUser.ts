@@ -83,7 +83,16 @@ export function createUserValidator(options: UserValidatorOptions): UserValidato
         keys.push(key);
         places.push(method.at);
       } else {
-        errors.push(`${name(method.at)}: the same ${value.type} method as ${name(places[first] as number)}`);
+        // A phone number or email may be quoted (design.md), a TOTP secret never.
+        const shown =
+          value.type === "phone"
+            ? ` ${value.phone_number}`
+            : value.type === "email"
+              ? ` '${value.email}'`
+              : "";
+        errors.push(
+          `${name(method.at)}: the same ${value.type} method${shown} as ${name(places[first] as number)}`,
+        );
       }
     }
     if (emails > 0 && draft.methods.length > 1) {

@@ -1,5 +1,6 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { FAILURES_CSV_HEADER, toFailuresCsvRow } from "../dlq/FailuresCsv.js";
+import { CSV_BYTE_ORDER_MARK } from "../reports/csv.js";
 import { reportKeys } from "../reports/reportKeys.js";
 import type { JobStore } from "./JobStore.js";
 import { COUNT_NAMES, type Job, type JobCounts, type JobReports, type UserOutcomeRecord } from "./types.js";
@@ -61,8 +62,8 @@ export function completionReport(job: Job, reports: JobReports = job.reports): C
 }
 
 /**
- * The failures report of a job: its failed users, with the columns of `dlq-export` (no message id: the report
- * is built from the job, not from the DLQ).
+ * The failures report of a job: its failed users, with the columns and the shape of `dlq-export`'s (a UTF-8
+ * byte-order mark, CRLF), built from the job, not from the DLQ.
  *
  * @example
  * const csv = failuresCsv(job, await store.listOutcomes(job.id, "failed"));
@@ -77,7 +78,8 @@ export function failuresCsv(job: Job, failed: UserOutcomeRecord[]): string {
       reason: record.reason ?? { status: "unknown", message: "", attempts: 0, failedAt: record.at },
     }),
   );
-  return [FAILURES_CSV_HEADER, ...rows].map((row) => `${row}\n`).join("");
+  // The shape of every CSV report: a UTF-8 byte-order mark (spreadsheets then read UTF-8), CRLF line ends.
+  return `${CSV_BYTE_ORDER_MARK}${[FAILURES_CSV_HEADER, ...rows].map((row) => `${row}\r\n`).join("")}`;
 }
 
 /** What {@link finishJob} works with. */

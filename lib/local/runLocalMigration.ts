@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
@@ -26,6 +26,7 @@ import { forecastLocalFile, openLocalSync } from "./localSync.js";
 import { objectCreatedEvent } from "./objectCreatedEvent.js";
 import { queueDepth } from "./queueDepth.js";
 import { SqsEventSource } from "./SqsEventSource.js";
+import { TenantRateObserver } from "./TenantRateObserver.js";
 import type {
   LocalMigrationOptions,
   LocalMigrationSummary,
@@ -66,6 +67,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
 
   const credentials = { clientId: options.target.clientId, clientSecret: options.target.clientSecret };
   await checkCredentials(endpoint, credentials, options.fetch);
+  const rateObserver = new TenantRateObserver(clock);
+  const applyFetch = rateObserver.wrap(options.fetch ?? globalThis.fetch);
 
   await mkdir(reportsDir, { recursive: true });
   const ownLog = options.logger === undefined ? createWriteStream(join(reportsDir, "run.log")) : undefined;
@@ -73,6 +76,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
 
   const progress: MigrationProgress = {
     phase: "starting",
+    read: { lines: 0, users: 0, bytes: 0 },
     rejected: 0,
     applied: 0,
     failed: 0,
@@ -83,6 +87,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
   const report = (phase?: MigrationPhase) => {
     if (phase) progress.phase = phase;
     progress.elapsedMs = clock() - startedAt;
+    const observed = rateObserver.observed;
+    if (observed) progress.tenantRateLimit = observed;
     options.onProgress?.({ ...progress });
   };
   report();
@@ -153,7 +159,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
             maxConcurrency,
             applyConcurrency: options.applyConcurrency,
             maxReceiveCount,
-            fetch: options.fetch,
+            fetch: applyFetch,
           },
           { sqs: local.sqs, logger },
         );
@@ -185,6 +191,10 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         logger,
         jobs: { store, rpsCeiling: options.rpsCeiling ?? PIPELINE_DEFAULTS.rpsCeiling, clock },
         sync: sync.ingest,
+        onReadProgress: (read) => {
+          progress.read = { lines: read.lines, users: read.users, bytes: read.bytes };
+          report();
+        },
         config: {
           queueUrl: local.workQueue.url,
           reportsPrefix: REPORTS_PREFIX,
@@ -286,6 +296,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         ...(ownLog ? { log: join(reportsDir, "run.log") } : {}),
       },
     };
+    if (summary.reports.summary) await localiseIngestSummary(summary.reports.summary, summary);
     await writeFile(summary.reports.run, `${JSON.stringify(summary, null, 2)}\n`);
     logger.info(
       {
@@ -342,6 +353,27 @@ async function checkCredentials(
     const detail = error instanceof Error ? error.message : String(error);
     throw new LocalRunError(`could not get a Management API token from ${endpoint.baseUrl}: ${detail}`);
   }
+}
+
+/**
+ * The ingest summary names the emulator's S3 keys, which do not exist on this machine: its local copy names
+ * the input file and the local reports instead.
+ */
+async function localiseIngestSummary(path: string, run: LocalMigrationSummary): Promise<void> {
+  const summary = JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+  const { rejects, unsent, summary: self, failures, result } = run.reports;
+  const local = {
+    ...summary,
+    source: { file: resolve(run.file) },
+    reports: {
+      ...(rejects ? { rejects } : {}),
+      ...(unsent ? { unsent } : {}),
+      failures,
+      ...(result ? { result } : {}),
+      ...(self ? { summary: self } : {}),
+    },
+  };
+  await writeFile(path, `${JSON.stringify(local, null, 2)}\n`);
 }
 
 /** Downloads each report that exists into `dir`; returns the local paths, undefined where there was none. */

@@ -3,6 +3,7 @@ import type { ApplyOptions } from "../apply/types.js";
 import type { JobStatus } from "../jobs/types.js";
 import type { Logger } from "../logging/Logger.js";
 import type { SyncForecast } from "../sync/countUnchanged.js";
+import type { ObservedRateLimit } from "./TenantRateObserver.js";
 
 /** The Auth0 tenant a local run writes to: a real one, or the bundled simulator. */
 export interface Auth0Target {
@@ -84,6 +85,8 @@ export interface MigrationProgress {
   phase: MigrationPhase;
   /** The run's job, once ingest has created it. */
   jobId?: string;
+  /** How far ingest has read the file: physical lines, users handed over, bytes (decompressed). */
+  read: { lines: number; users: number; bytes: number };
   users?: number;
   sent?: number;
   rejected: number;
@@ -94,6 +97,8 @@ export interface MigrationProgress {
   retries: number;
   /** 429s waited out so far. */
   throttled: number;
+  /** The tenant's rate limit as its `x-ratelimit-*` headers showed it, once a response carried them. */
+  tenantRateLimit?: ObservedRateLimit;
   elapsedMs: number;
 }
 
@@ -104,7 +109,7 @@ export interface LocalReports {
   rejects?: string;
   /** The ingest summary (JSON). */
   summary?: string;
-  /** `user_id,line,status,errorCode,message,attempts,failedAt,source_key`, exported from the DLQ. */
+  /** `line,user_id,status,errorCode,message,attempts,failedAt,source_key`, exported from the DLQ. */
   failures: string;
   /** Valid users SQS would not take, when there were any. */
   unsent?: string;

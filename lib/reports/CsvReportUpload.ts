@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { PassThrough } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { csvRow } from "./csv.js";
+import { CSV_BYTE_ORDER_MARK, csvRow } from "./csv.js";
 
 /** Options of {@link CsvReportUpload}. */
 export interface CsvReportUploadOptions {
@@ -21,7 +21,8 @@ const DEFAULTS = { partSize: 5 * 1024 * 1024, queueSize: 2 } as const;
 
 /**
  * A CSV report streamed to S3 as it is written (lib-storage `Upload` from a stream: one PutObject when small,
- * multipart when large), so a report of any size takes bounded memory. The upload starts when the object is
+ * multipart when large), so a report of any size takes bounded memory. It starts with a UTF-8 byte-order mark
+ * and the header row. The upload starts when the object is
  * constructed, with the header row; nothing is visible in S3 until {@link CsvReportUpload.close}.
  *
  * @example
@@ -54,7 +55,7 @@ export class CsvReportUpload {
       this.failure ??= error;
       this.stream.destroy(error instanceof Error ? error : new Error(String(error)));
     });
-    this.stream.write(csvRow(options.columns));
+    this.stream.write(`${CSV_BYTE_ORDER_MARK}${csvRow(options.columns)}`);
   }
 
   /** Data rows written so far (the header not counted). */

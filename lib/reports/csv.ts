@@ -6,6 +6,12 @@
  * report is opened. Numbers are written as they are.
  */
 
+/**
+ * Every CSV report file starts with this UTF-8 byte-order mark: Excel (on Windows above all) reads a file
+ * without it in the machine's legacy code page and garbles non-ASCII names; other tools skip it.
+ */
+export const CSV_BYTE_ORDER_MARK = "\uFEFF";
+
 const FORMULA_START = /^[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
 

@@ -1,5 +1,5 @@
 export { CsvReportUpload, type CsvReportUploadOptions } from "./CsvReportUpload.js";
-export { csvCell, csvRow } from "./csv.js";
+export { CSV_BYTE_ORDER_MARK, csvCell, csvRow } from "./csv.js";
 export { type IngestFileError, type IngestSummary, putIngestSummary } from "./IngestSummary.js";
 export { type ReportKeys, reportKeys } from "./reportKeys.js";
 export { REJECTS_COLUMNS, rejectsRow, UNSENT_COLUMNS, unsentRow } from "./reportRows.js";

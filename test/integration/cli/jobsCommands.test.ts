@@ -118,6 +118,18 @@ describe("jobs, status and cancel on the local state folder", () => {
     );
   });
 
+  it("status --watch of a finished job prints it once and ends", async () => {
+    const result = await runCli(["status", ids.done, "--watch", "--json", "--state-dir", stateDir]);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? "")).toMatchObject({
+      id: ids.done,
+      status: "complete-with-failures",
+      pending: 0,
+    });
+  });
+
   it("an unknown job is a one-line error with exit 2", async () => {
     const result = await runCli(["status", "j-00000000000000000000", "--state-dir", stateDir]);
     expect(result).toEqual({ code: 2, stdout: "", stderr: "error: no job j-00000000000000000000\n" });

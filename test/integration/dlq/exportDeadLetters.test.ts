@@ -73,12 +73,12 @@ describe("exportDeadLetters", () => {
     });
 
     expect(summary).toEqual({ exported: 25, truncated: false, interrupted: false, notReleased: 0 });
-    const lines = out.text().trimEnd().split("\n");
+    const lines = out.text().trimEnd().split("\r\n");
     expect(lines[0]).toBe(FAILURES_CSV_HEADER);
     const expectedRows = Array.from(
       { length: 25 },
       (_, n) =>
-        `auth0|user${n},${n + 1},404,inexistent_user,The user does not exist.,1,${FAILED_AT},incoming/users.csv`,
+        `${n + 1},auth0|user${n},404,inexistent_user,The user does not exist.,1,${FAILED_AT},incoming/users.csv`,
     );
     expect(lines.slice(1).sort()).toEqual(expectedRows.sort());
     expect(new Set(seen.map((failed) => failed.messageId)).size).toBe(25);
@@ -106,8 +106,8 @@ describe("exportDeadLetters", () => {
 
     await exportDeadLetters(harness.sqs, dlq.url, out.stream, fast);
 
-    expect(out.text().split("\n")[1]).toBe(
-      'auth0|user7,8,unknown,,"moved to the DLQ by SQS after its last receive, without a recorded reason (the function crashed or timed out)",1,,incoming/users.csv',
+    expect(out.text().split("\r\n")[1]).toBe(
+      '8,auth0|user7,unknown,,"moved to the DLQ by SQS after its last receive, without a recorded reason (the function crashed or timed out)",1,,incoming/users.csv',
     );
   });
 
@@ -129,7 +129,7 @@ describe("exportDeadLetters", () => {
     await exportDeadLetters(harness.sqs, dlq.url, out.stream, fast);
 
     expect(out.text()).toBe(
-      `${FAILURES_CSV_HEADER}\n,,malformed,,"body is not JSON, ""really""",0,${FAILED_AT},\n`,
+      `${FAILURES_CSV_HEADER}\r\n,,malformed,,"body is not JSON, ""really""",0,${FAILED_AT},\r\n`,
     );
   });
 
@@ -139,7 +139,15 @@ describe("exportDeadLetters", () => {
     const summary = await exportDeadLetters(harness.sqs, dlq.url, out.stream, fast);
 
     expect(summary).toEqual({ exported: 0, truncated: false, interrupted: false, notReleased: 0 });
-    expect(out.text()).toBe(`${FAILURES_CSV_HEADER}\n`);
+    expect(out.text()).toBe(`${FAILURES_CSV_HEADER}\r\n`);
+  });
+
+  it("starts with a UTF-8 byte-order mark when asked (a file for a spreadsheet)", async () => {
+    const out = collect();
+
+    await exportDeadLetters(harness.sqs, dlq.url, out.stream, { ...fast, byteOrderMark: true });
+
+    expect(out.text()).toBe(`\uFEFF${FAILURES_CSV_HEADER}\r\n`);
   });
 
   it("makes the messages read visible again when writing fails part-way, and says how far it got", async () => {

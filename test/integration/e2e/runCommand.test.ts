@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isKnownSampleUser } from "../../../lib/local/bundledSimulator.js";
 import { type Auth0Simulator, startAuth0Simulator } from "../../../lib/simulator/index.js";
-import { runCli, startCli } from "../../helpers/cli.js";
+import { runCli, startCli, tenantEnvOf, writeDotEnv } from "../../helpers/cli.js";
 import { tenantState } from "../../helpers/tenantState.js";
 import { type GeneratedUsers, generateUsersCsv } from "../../helpers/usersFile.js";
 
@@ -13,7 +13,10 @@ const E2E_TIMEOUT = 180_000;
 /** The bundled sample's known outcome: 123 users, 16 invalid, 8 unknown to the simulator. */
 const SAMPLE = { users: 123, applied: 99, rejected: 16, failed: 8 };
 
-describe("run, as a child process", () => {
+const SIMULATOR_LINE =
+  /^Target: Auth0 simulator at http:\/\/127\.0\.0\.1:\d+ \(the demo never uses a real tenant; 'factor-sync run FILE' with AUTH0_\* set does\)$/;
+
+describe("run and demo, as child processes", () => {
   let dir: string;
   let simulator: Auth0Simulator;
   let file: GeneratedUsers;
@@ -31,11 +34,7 @@ describe("run, as a child process", () => {
       latencyMs: [0, 2],
       knownUsers: isKnownSampleUser,
     });
-    tenantEnv = {
-      AUTH0_DOMAIN: simulator.url,
-      AUTH0_CLIENT_ID: simulator.clientId,
-      AUTH0_CLIENT_SECRET: simulator.clientSecret,
-    };
+    tenantEnv = tenantEnvOf(simulator);
   });
   afterAll(async () => {
     await simulator.stop();
@@ -43,14 +42,16 @@ describe("run, as a child process", () => {
   });
 
   it(
-    "runs a file against the tenant of AUTH0_*, prints only the JSON summary on stdout, and exits 1 when some users were not applied",
+    "runs a file against the tenant of AUTH0_* with --yes, prints only the JSON summary on stdout, and exits 1 when some users were not applied",
     async () => {
       simulator.reset();
 
-      const result = await runCli([path, "--json", "--rps", "500"], tenantEnv, dir);
+      const result = await runCli(["run", "users.csv", "--yes", "--json", "--rps", "500"], tenantEnv, dir);
 
       expect(result.code).toBe(1);
-      expect(result.stderr.split("\n")[0]).toBe(`Target: Auth0 tenant ${simulator.url} (from AUTH0_DOMAIN)`);
+      expect(result.stderr.split("\n")[0]).toBe(
+        `Target: Auth0 tenant ${simulator.url} (from AUTH0_DOMAIN in the environment)`,
+      );
       const lines = result.stdout.trimEnd().split("\n");
       expect(lines).toHaveLength(1);
       const summary = JSON.parse(lines[0] ?? "");
@@ -72,7 +73,20 @@ describe("run, as a child process", () => {
         unchanged: 0,
         durationMs: expect.any(Number),
         jobId: expect.stringMatching(/^j-[0-9a-f]{20}$/),
-        reportsDir: expect.stringContaining(join(dir, "factor-sync-reports")),
+        reportsDir: expect.stringMatching(/^factor-sync-reports\/\d{4}-\d\d-\d\dT[\d-]+Z$/),
+      });
+      const reportsDir = join(dir, summary.reportsDir);
+      expect(await readdir(reportsDir)).toEqual(
+        expect.arrayContaining(["users.csv.rejects.csv", "users.csv.failures.csv", "users.csv.summary.json"]),
+      );
+      // The local copy of the ingest summary names this machine's files, not the emulator's S3 keys.
+      expect(JSON.parse(await readFile(join(reportsDir, "users.csv.summary.json"), "utf8"))).toMatchObject({
+        source: { file: join(dir, "users.csv") },
+        reports: {
+          rejects: join(reportsDir, "users.csv.rejects.csv"),
+          failures: join(reportsDir, "users.csv.failures.csv"),
+          summary: join(reportsDir, "users.csv.summary.json"),
+        },
       });
       expect(tenantState(simulator)).toEqual(file.applied);
 
@@ -103,22 +117,110 @@ describe("run, as a child process", () => {
           },
         ],
       });
-      const report = JSON.parse(await readFile(join(summary.reportsDir, "users.csv.result.json"), "utf8"));
+      const report = JSON.parse(await readFile(join(reportsDir, "users.csv.result.json"), "utf8"));
       expect(report).toMatchObject({ jobId: summary.jobId, status: "complete-with-failures" });
-      const failures = (await readFile(join(summary.reportsDir, "users.csv.failures.csv"), "utf8")).trimEnd();
-      expect(failures.split("\n")).toHaveLength(1 + file.refused.size);
+      const failures = (await readFile(join(reportsDir, "users.csv.failures.csv"), "utf8")).trimEnd();
+      expect(failures.split("\r\n")).toHaveLength(1 + file.refused.size);
+    },
+    E2E_TIMEOUT,
+  );
+
+  it("refuses to write to a real tenant without a terminal and without --yes, before anything starts", async () => {
+    simulator.reset();
+
+    const result = await runCli(["run", "users.csv", "--json"], tenantEnv, dir);
+
+    const message = `refusing to write to the Auth0 tenant ${simulator.url} without a confirmation, and there is no terminal to ask on: add --yes (or unset AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET to use the bundled simulator)`;
+    expect(result).toEqual({
+      code: 2,
+      stdout: `${JSON.stringify({ error: message, target: simulator.url, file: "users.csv" })}\n`,
+      stderr: `error: ${message}\n`,
+    });
+    expect(simulator.stats.requests).toBe(0);
+  });
+
+  it.each([
+    ["n", false],
+    ["y", true],
+  ])(
+    "on a terminal, shows the target, the file and its users, and sends only after a yes (answer %j)",
+    async (answer, sends) => {
+      simulator.reset();
+
+      const result = await startCli(["run", "users.csv", "--rps", "500"], {
+        env: tenantEnv,
+        cwd: dir,
+        terminalInput: `${answer}\n`,
+      }).result;
+
+      const valid = file.applied.size + file.refused.size;
+      const shown = result.stdout.replaceAll("\r\n", "\n");
+      expect(shown).toContain(
+        [
+          "This run writes to a real Auth0 tenant:",
+          `  target  Auth0 tenant ${simulator.url} (from AUTH0_DOMAIN in the environment)`,
+          "  file    users.csv",
+          `  users   ${file.users}: ${valid} valid, ${file.rejected.size} rejected (not sent)`,
+          "Their factors in the tenant are replaced by the file's.",
+          `Replace the factors of ${valid} users in ${simulator.url}? [y/N] `,
+        ].join("\n"),
+      );
+      if (sends) {
+        expect(result.code).toBe(1);
+        expect(tenantState(simulator)).toEqual(file.applied);
+      } else {
+        expect(result.code).toBe(2);
+        expect(shown).toContain("error: not confirmed: nothing was sent\n");
+        expect(simulator.stats.requests).toBe(0);
+      }
     },
     E2E_TIMEOUT,
   );
 
   it(
-    "runs the bundled sample against the bundled simulator when no file and no tenant are given, and says so first",
+    "names .env as the target's source when AUTH0_* came from it",
     async () => {
-      const result = await runCli(["--json", "--rps", "100"], {}, dir);
+      simulator.reset();
+      const envDir = join(dir, "with-env");
+      await writeDotEnv(envDir, tenantEnv);
 
-      expect(result.stderr.split("\n")[0]).toMatch(
-        /^Target: Auth0 simulator at http:\/\/127\.0\.0\.1:\d+ \(set AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET to use a real tenant\)$/,
+      const result = await runCli(["run", "../users.csv", "--yes", "--json", "--rps", "500"], {}, envDir);
+
+      expect(result.stderr.split("\n")[0]).toBe(
+        `Target: Auth0 tenant ${simulator.url} (from AUTH0_DOMAIN in .env)`,
       );
+      expect(JSON.parse(result.stdout)).toMatchObject({ users: file.users, applied: file.applied.size });
+    },
+    E2E_TIMEOUT,
+  );
+
+  it(
+    "npm start with no file runs the demo on the bundled simulator, never the AUTH0_* tenant (environment or .env), in the user's directory",
+    async () => {
+      simulator.reset();
+      const userDir = join(dir, "user-dir");
+      await writeDotEnv(userDir, tenantEnv);
+
+      const result = await startCli([], { env: tenantEnv, npmStartFrom: userDir }).result;
+
+      expect(result.stdout.split("\n")[0]).toMatch(SIMULATOR_LINE);
+      expect(result.stdout).toContain("\nSummary of samples/sample.csv\n");
+      expect(simulator.stats.requests).toBe(0);
+      // The sample's rejections and failures are on purpose: a complete run of it succeeds.
+      expect(result.code).toBe(0);
+      expect(await readdir(join(userDir, "factor-sync-reports"))).toHaveLength(1);
+    },
+    E2E_TIMEOUT,
+  );
+
+  it(
+    "demo --json prints the sample's counts",
+    async () => {
+      simulator.reset();
+
+      const result = await runCli(["demo", "--json", "--rps", "100"], tenantEnv, dir);
+
+      expect(result.stderr.split("\n")[0]).toMatch(SIMULATOR_LINE);
       expect(JSON.parse(result.stdout)).toEqual({
         ...SAMPLE,
         unchanged: 0,
@@ -126,8 +228,8 @@ describe("run, as a child process", () => {
         jobId: expect.stringMatching(/^j-[0-9a-f]{20}$/),
         reportsDir: expect.any(String),
       });
-      // The sample's rejections and failures are on purpose: a complete run of it succeeds.
       expect(result.code).toBe(0);
+      expect(simulator.stats.requests).toBe(0);
     },
     E2E_TIMEOUT,
   );
@@ -137,10 +239,10 @@ describe("run, as a child process", () => {
     async () => {
       simulator.reset();
       // A state folder of its own: the folder of the first test remembers this file as applied (and sends nothing).
-      const cli = startCli([path, "--json", "--rps", "20", "--state-dir", "state-interrupted"], {
-        env: tenantEnv,
-        cwd: dir,
-      });
+      const cli = startCli(
+        ["run", path, "--yes", "--json", "--rps", "20", "--state-dir", "state-interrupted"],
+        { env: tenantEnv, cwd: dir },
+      );
       await cli.waitFor("stderr", "Running ");
       await expect.poll(() => simulator.stats.applied, { timeout: 60_000 }).toBeGreaterThan(20);
 
@@ -162,7 +264,7 @@ describe("run, as a child process", () => {
     "runs the same file again sending nothing, says so before it starts, and sends everyone with --full",
     async () => {
       simulator.reset();
-      const args = [path, "--json", "--rps", "500", "--state-dir", "state-again"];
+      const args = ["run", path, "--yes", "--json", "--rps", "500", "--state-dir", "state-again"];
       const first = JSON.parse((await runCli(args, tenantEnv, dir)).stdout);
       expect(first).toMatchObject({ applied: file.applied.size, unchanged: 0 });
       const puts = simulator.stats.puts;
@@ -193,7 +295,7 @@ describe("run, as a child process", () => {
     async () => {
       simulator.reset();
 
-      const result = await runCli([path, "--dry-run", "--json"], tenantEnv, dir);
+      const result = await runCli(["run", path, "--dry-run", "--json"], tenantEnv, dir);
 
       expect(result.code).toBe(1);
       expect(JSON.parse(result.stdout)).toEqual({
@@ -210,17 +312,33 @@ describe("run, as a child process", () => {
   );
 
   it.each([
-    [["--rps", "0"], {}, "error: option '--rps <n>' argument '0' is invalid. expected a number above 0."],
-    [["missing.csv"], {}, "error: cannot read missing.csv: ENOENT"],
     [
-      [],
-      { AUTH0_DOMAIN: "tenant.example.com" },
-      "error: AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET are not set: set all of AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET for a real tenant, or none of them for the bundled simulator",
+      ["users.csv", "--rps", "0"],
+      {},
+      [
+        "error: option '--rps <n>' argument '0' is invalid. expected a number above 0.",
+        "(run 'factor-sync run --help' for usage)",
+      ],
     ],
-  ])("refuses %j (env %j) with one line on stderr and exit 2", async (args, env, message) => {
-    const result = await runCli(["run", ...args], env, dir);
+    [["missing.csv"], {}, ["error: cannot read 'missing.csv': no such file (looked for DIR/missing.csv)"]],
+    [
+      ["users.csv"],
+      { AUTH0_DOMAIN: "tenant.example.com" },
+      [
+        "error: AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET are not set: set all of AUTH0_DOMAIN, AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET for a real tenant, or none of them for the bundled simulator",
+      ],
+    ],
+    [[], {}, ["error: missing required argument 'file'", "(run 'factor-sync run --help' for usage)"]],
+  ])(
+    "refuses %j (env %j) on stderr alone, before any target starts, and exits 2",
+    async (args, env, lines) => {
+      const result = await runCli(["run", ...args], env, dir);
 
-    expect(result.code).toBe(2);
-    expect(result.stderr).toBe(`${message}\n`);
-  });
+      expect(result).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: `${lines.map((line) => line.replace("DIR", dir)).join("\n")}\n`,
+      });
+    },
+  );
 });

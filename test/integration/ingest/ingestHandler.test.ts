@@ -19,7 +19,8 @@ import { receiveAllBodies } from "../../helpers/queue.js";
 import { getEtag, getJson, getText, listKeys, putObject } from "../../helpers/s3.js";
 import { makeS3Event } from "../../helpers/s3Event.js";
 
-const REJECTS_HEADER = "line,user_id,errors\r\n";
+/** Every CSV report starts with a UTF-8 byte-order mark (for Excel), then its header. */
+const REJECTS_HEADER = "\uFEFFline,user_id,errors\r\n";
 
 /** Fields every summary of a run through {@link makeIngestHandler} has (its clock makes a run take 1.5 s). */
 const timing = {
@@ -99,7 +100,7 @@ describe("ingest handler against fauxqs", () => {
         `5,auth0|3,"phone_number '555-1234' is not E.164 (add the country code, or set --default-country)"\r\n` +
         `6,auth0|4,"totp_secret is not base32 (only letters A-Z and digits 2-7, after removing spaces and '=' padding)"\r\n` +
         "7,auth0|5,email cannot be combined with other methods (Auth0 accepts email only as a user's only factor)\r\n" +
-        `9,'=HYPERLINK(1),"type must be phone, email or totp"\r\n`,
+        `9,'=HYPERLINK(1),"type 'sms' is not phone, email or totp"\r\n`,
     );
     const summary: IngestSummary = {
       source,
@@ -369,7 +370,7 @@ describe("ingest handler against fauxqs", () => {
       },
     });
     expect(await text("reports/big-user.jsonl.unsent.csv")).toBe(
-      "line,user_id,reason\r\n" +
+      "\uFEFFline,user_id,reason\r\n" +
         `2,auth0|2,InvalidParameterValue: One or more parameters are invalid. Reason: Message must be shorter than 1024 bytes.\r\n`,
     );
   });

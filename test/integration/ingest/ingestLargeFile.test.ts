@@ -65,7 +65,7 @@ describe("ingest handler on a large file", () => {
     const report = (await getText(emulator.s3, emulator.bucket, "reports/large/users.csv.rejects.csv")).split(
       "\r\n",
     );
-    expect(report[0]).toBe("line,user_id,errors");
+    expect(report[0]).toBe("\uFEFFline,user_id,errors");
     expect(report.slice(1, -1)).toEqual(
       Array.from({ length: rejected }, (_, i) => {
         const n = (i + 1) * 1_000;

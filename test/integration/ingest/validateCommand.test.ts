@@ -58,13 +58,16 @@ describe("factor-sync validate", () => {
     expect(result.stdout).not.toContain("JBSWY3DPEHPK3PX1");
   });
 
-  it("prints one line per reason and a count line as text", async () => {
+  it("prints one line per reason, a count line, then a count per reason, as text", async () => {
     const result = await validate(`${FIXTURES}/some-rejected.csv`);
     expect(result).toEqual({
       stdout: [
         "line 3: user auth0|42: phone_number '555-1234' is not E.164 (add the country code, or set --default-country)",
         "line 4: user auth0|carol: totp_secret is not base32 (only letters A-Z and digits 2-7, after removing spaces and '=' padding)",
         "3 users: 1 valid (1 method), 2 rejected",
+        "Rejected users by reason:",
+        "  1  phone_number '…' is not E.164 (add the country code, or set --default-country)",
+        "  1  totp_secret is not base32 (only letters A-Z and digits 2-7, after removing spaces and '…' padding)",
         "",
       ].join("\n"),
       stderr: "",
@@ -102,39 +105,39 @@ describe("factor-sync validate", () => {
   });
 
   it("exits 2 with a one-line message on a file-level error, and with --json also prints it as JSON", async () => {
-    const text = await validate(`${FIXTURES}/unknown-column.csv`);
-    expect(text).toEqual({
-      stdout: "",
-      stderr:
-        "error: line 1: unknown column 'phone' in the header (known columns: user_id, type, phone_number, preferred_authentication_method, email, totp_secret, name)\n",
-      code: 2,
-    });
-    const json = await validate(`${FIXTURES}/unknown-column.csv`, "--json");
+    const file = `${FIXTURES}/unknown-column.csv`;
+    const message = `'${file}': line 1: unknown column 'phone' in the header (known columns: user_id, type, phone_number, preferred_authentication_method, email, totp_secret, name)`;
+    const text = await validate(file);
+    expect(text).toEqual({ stdout: "", stderr: `error: ${message}\n`, code: 2 });
+    const json = await validate(file, "--json");
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toEqual({
+      error: message,
+      file,
+      line: 1,
       users: 0,
       methods: 0,
       rejected: [],
-      error: {
-        message:
-          "line 1: unknown column 'phone' in the header (known columns: user_id, type, phone_number, preferred_authentication_method, email, totp_secret, name)",
-        line: 1,
-      },
     });
   });
 
   it.each([
+    [["users.txt"], "error: cannot read 'users.txt': no such file (looked for REPO/users.txt)\n"],
+    [["missing.csv"], "error: cannot read 'missing.csv': no such file (looked for REPO/missing.csv)\n"],
     [
-      ["users.txt"],
-      "error: unsupported file name 'users.txt': expected a name ending in .csv or .jsonl, optionally followed by .gz\n",
+      ["package.json"],
+      "error: unsupported file name 'package.json': expected a name ending in .csv or .jsonl, optionally followed by .gz\n",
     ],
-    [["missing.csv"], "error: cannot read 'missing.csv': no such file\n"],
     [
       [`${FIXTURES}/valid.csv`, "--default-country", "XX"],
       "error: --default-country: 'XX' is not a supported ISO 3166-1 alpha-2 country code (e.g. US, GB, DE)\n",
     ],
   ])("exits 2 with one line and no stack trace for %j", async (args, stderr) => {
-    expect(await validate(...args)).toEqual({ stdout: "", stderr, code: 2 });
+    expect(await validate(...args)).toEqual({
+      stdout: "",
+      stderr: stderr.replace("REPO", process.cwd()),
+      code: 2,
+    });
   });
 
   it("exits 2 on a truncated gzip file after listing what it read", async () => {
@@ -147,8 +150,8 @@ describe("factor-sync validate", () => {
     writeFileSync(file, compressed.subarray(0, compressed.length - 30));
     const result = await validate(file);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(
-      /^error: the gzip data is corrupt or truncated: reading stopped after line \d+; the rest of the file was not read\n$/,
+    expect(result.stderr.replace(file, "FILE")).toMatch(
+      /^error: 'FILE': the gzip data is corrupt or truncated: reading stopped after line \d+; the rest of the file was not read\n$/,
     );
     expect(result.stdout).toBe(""); // every user read was valid: no rejection to list
   });

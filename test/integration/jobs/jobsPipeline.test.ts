@@ -191,10 +191,10 @@ describe("jobs through the pipeline", () => {
     });
     expect(result.durations.totalMs).toBeGreaterThan(0);
     expect(result.rate.appliedPerSecond).toBeGreaterThan(0);
-    const failures = (await s3Text(pipeline.aws, "reports/faults.csv.failures.csv")).trimEnd().split("\n");
-    expect(failures[0]).toBe("user_id,line,status,errorCode,message,attempts,failedAt,source_key");
+    const failures = (await s3Text(pipeline.aws, "reports/faults.csv.failures.csv")).trimEnd().split("\r\n");
+    expect(failures[0]).toBe("\uFEFFline,user_id,status,errorCode,message,attempts,failedAt,source_key");
     const failed = failures.slice(1).map((row) => row.split(","));
-    expect(failed.map((cells) => [cells[0], Number(cells[1]), cells[2], cells[7]]).sort()).toEqual(
+    expect(failed.map((cells) => [cells[1], Number(cells[0]), cells[2], cells[7]]).sort()).toEqual(
       [...file.refused].map(([userId, line]) => [userId, line, "404", "incoming/faults.csv"]).sort(),
     );
 
@@ -335,7 +335,7 @@ describe("jobs through the pipeline", () => {
     });
     expect(countProblems(after as Job, "complete")).toEqual([]);
     expect(await s3Text(pipeline.aws, "reports/redrive.csv.failures.csv")).toBe(
-      "user_id,line,status,errorCode,message,attempts,failedAt,source_key\n",
+      "\uFEFFline,user_id,status,errorCode,message,attempts,failedAt,source_key\r\n",
     );
     const result = JSON.parse(await s3Text(pipeline.aws, "reports/redrive.csv.result.json"));
     expect(result).toMatchObject({

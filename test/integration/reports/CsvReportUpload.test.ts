@@ -18,14 +18,14 @@ describe("CsvReportUpload against fauxqs S3", () => {
       columns: ["line", "user_id", "errors"],
     });
 
-  it("writes the header and the rows, encoded as CSV", async () => {
+  it("writes a UTF-8 byte-order mark, the header and the rows, encoded as CSV", async () => {
     const report = open("reports/small.csv.rejects.csv");
     await report.writeRow([2, "auth0|1", "name: too long"]);
     await report.writeRow([5, "=cmd", 'a "quoted", text']);
     await report.close();
     expect(report.rows).toBe(2);
     expect(await getText(emulator.s3, emulator.bucket, "reports/small.csv.rejects.csv")).toBe(
-      'line,user_id,errors\r\n2,auth0|1,name: too long\r\n5,\'=cmd,"a ""quoted"", text"\r\n',
+      '\uFEFFline,user_id,errors\r\n2,auth0|1,name: too long\r\n5,\'=cmd,"a ""quoted"", text"\r\n',
     );
   });
 
@@ -33,7 +33,7 @@ describe("CsvReportUpload against fauxqs S3", () => {
     const report = open("reports/empty.csv.rejects.csv");
     await report.close();
     expect(await getText(emulator.s3, emulator.bucket, "reports/empty.csv.rejects.csv")).toBe(
-      "line,user_id,errors\r\n",
+      "\uFEFFline,user_id,errors\r\n",
     );
   });
 
@@ -47,7 +47,7 @@ describe("CsvReportUpload against fauxqs S3", () => {
     const lines = text.split("\r\n");
     expect(text.length).toBeGreaterThan(5 * 1024 * 1024);
     expect(lines).toHaveLength(rows + 2);
-    expect(lines[0]).toBe("line,user_id,errors");
+    expect(lines[0]).toBe("\uFEFFline,user_id,errors");
     expect(lines[rows]).toBe(`${rows + 1},auth0|${rows},${reason}`);
     const wrong = lines.slice(1, -1).filter((line, i) => line !== `${i + 2},auth0|${i + 1},${reason}`);
     expect(wrong).toEqual([]);

@@ -30,10 +30,10 @@ describe("auth0-sim command", () => {
       "error: invalid simulator option faults.errorRate: must be between 0 and 1, got 2\n",
     ],
     [["--burst", "0"], "error: invalid simulator option burst: must be an integer ≥ 1, got 0\n"],
-  ])("exits 2 with one line on stderr for %j", async (args, message) => {
+  ])("exits 2 with one line on stderr, and where to find the usage, for %j", async (args, message) => {
     const { child, output } = run(args);
     expect(await exitCode(child)).toBe(2);
-    expect(output.stderr).toBe(message);
+    expect(output.stderr).toBe(`${message}(run 'factor-sync auth0-sim --help' for usage)\n`);
   });
 
   it("prints its url and credentials, serves the API and stops cleanly on SIGINT", async () => {

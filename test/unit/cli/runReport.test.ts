@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { exitCodeOf, jsonSummary } from "../../../cli/runReport.js";
+import { exitCodeOf, formatRunSummary, jsonSummary } from "../../../cli/runReport.js";
 import type { LocalMigrationSummary } from "../../../lib/local/types.js";
 
 function summary(overrides: Partial<LocalMigrationSummary> = {}): LocalMigrationSummary {
@@ -51,20 +51,101 @@ describe("exitCodeOf", () => {
 
 describe("jsonSummary", () => {
   it("prints exactly design.md's fields, counting unsent users as failed", () => {
-    expect(jsonSummary(summary({ applied: 6, rejected: 1, failed: 2, failedToSend: 1 }))).toBe(
-      '{"users":10,"applied":6,"rejected":1,"failed":3,"unchanged":0,"durationMs":1234,"jobId":"j-0123456789abcdef0123","reportsDir":"/r"}',
-    );
+    expect(jsonSummary(summary({ applied: 6, rejected: 1, failed: 2, failedToSend: 1 }), "/")).toEqual({
+      users: 10,
+      applied: 6,
+      rejected: 1,
+      failed: 3,
+      unchanged: 0,
+      durationMs: 1234,
+      jobId: "j-0123456789abcdef0123",
+      reportsDir: "r",
+    });
+  });
+
+  it("adds the file-level error and its line when the file stopped part-way", () => {
+    expect(
+      jsonSummary(
+        summary({
+          applied: 3,
+          users: 3,
+          fileError: { name: "CorruptInputError", message: "the gzip data is corrupt", line: 7 },
+        }),
+        "/r",
+      ),
+    ).toEqual({
+      users: 3,
+      applied: 3,
+      rejected: 0,
+      failed: 0,
+      unchanged: 0,
+      durationMs: 1234,
+      jobId: "j-0123456789abcdef0123",
+      reportsDir: ".",
+      error: "the gzip data is corrupt",
+      line: 7,
+    });
   });
 
   it("adds cancelled when the job was cancelled", () => {
-    expect(jsonSummary(summary({ applied: 6, cancelled: 4 }))).toBe(
-      '{"users":10,"applied":6,"rejected":0,"failed":0,"unchanged":0,"durationMs":1234,"jobId":"j-0123456789abcdef0123","reportsDir":"/r","cancelled":4}',
-    );
+    expect(jsonSummary(summary({ applied: 6, cancelled: 4 }), "/")).toMatchObject({
+      applied: 6,
+      cancelled: 4,
+    });
   });
 
   it("adds interrupted and pending after Ctrl-C", () => {
-    expect(jsonSummary(summary({ applied: 4, pending: 6, interrupted: true }))).toBe(
-      '{"users":10,"applied":4,"rejected":0,"failed":0,"unchanged":0,"durationMs":1234,"jobId":"j-0123456789abcdef0123","reportsDir":"/r","interrupted":true,"pending":6}',
+    expect(jsonSummary(summary({ applied: 4, pending: 6, interrupted: true }), "/")).toEqual({
+      users: 10,
+      applied: 4,
+      rejected: 0,
+      failed: 0,
+      unchanged: 0,
+      durationMs: 1234,
+      jobId: "j-0123456789abcdef0123",
+      reportsDir: "r",
+      interrupted: true,
+      pending: 6,
+    });
+  });
+});
+
+describe("formatRunSummary", () => {
+  it("names the file as typed, counts with separators, and each report once, in the folder line", () => {
+    const text = formatRunSummary(
+      summary({
+        file: "/home/me/users.csv",
+        users: 12_345,
+        applied: 12_000,
+        rejected: 300,
+        failed: 45,
+        durationMs: 61_000,
+        reports: {
+          dir: "/home/me/factor-sync-reports/r1",
+          rejects: "/home/me/factor-sync-reports/r1/users.csv.rejects.csv",
+          failures: "/home/me/factor-sync-reports/r1/users.csv.failures.csv",
+          summary: "/home/me/factor-sync-reports/r1/users.csv.summary.json",
+          run: "/home/me/factor-sync-reports/r1/users.csv.run.json",
+        },
+      }),
+      "../users.csv",
+      "/home/me",
+    );
+
+    expect(text).toBe(
+      [
+        "",
+        "Summary of ../users.csv, job j-0123456789abcdef0123: complete",
+        "  users         12,345",
+        "  applied       12,000",
+        "  rejected         300   invalid input (the rejects report)",
+        "  failed            45   refused by Auth0 or out of retries (the failures report)",
+        "  time      1 min 01 s   197 users/s through Auth0",
+        "",
+        "Reports in factor-sync-reports/r1/: users.csv.rejects.csv, users.csv.failures.csv, users.csv.summary.json, users.csv.run.json",
+        "Follow the job: factor-sync status j-0123456789abcdef0123",
+        "",
+      ].join("\n"),
     );
   });
 });

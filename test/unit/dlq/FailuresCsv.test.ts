@@ -18,7 +18,7 @@ describe("toFailuresCsvRow", () => {
         },
       }),
     ).toBe(
-      "auth0|42,12,404,inexistent_user,The user does not exist.,1,2026-11-29T18:00:00.000Z,incoming/users.csv",
+      "12,auth0|42,404,inexistent_user,The user does not exist.,1,2026-11-29T18:00:00.000Z,incoming/users.csv",
     );
     expect(
       toFailuresCsvRow({
@@ -36,7 +36,7 @@ describe("toFailuresCsvRow", () => {
         userId: 'a,"b"',
         reason: { status: "400", message: "line one\nline two", attempts: 2, failedAt: "" },
       }),
-    ).toBe('"a,""b""",,400,,"line one\nline two",2,,');
+    ).toBe(',"a,""b""",400,,"line one\nline two",2,,');
   });
 
   it("keeps a value that starts like a spreadsheet formula as text, as the other reports do", () => {
@@ -46,6 +46,6 @@ describe("toFailuresCsvRow", () => {
         userId: '=HYPERLINK("http://x","y")',
         reason: { status: "404", message: "-1", attempts: 1, failedAt: "" },
       }),
-    ).toBe('"\'=HYPERLINK(""http://x"",""y"")",,404,,\'-1,1,,');
+    ).toBe(',"\'=HYPERLINK(""http://x"",""y"")",404,,\'-1,1,,');
   });
 });

@@ -248,7 +248,11 @@ const cases: BadInputCase[] = [
       { userId: "auth0|2", line: 3, methods: [{ type: "totp", totp_secret: SECRET, name: "🔑".repeat(20) }] },
     ],
     rejected: [
-      { line: 2, userId: "auth0|1", errors: ["name is 21 characters long, at most 20 are allowed"] },
+      {
+        line: 2,
+        userId: "auth0|1",
+        errors: ["name 'aaaaaaaaaaaaaaaaaaaaa' is 21 characters long, at most 20 are allowed"],
+      },
     ],
   },
   {
@@ -391,7 +395,11 @@ const cases: BadInputCase[] = [
     ]),
     valid: [totp("auth0|2", 2)],
     rejected: [
-      { line: 1, userId: "auth0|1", errors: ["name is 999000 characters long, at most 20 are allowed"] },
+      {
+        line: 1,
+        userId: "auth0|1",
+        errors: [`name '${"n".repeat(40)}…' is 999000 characters long, at most 20 are allowed`],
+      },
     ],
   },
   {
@@ -403,7 +411,11 @@ const cases: BadInputCase[] = [
     ]),
     valid: [totp("auth0|2", 3)],
     rejected: [
-      { line: 2, userId: "auth0|1", errors: ["name is 999000 characters long, at most 20 are allowed"] },
+      {
+        line: 2,
+        userId: "auth0|1",
+        errors: [`name '${"n".repeat(40)}…' is 999000 characters long, at most 20 are allowed`],
+      },
     ],
   },
   {
@@ -617,7 +629,11 @@ const cases: BadInputCase[] = [
     ]),
     valid: [],
     rejected: [
-      { line: 2, userId: "auth0|1", errors: ["line 3: the same phone method as line 2"] },
+      {
+        line: 2,
+        userId: "auth0|1",
+        errors: [`line 3: the same phone method ${FIXTURE_PHONES.us} as line 2`],
+      },
       { line: 4, userId: "auth0|2", errors: ["line 5: the same totp method as line 4"] },
     ],
   },
@@ -631,7 +647,7 @@ const cases: BadInputCase[] = [
     ]),
     valid: [],
     rejected: [
-      { line: 2, userId: "auth0|1", errors: ["type must be phone, email or totp"] },
+      { line: 2, userId: "auth0|1", errors: ["type 'sms' is not phone, email or totp"] },
       { line: 3, userId: "auth0|2", errors: ["type is missing (phone, email or totp)"] },
       { line: 4, userId: "auth0|3", errors: ["phone_number is required for a phone method"] },
     ],
@@ -702,7 +718,7 @@ const cases: BadInputCase[] = [
     valid: [],
     rejected: [
       { line: 2, userId: "auth0|1", errors: ["email 'not-an-address' is not an email address"] },
-      { line: 3, userId: "auth0|2", errors: ["preferred_authentication_method must be sms or voice"] },
+      { line: 3, userId: "auth0|2", errors: ["preferred_authentication_method 'fax' is not sms or voice"] },
     ],
   },
   {
@@ -719,7 +735,7 @@ const cases: BadInputCase[] = [
         userId: "auth0|1",
         errors: [
           `line 2: ${NOT_BASE32}`,
-          "line 2: name is 25 characters long, at most 20 are allowed",
+          "line 2: name 'xxxxxxxxxxxxxxxxxxxxxxxxx' is 25 characters long, at most 20 are allowed",
           "line 3: phone_number does not belong to an email method",
           "email cannot be combined with other methods (Auth0 accepts email only as a user's only factor)",
         ],

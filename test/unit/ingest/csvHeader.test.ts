@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseCsvHeader } from "../../../lib/ingest/csvHeader.js";
 import {
+  DelimiterError,
   DuplicateColumnError,
   MissingColumnError,
   MissingHeaderError,
   UnknownColumnError,
+  Utf16Error,
 } from "../../../lib/ingest/errors.js";
 
 describe("parseCsvHeader", () => {
@@ -80,6 +82,17 @@ describe("parseCsvHeader", () => {
       ["auth0|1", "totp", "JBSWY3DPEHPK3PXP"],
       MissingHeaderError,
       "line 1: the first row is not a header; it must name the columns, e.g. user_id,type,phone_number",
+    ],
+    [
+      ["user_id;type;totp_secret"],
+      DelimiterError,
+      "line 1: the header is separated by semicolons (;), not commas: factor-sync reads comma-separated CSV; save the file again with ',' as the separator",
+    ],
+    [["user_id\ttype\ttotp_secret"], DelimiterError, "line 1: the header is separated by tabs, not commas"],
+    [
+      ["u\0s\0e\0r\0_\0i\0d\0", "\0t\0y\0p\0e\0"],
+      Utf16Error,
+      "the file is UTF-16LE (without a byte-order mark), not UTF-8: convert it, e.g. iconv -f UTF-16LE -t UTF-8",
     ],
   ] as const)("refuses %j", (cells, type, message) => {
     expect(() => parseCsvHeader(cells, 1)).toThrow(type);

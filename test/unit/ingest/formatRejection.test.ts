@@ -18,6 +18,12 @@ describe("formatRejection", () => {
     ]);
   });
 
+  it("does not repeat the user's own line when a reason of a multi-row user names it", () => {
+    expect(
+      formatRejection({ line: 3, userId: "x", errors: ["line 3: name is empty", "line 4: name is empty"] }),
+    ).toEqual(["line 3: user x: name is empty", "line 3: user x: line 4: name is empty"]);
+  });
+
   it("says when the user id could not be read", () => {
     expect(formatRejection({ line: 3, userId: "", errors: ["the line is not valid JSON"] })).toEqual([
       "line 3: user (unknown): the line is not valid JSON",

@@ -47,7 +47,7 @@ describe("createMethodSchema", () => {
   it("rejects an empty name and a missing or unknown type", () => {
     expect(messages({ type: "totp", totp_secret: "JBSWY3DP", name: "  " })).toEqual(["name is empty"]);
     expect(messages({ totp_secret: "JBSWY3DP" })).toEqual(["type is missing (phone, email or totp)"]);
-    expect(messages({ type: "webauthn" })).toEqual(["type must be phone, email or totp"]);
+    expect(messages({ type: "webauthn" })).toEqual(["type 'webauthn' is not phone, email or totp"]);
     expect(messages("totp")).toEqual(["a method must be an object"]);
   });
 });

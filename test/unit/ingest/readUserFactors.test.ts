@@ -65,7 +65,7 @@ describe("readUserFactors", () => {
         userId: "auth0|42",
         errors: [
           "phone_number '555-1234' is not E.164 (add the country code, or set --default-country)",
-          "name is 21 characters long, at most 20 are allowed",
+          "name 'xxxxxxxxxxxxxxxxxxxxx' is 21 characters long, at most 20 are allowed",
         ],
       },
     ]);

@@ -91,9 +91,9 @@ describe("failuresCsv", () => {
       },
     ]);
     expect(csv).toBe(
-      "user_id,line,status,errorCode,message,attempts,failedAt,source_key\n" +
-        "auth0|a,7,404,inexistent_user,The user does not exist.,1,2026-12-01T10:00:05.000Z,incoming/users.csv\n" +
-        `'=HYPERLINK(1),,503,,"Service Unavailable, twice",3,2026-12-01T10:00:06.000Z,incoming/users.csv\n`,
+      "\uFEFFline,user_id,status,errorCode,message,attempts,failedAt,source_key\r\n" +
+        "7,auth0|a,404,inexistent_user,The user does not exist.,1,2026-12-01T10:00:05.000Z,incoming/users.csv\r\n" +
+        `,'=HYPERLINK(1),503,,"Service Unavailable, twice",3,2026-12-01T10:00:06.000Z,incoming/users.csv\r\n`,
     );
   });
 });
