@@ -71,11 +71,9 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
     `Summary of ${typed}, job ${summary.jobId}: ${summary.status}`,
     row("users", summary.users),
     row("applied", summary.applied),
-    row(
-      "unchanged",
-      summary.unchanged,
-      summary.unchanged > 0 ? "not sent: already applied by this tool with these factors" : "",
-    ),
+    ...(summary.unchanged > 0
+      ? [row("unchanged", summary.unchanged, "not sent: already applied by this tool with these factors")]
+      : []),
     row("rejected", summary.rejected, summary.rejected > 0 ? "invalid input (the rejects report)" : ""),
     row(
       "failed",
