@@ -3,13 +3,8 @@ import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import {
-  detectFileKind,
-  detectUtf16,
-  type FileKind,
-  InputFileError,
-  readUserFactors,
-} from "../lib/ingest/index.js";
+import { checkFileStart } from "../lib/ingest/checkFileStart.js";
+import { detectFileKind, detectUtf16, type FileKind, InputFileError } from "../lib/ingest/index.js";
 import { CliError } from "./errors.js";
 
 /** A file the user named, checked before anything starts. */
@@ -99,7 +94,7 @@ async function checkFirstUser(path: string, kind: FileKind): Promise<void> {
   // The reader decompresses by itself.
   const input = createReadStream(path);
   try {
-    for await (const _ of readUserFactors(input, kind, { phoneWorkers: 0 })) break;
+    await checkFileStart(input, kind);
   } finally {
     input.destroy();
   }

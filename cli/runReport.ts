@@ -11,7 +11,7 @@ import { formatCount, formatDuration, formatRate } from "./format.js";
  */
 export function exitCodeOf(summary: LocalMigrationSummary, options: { demo?: boolean } = {}): ExitCode {
   if (summary.interrupted) return EXIT.interrupted;
-  if (summary.fileError) return EXIT.usage;
+  if (summary.fileError || summary.tooManyRejected) return EXIT.usage;
   if (!summary.accounted) return EXIT.notAllApplied;
   if (options.demo) return EXIT.ok;
   const notApplied =
@@ -36,6 +36,7 @@ export function jsonSummary(summary: LocalMigrationSummary, cwd = process.cwd())
     ...(summary.superseded > 0 ? { superseded: summary.superseded } : {}),
     ...(summary.cancelled > 0 ? { cancelled: summary.cancelled } : {}),
     ...(summary.interrupted ? { interrupted: true, pending: summary.pending } : {}),
+    ...(summary.tooManyRejected ? { error: summary.tooManyRejected.message } : {}),
     ...(summary.fileError
       ? {
           error: summary.fileError.message,
@@ -116,9 +117,10 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
   if (summary.fileError) {
     lines.push(
       "",
-      `The file stopped early (${summary.fileError.message}): the counts cover the lines before it.`,
+      `The file stopped early (${summary.fileError.message}): nothing was sent; the counts cover the lines before it.`,
     );
   }
+  if (summary.tooManyRejected) lines.push("", `Stopped: ${summary.tooManyRejected.message}.`);
   if (!summary.accounted) {
     lines.push(
       "",

@@ -3,6 +3,7 @@ import * as z from "zod/mini";
 import { LOG_LEVELS, type LogLevel, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../lib/config/defaults.js";
 import { optional, readEnvironment } from "../lib/config/environment.js";
 import type { IngestHandlerConfig } from "../lib/ingest/createIngestHandler.js";
+import { isMaxRejected, parseMaxRejected } from "../lib/ingest/rejectionTolerance.js";
 
 // The environment of both functions, as the stack sets it (infra/FactorSyncStack.ts): one zod flavour, one
 // error (ConfigurationError, naming the variable), the defaults from lib/config/defaults.ts.
@@ -75,6 +76,16 @@ const ingestSchema = () =>
     // The sync state (issue 11), with JOBS_TABLE: the key's secret and the tenant it is kept under.
     SYNC_KEY_SECRET_ARN: optional(z.optional(z.string().check(z.minLength(1)))),
     AUTH0_DOMAIN: optional(z.optional(z.string().check(z.minLength(1)))),
+    PHONE_CHECK: optional(z.optional(z.enum(["strict", "e164"], { error: "must be strict or e164" }))),
+    MAX_REJECTED: optional(
+      z.optional(
+        z.string().check(
+          z.refine(isMaxRejected, {
+            error: "must be a count such as 10 or a percentage such as 2.5%",
+          }),
+        ),
+      ),
+    ),
   });
 
 /** The ingest function's settings: what its handler factory takes, plus its log level and jobs table. */
@@ -93,7 +104,8 @@ export interface IngestConfig extends IngestHandlerConfig {
 
 /**
  * Reads and checks the ingest function's environment (`QUEUE_URL`; `REPORTS_PREFIX` default "reports/",
- * `DEFAULT_COUNTRY` default none, `SEND_CONCURRENCY` default 10, `LOG_LEVEL` default "info").
+ * `DEFAULT_COUNTRY` default none, `SEND_CONCURRENCY` default 10, `LOG_LEVEL` default "info", `PHONE_CHECK`
+ * `strict` or `e164` default strict, `MAX_REJECTED` a count or a percentage, default no limit).
  *
  * @throws {@link ConfigurationError} naming the first variable that is missing or invalid.
  * @example
@@ -111,5 +123,7 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     ...(env.RPS_CEILING !== undefined ? { rpsCeiling: env.RPS_CEILING } : {}),
     ...(env.SYNC_KEY_SECRET_ARN !== undefined ? { syncKeySecretArn: env.SYNC_KEY_SECRET_ARN } : {}),
     ...(env.AUTH0_DOMAIN !== undefined ? { auth0Domain: env.AUTH0_DOMAIN } : {}),
+    ...(env.PHONE_CHECK !== undefined ? { phoneCheck: env.PHONE_CHECK } : {}),
+    ...(env.MAX_REJECTED !== undefined ? { maxRejected: parseMaxRejected(env.MAX_REJECTED) } : {}),
   };
 }

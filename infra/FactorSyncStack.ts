@@ -127,6 +127,8 @@ export class FactorSyncStack extends Stack {
         // The sync state is kept per tenant; the key's ARN only (ingest reads the value once per container).
         AUTH0_DOMAIN: config.auth0Domain,
         SYNC_KEY_SECRET_ARN: this.syncKey.secretArn,
+        ...(config.phoneCheck === undefined ? {} : { PHONE_CHECK: config.phoneCheck }),
+        ...(config.maxRejected === undefined ? {} : { MAX_REJECTED: config.maxRejected }),
       },
     });
     this.apply = new PipelineFunction(this, "Apply", {

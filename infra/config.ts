@@ -1,6 +1,7 @@
 import { isSupportedCountry } from "libphonenumber-js";
 import { z } from "zod";
 import { LOG_LEVELS, type LogLevel, PIPELINE_DEFAULTS } from "../lib/config/defaults.js";
+import { isMaxRejected, parseMaxRejected } from "../lib/ingest/rejectionTolerance.js";
 
 /**
  * Host name used when `auth0Domain` is not given, so that `cdk synth` works without a tenant. `.invalid` never
@@ -49,6 +50,10 @@ export interface StackConfig {
   alarmEmail?: string;
   /** ISO 3166-1 alpha-2 country used by ingest to read national phone numbers. @default none */
   defaultCountry?: string;
+  /** How ingest checks phone numbers: `strict` (in its country's plan) or `e164` (Auth0's rule only). @default "strict" */
+  phoneCheck?: "strict" | "e164";
+  /** Most rejected users a file may have and still be sent: a count (`10`) or a percentage (`2.5%`). @default no limit */
+  maxRejected?: string;
 }
 
 /** Defaults of every optional key, as documented in the README's context table. */
@@ -104,6 +109,7 @@ const HOST = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/
 // Complete ARN (with the 6-character suffix Secrets Manager appends): IAM grants on a partial ARN match nothing.
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[\w/+=.@-]+-[A-Za-z0-9]{6}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MAX_REJECTED_EXPECTED = "expected a count such as 10 or a percentage such as 2.5%";
 
 const schema = z.object({
   auth0Domain: z
@@ -157,6 +163,17 @@ const schema = z.object({
     .refine((code) => isSupportedCountry(code), {
       error: 'expected an upper-case ISO 3166-1 alpha-2 country code, e.g. "DE"',
     })
+    .optional(),
+  phoneCheck: z.enum(["strict", "e164"], { error: "expected strict or e164" }).optional(),
+  // A count may come as a JSON number from cdk.json; a percentage is a string.
+  maxRejected: z
+    .preprocess(
+      (value) => (typeof value === "number" ? String(value) : value),
+      z
+        .string({ error: MAX_REJECTED_EXPECTED })
+        .refine(isMaxRejected, { error: MAX_REJECTED_EXPECTED })
+        .transform((value) => parseMaxRejected(value).text),
+    )
     .optional(),
 });
 

@@ -2,7 +2,14 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import type { CountryCode } from "libphonenumber-js";
 import { InvalidAuth0DomainError } from "../../lib/auth0/Auth0Endpoint.js";
 import { PIPELINE_DEFAULTS } from "../../lib/config/defaults.js";
-import { parseCountryCode } from "../../lib/ingest/index.js";
+import {
+  exceedsTolerance,
+  type MaxRejected,
+  type PhoneCheck,
+  parseCountryCode,
+  parseMaxRejected,
+  parsePhoneCheck,
+} from "../../lib/ingest/index.js";
 import { startBundledSimulator } from "../../lib/local/bundledSimulator.js";
 import { dryRun } from "../../lib/local/dryRun.js";
 import { LocalRunError, LocalRunOptionsError } from "../../lib/local/errors.js";
@@ -31,12 +38,30 @@ export interface RunOptions {
   concurrency: number;
   allowClear?: boolean;
   defaultCountry?: CountryCode;
+  phoneCheck?: PhoneCheck;
+  maxRejected?: MaxRejected;
   dryRun?: boolean;
   yes?: boolean;
   /** Send every valid user, whatever the sync state says. @default false */
   full?: boolean;
   /** Where the jobs table is kept. @default DEFAULT_STATE_DIR */
   stateDir?: string;
+}
+
+function phoneCheck(value: string): PhoneCheck {
+  try {
+    return parsePhoneCheck(value);
+  } catch {
+    throw new InvalidArgumentError("expected strict or e164.");
+  }
+}
+
+function maxRejected(value: string): MaxRejected {
+  try {
+    return parseMaxRejected(value);
+  } catch {
+    throw new InvalidArgumentError("expected a count such as 10 or a percentage such as 2.5%.");
+  }
 }
 
 function country(value: string): CountryCode {
@@ -82,6 +107,18 @@ export function runCommand(): Command {
         "--default-country <CC>",
         "ISO 3166-1 alpha-2 country for national phone numbers, e.g. US",
       ).argParser(country),
+    )
+    .addOption(
+      new Option(
+        "--phone-check <mode>",
+        "strict (in its country's plan, the default) or e164 (Auth0's rule)",
+      ).argParser(phoneCheck),
+    )
+    .addOption(
+      new Option(
+        "--max-rejected <N|P%>",
+        "send nothing if more than N (or P%) of the users are rejected",
+      ).argParser(maxRejected),
     )
     .option("--dry-run", "read and validate the file and count its users; send nothing")
     .option("--full", "send every valid user, even those already applied with these factors")
@@ -134,8 +171,10 @@ export async function runPipeline(
       const summary = await dryRun(file.path, {
         allowClear: options.allowClear,
         defaultCountry: options.defaultCountry,
+        phoneCheck: options.phoneCheck,
       });
       const { users, valid, rejected, methods, durationMs } = summary;
+      const tooMany = exceedsTolerance(options.maxRejected, rejected, users);
       if (summary.fileError) {
         return output.fail(
           new CliError(`'${typed}': ${summary.fileError.message}`, { fields: { file: typed } }),
@@ -151,6 +190,10 @@ export async function runPipeline(
         { users, valid, rejected, methods, durationMs, dryRun: true },
         formatDryRun(typed, summary),
       );
+      if (tooMany !== undefined) {
+        output.warn(`error: '${typed}': ${tooMany.message}`);
+        return EXIT.usage;
+      }
       return rejected > 0 && !mode.demo ? EXIT.notAllApplied : EXIT.ok;
     }
 
@@ -230,6 +273,7 @@ async function confirm(
   const count = await dryRun(file.path, {
     allowClear: options.allowClear,
     defaultCountry: options.defaultCountry,
+    phoneCheck: options.phoneCheck,
   });
   const rejected = count.rejected > 0 ? `, ${formatCount(count.rejected)} rejected (not sent)` : "";
   output.warn(
@@ -282,6 +326,8 @@ async function migrate(
         target,
         allowClear: options.allowClear,
         defaultCountry: options.defaultCountry,
+        phoneCheck: options.phoneCheck,
+        maxRejected: options.maxRejected,
         rpsCeiling: options.rps,
         budgetShare: options.budgetShare,
         maxConcurrency: options.concurrency,
@@ -309,6 +355,7 @@ async function migrate(
     const code = exitCodeOf(summary, { demo });
     output.result(jsonSummary(summary), formatRunSummary(summary, file.typed));
     if (summary.fileError) output.warn(`error: '${file.typed}': ${summary.fileError.message}`);
+    if (summary.tooManyRejected) output.warn(`error: '${file.typed}': ${summary.tooManyRejected.message}`);
     return code;
   } finally {
     process.off("SIGINT", onSigint);

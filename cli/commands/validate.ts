@@ -3,10 +3,17 @@ import { Command } from "commander";
 import type { CountryCode } from "libphonenumber-js";
 import type { RejectedUser } from "../../lib/factors/types.js";
 import {
+  exceedsTolerance,
   formatRejection,
   InputFileError,
   InvalidCountryError,
+  InvalidMaxRejectedError,
+  InvalidPhoneCheckError,
+  type MaxRejected,
+  type PhoneCheck,
   parseCountryCode,
+  parseMaxRejected,
+  parsePhoneCheck,
   readUserFactors,
 } from "../../lib/ingest/index.js";
 import { CommandOutput, type OutputStreams } from "../CommandOutput.js";
@@ -22,12 +29,15 @@ export interface ValidateOptions {
   json?: boolean;
   allowClear?: boolean;
   defaultCountry?: string;
+  phoneCheck?: string;
+  maxRejected?: string;
 }
 
 /**
- * `validate <file>`: reads a file as ingest would, sends nothing, and lists every rejected user, then a count
- * per reason. Exit 0 when all users are valid, 1 when some are rejected, 2 on a file-level error (unsupported
- * name, unreadable, empty or UTF-16 file, bad header, corrupt gzip) or a bad option.
+ * `validate <file>`: reads a file as ingest would (both passes), sends nothing, and lists every rejected place
+ * of a user, then a count per reason. Exit 0 when all users are valid, 1 when some are rejected (and says so
+ * when they are more than `--max-rejected` allows), 2 on a file-level error (unsupported name, unreadable,
+ * empty or UTF-16 file, bad header, corrupt gzip) or a bad option.
  */
 export function validateCommand(): Command {
   return new Command("validate")
@@ -39,6 +49,8 @@ export function validateCommand(): Command {
     )
     .option("--allow-clear", "accept users with an empty method set (it deletes all of their factors)")
     .option("--default-country <CC>", "ISO 3166-1 alpha-2 country for national phone numbers, e.g. US")
+    .option("--phone-check <mode>", "strict (in its country's plan, the default) or e164 (Auth0's rule)")
+    .option("--max-rejected <N|P%>", "say whether ingest would send it: at most N (or P%) rejected users")
     .addHelpText(
       "after",
       examplesHelp([
@@ -66,19 +78,27 @@ export async function validateFile(
   const output = new CommandOutput(options.json === true, streams);
   const rejected: RejectedUser[] = [];
   const reasons = new ReasonCounts();
+  let maxRejected: MaxRejected | undefined;
   let reader: ReturnType<typeof readUserFactors> | undefined;
   try {
     let defaultCountry: CountryCode | undefined;
+    let phoneCheck: PhoneCheck | undefined;
     try {
       if (options.defaultCountry !== undefined) defaultCountry = parseCountryCode(options.defaultCountry);
+      if (options.phoneCheck !== undefined) phoneCheck = parsePhoneCheck(options.phoneCheck);
+      if (options.maxRejected !== undefined) maxRejected = parseMaxRejected(options.maxRejected);
     } catch (error) {
       if (error instanceof InvalidCountryError) throw new CliError(`--default-country: ${error.message}`);
+      if (error instanceof InvalidPhoneCheckError) throw new CliError(`--phone-check: ${error.message}`);
+      if (error instanceof InvalidMaxRejectedError) throw new CliError(`--max-rejected: ${error.message}`);
       throw error;
     }
     const input = await checkInputFile(file);
-    reader = readUserFactors(createReadStream(input.path), input.kind, {
+    // Two passes, as ingest reads it: the file is opened once for each.
+    reader = readUserFactors(() => createReadStream(input.path), input.kind, {
       allowClear: options.allowClear,
       defaultCountry,
+      phoneCheck,
     });
     for await (const read of reader) {
       if (read.kind === "valid") continue;
@@ -108,6 +128,11 @@ export async function validateFile(
     lines.push("Rejected users by reason:");
     for (const [reason, count] of sorted) lines.push(`  ${formatCount(count).padStart(width)}  ${reason}`);
   }
-  output.result({ users, methods, rejected }, `${lines.join("\n")}\n`);
+  const tooMany = exceedsTolerance(maxRejected, rejectedCount, users);
+  if (tooMany !== undefined) lines.push(tooMany.message);
+  output.result(
+    { users, methods, rejected, ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}) },
+    `${lines.join("\n")}\n`,
+  );
   return valid === users ? EXIT.ok : EXIT.notAllApplied;
 }

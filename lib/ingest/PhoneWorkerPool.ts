@@ -1,6 +1,7 @@
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import type { CountryCode } from "libphonenumber-js";
 import { normalisePhoneNumber, type PhoneNumberResult } from "./phoneNumber.js";
+import type { PhoneCheck } from "./types.js";
 
 /** Marks a worker started by {@link PhoneWorkerPool}: this module, re-entered with this flag set, serves it. */
 const WORKER_FLAG = "factorSyncPhoneWorker";
@@ -8,6 +9,7 @@ const WORKER_FLAG = "factorSyncPhoneWorker";
 interface WorkerInput {
   [WORKER_FLAG]: true;
   defaultCountry?: CountryCode;
+  phoneCheck?: PhoneCheck;
 }
 
 /** Numbers and results travel as one string joined by line breaks: one copy instead of a clone per string. */
@@ -45,8 +47,8 @@ export class PhoneWorkerPool {
   private closed = false;
   private nextId = 0;
 
-  public constructor(size: number, defaultCountry?: CountryCode) {
-    const input: WorkerInput = { [WORKER_FLAG]: true, defaultCountry };
+  public constructor(size: number, defaultCountry?: CountryCode, phoneCheck: PhoneCheck = "strict") {
+    const input: WorkerInput = { [WORKER_FLAG]: true, defaultCountry, phoneCheck };
     for (let i = 0; i < size; i++) {
       const worker = startWorker(new URL(import.meta.url), input);
       worker.on("message", (reply: Reply) => this.settle(reply));
@@ -59,7 +61,6 @@ export class PhoneWorkerPool {
     }
   }
 
-  /** Normalises a batch of phone numbers (trimmed, as written) on the next worker. */
   /**
    * Normalises a batch of phone numbers (trimmed, as written) on the next worker. A number containing a line
    * break is left out of the answer (it is not a phone number; the caller normalises it itself).
@@ -167,7 +168,7 @@ function serve(input: WorkerInput): void {
       return;
     }
     const results = numbers.split(SEPARATOR).map((number) => {
-      const result = normalisePhoneNumber(number, input.defaultCountry);
+      const result = normalisePhoneNumber(number, input.defaultCountry, input.phoneCheck);
       // A reason quotes the number as written, which has no line break, so it has none either.
       return result.ok ? result.e164 : result.reason;
     });

@@ -7,24 +7,33 @@ export interface SeenUsersOptions {
 const DEFAULT_INITIAL_CAPACITY = 1 << 16;
 
 /**
- * The set of user ids seen so far in a file, remembering the line where each first appeared: the only state
- * of reading that grows with the file, so it stores a 64-bit fingerprint and a line number (12 bytes a slot,
- * open addressing in typed arrays, at most half full: ~24 MB for a million users), never the id strings.
+ * The set of user ids seen in a file, each with a 32-bit value and an 8-bit state of the caller's (pass 1 of
+ * ingest keeps there the line where the user starts and what it found about it): the only state of reading
+ * that grows with the file, so it stores a 64-bit fingerprint, never the id strings (13 bytes a slot, open
+ * addressing in typed arrays, at most half full: ~27 MB for a million users).
  *
- * Two different ids share a fingerprint with probability about n²/2⁶⁵ (3·10⁻⁸ for a million users); the
- * later one would then be reported as a repeat of the earlier line.
+ * Two different ids share a fingerprint with probability about n²/2⁶⁵ (3·10⁻⁸ for a million users); they
+ * would then be taken for one user in two places.
  *
  * @example
  * const seen = new SeenUsers();
- * seen.addOrGetLine("auth0|1", 2); // undefined: first time
- * seen.addOrGetLine("auth0|1", 9); // 2
+ * seen.find("auth0|1"); // -1: not seen
+ * seen.add("auth0|1", 2, 1);
+ * const slot = seen.find("auth0|1");
+ * seen.valueAt(slot); // 2
+ * seen.stateAt(slot); // 1
  */
 export class SeenUsers {
   private high: Uint32Array;
   private low: Uint32Array;
-  private lines: Uint32Array;
+  private values: Uint32Array;
+  private states: Uint8Array;
   private mask: number;
   private count = 0;
+  /** The fingerprint of the id last looked up, so that `add` after `find` hashes it once. */
+  private lastId: string | undefined;
+  private lastHigh = 0;
+  private lastLow = 0;
 
   public constructor(options: SeenUsersOptions = {}) {
     const initial = options.initialCapacity ?? DEFAULT_INITIAL_CAPACITY;
@@ -32,7 +41,8 @@ export class SeenUsers {
     while (capacity < initial) capacity *= 2;
     this.high = new Uint32Array(capacity);
     this.low = new Uint32Array(capacity);
-    this.lines = new Uint32Array(capacity);
+    this.values = new Uint32Array(capacity);
+    this.states = new Uint8Array(capacity);
     this.mask = capacity - 1;
   }
 
@@ -41,10 +51,61 @@ export class SeenUsers {
     return this.count;
   }
 
-  /** Records `userId` first seen at `line`, or returns the line where it was first seen (and records nothing). */
-  public addOrGetLine(userId: string, line: number): number | undefined {
-    // Two independent 32-bit hashes of the UTF-16 code units (FNV-1a and a multiplicative one), finalised
-    // with murmur3's mixer; (0, 0) marks an empty slot, so it is never a fingerprint.
+  /** The slot holding `userId`, or -1 when it was never added. A slot is valid until the next `add`. */
+  public find(userId: string): number {
+    this.fingerprint(userId);
+    const high = this.lastHigh;
+    const low = this.lastLow;
+    let slot = (high ^ Math.imul(low, 0x9e3779b1)) & this.mask;
+    while (this.high[slot] !== 0 || this.low[slot] !== 0) {
+      if (this.high[slot] === high && this.low[slot] === low) return slot;
+      slot = (slot + 1) & this.mask;
+    }
+    return -1;
+  }
+
+  /** Records `userId`, which must not be there yet (see {@link SeenUsers.find}), with a value and a state. */
+  public add(userId: string, value: number, state: number): void {
+    this.fingerprint(userId);
+    const high = this.lastHigh;
+    const low = this.lastLow;
+    let slot = (high ^ Math.imul(low, 0x9e3779b1)) & this.mask;
+    while (this.high[slot] !== 0 || this.low[slot] !== 0) {
+      if (this.high[slot] === high && this.low[slot] === low) {
+        throw new Error("SeenUsers.add: the user is already recorded");
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    this.high[slot] = high;
+    this.low[slot] = low;
+    this.values[slot] = value;
+    this.states[slot] = state;
+    this.count++;
+    if (this.count * 2 > this.mask) this.grow();
+  }
+
+  /** The value recorded in `slot`. */
+  public valueAt(slot: number): number {
+    return this.values[slot] as number;
+  }
+
+  /** The state recorded in `slot`. */
+  public stateAt(slot: number): number {
+    return this.states[slot] as number;
+  }
+
+  /** Replaces the value and state of `slot`. */
+  public setAt(slot: number, value: number, state: number): void {
+    this.values[slot] = value;
+    this.states[slot] = state;
+  }
+
+  /**
+   * Two independent 32-bit hashes of the UTF-16 code units (FNV-1a and a multiplicative one), finalised with
+   * murmur3's mixer; (0, 0) marks an empty slot, so it is never a fingerprint.
+   */
+  private fingerprint(userId: string): void {
+    if (userId === this.lastId) return;
     let a = 0x811c9dc5;
     let b = 0x9747b28c ^ userId.length;
     for (let i = 0; i < userId.length; i++) {
@@ -54,26 +115,18 @@ export class SeenUsers {
       b ^= b >>> 15;
     }
     const high = fmix(a) >>> 0;
-    const low = (fmix(b) | (high === 0 ? 1 : 0)) >>> 0;
-    let slot = (high ^ Math.imul(low, 0x9e3779b1)) & this.mask;
-    while (this.high[slot] !== 0 || this.low[slot] !== 0) {
-      if (this.high[slot] === high && this.low[slot] === low) return this.lines[slot];
-      slot = (slot + 1) & this.mask;
-    }
-    this.high[slot] = high;
-    this.low[slot] = low;
-    this.lines[slot] = line;
-    this.count++;
-    if (this.count * 2 > this.mask) this.grow();
-    return undefined;
+    this.lastHigh = high;
+    this.lastLow = (fmix(b) | (high === 0 ? 1 : 0)) >>> 0;
+    this.lastId = userId;
   }
 
   private grow(): void {
-    const { high, low, lines } = this;
+    const { high, low, values, states } = this;
     const capacity = (this.mask + 1) * 2;
     this.high = new Uint32Array(capacity);
     this.low = new Uint32Array(capacity);
-    this.lines = new Uint32Array(capacity);
+    this.values = new Uint32Array(capacity);
+    this.states = new Uint8Array(capacity);
     this.mask = capacity - 1;
     for (let i = 0; i < high.length; i++) {
       const h = high[i] as number;
@@ -83,7 +136,8 @@ export class SeenUsers {
       while (this.high[slot] !== 0 || this.low[slot] !== 0) slot = (slot + 1) & this.mask;
       this.high[slot] = h;
       this.low[slot] = l;
-      this.lines[slot] = lines[i] as number;
+      this.values[slot] = values[i] as number;
+      this.states[slot] = states[i] as number;
     }
   }
 }

@@ -7,8 +7,9 @@ import type { JobStore } from "../jobs/JobStore.js";
 import type { Logger } from "../logging/Logger.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { decodeS3Key } from "./decodeS3Key.js";
-
 import { type IngestObjectOptions, type IngestSync, ingestObject } from "./ingestObject.js";
+import type { MaxRejected } from "./rejectionTolerance.js";
+import type { PhoneCheck } from "./types.js";
 
 /** The ingest handler's settings (the function reads them from its environment). */
 export interface IngestHandlerConfig {
@@ -20,6 +21,10 @@ export interface IngestHandlerConfig {
   defaultCountry?: CountryCode;
   /** `SEND_CONCURRENCY`: SendMessageBatch calls in flight. @default 10 */
   sendConcurrency: number;
+  /** `PHONE_CHECK`: `strict` or `e164`; a file's `phone-check` metadata wins. @default "strict" */
+  phoneCheck?: PhoneCheck;
+  /** `MAX_REJECTED`: a count or a percentage; a file's `max-rejected` metadata wins. @default no limit */
+  maxRejected?: MaxRejected;
 }
 
 /** What the ingest handler is built from. */
@@ -123,6 +128,8 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             ...(record.eventTime
               ? { upload: { eventTime: record.eventTime, ...(sequencer ? { sequencer } : {}) } }
               : {}),
+            phoneCheck: config.phoneCheck,
+            maxRejected: config.maxRejected,
             onReadProgress: deps.onReadProgress,
           },
         ),

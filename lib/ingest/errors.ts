@@ -185,3 +185,36 @@ export class InvalidCountryError extends Error {
     super(`'${value}' is not a supported ISO 3166-1 alpha-2 country code (e.g. US, GB, DE)`);
   }
 }
+
+/**
+ * Pass 2 of reading a file did not read what pass 1 read (another user, another validity, another file
+ * error): the bytes changed between the passes, or the two readings disagree. Not the file's fault as such:
+ * ingest fails loudly instead of sending what pass 1 did not check.
+ */
+export class InputChangedError extends Error {
+  public override readonly name = "InputChangedError";
+
+  public constructor(detail: string) {
+    super(`the file read differently the second time (${detail}); nothing after that point was sent`);
+  }
+}
+
+/** `--phone-check`, context `phoneCheck` or the object metadata `phone-check` is not `strict` or `e164`. */
+export class InvalidPhoneCheckError extends Error {
+  public override readonly name = "InvalidPhoneCheckError";
+
+  public constructor(public readonly value: string) {
+    super(`'${value}' is not a phone check: expected strict (a valid number in its country's plan) or e164`);
+  }
+}
+
+/** `--max-rejected`, context `maxRejected` or the object metadata `max-rejected` is not a count or a percentage. */
+export class InvalidMaxRejectedError extends Error {
+  public override readonly name = "InvalidMaxRejectedError";
+
+  public constructor(public readonly value: string) {
+    super(
+      `'${value}' is not a rejection tolerance: expected a count such as 10 or a percentage such as 2.5%`,
+    );
+  }
+}

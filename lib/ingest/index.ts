@@ -4,8 +4,11 @@ export {
   DelimiterError,
   DuplicateColumnError,
   EmptyFileError,
+  InputChangedError,
   InputFileError,
   InvalidCountryError,
+  InvalidMaxRejectedError,
+  InvalidPhoneCheckError,
   MalformedHeaderError,
   MissingColumnError,
   MissingHeaderError,
@@ -15,6 +18,18 @@ export {
 } from "./errors.js";
 export { detectFileKind } from "./fileKind.js";
 export { formatRejection } from "./formatRejection.js";
-export { readUserFactors, type UserFactorsReader } from "./readUserFactors.js";
-export type { FileFormat, FileKind, ReadOptions, ReadSummary, ReadUser } from "./types.js";
+export { parsePhoneCheck } from "./phoneCheck.js";
+export {
+  type FileCheck,
+  type OpenInput,
+  readUserFactors,
+  type UserFactorsReader,
+} from "./readUserFactors.js";
+export {
+  exceedsTolerance,
+  type MaxRejected,
+  parseMaxRejected,
+  type ToleranceExceeded,
+} from "./rejectionTolerance.js";
+export type { FileFormat, FileKind, PhoneCheck, ReadOptions, ReadSummary, ReadUser } from "./types.js";
 export { detectUtf16 } from "./utf16.js";

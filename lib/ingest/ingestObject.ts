@@ -17,8 +17,18 @@ import { REJECTS_COLUMNS, rejectsRow, UNSENT_COLUMNS, unsentRow } from "../repor
 import { SyncGate } from "../sync/SyncGate.js";
 import type { SyncStateStore } from "../sync/SyncStateStore.js";
 import { sourceOrder } from "../sync/sourceOrder.js";
-import { detectFileKind, InputFileError, readUserFactors } from "./index.js";
-import type { FileKind, ReadOptions, ReadSummary } from "./types.js";
+import { emptyReadSummary } from "./emptyReadSummary.js";
+import {
+  detectFileKind,
+  exceedsTolerance,
+  InputFileError,
+  type MaxRejected,
+  parseMaxRejected,
+  parsePhoneCheck,
+  readUserFactors,
+  type ToleranceExceeded,
+} from "./index.js";
+import type { FileKind, PhoneCheck, ReadOptions, ReadSummary } from "./types.js";
 
 /** What {@link ingestObject} works with. */
 export interface IngestObjectDeps {
@@ -72,24 +82,38 @@ export interface IngestObjectOptions {
   full?: boolean;
   /** When and in which sequence S3 made the upload. @default the start of ingest, no sequencer */
   upload?: UploadEvent;
+  /** How phone numbers are checked; the object's `phone-check` metadata overrides it. @default "strict" */
+  phoneCheck?: PhoneCheck;
+  /**
+   * Most rejected users a file may have and still be sent: a count or a percentage of its users (see
+   * `parseMaxRejected`); the object's `max-rejected` metadata overrides it. @default no limit
+   */
+  maxRejected?: MaxRejected;
   /** Called as the file is read, with the reader's counts so far (see `ReadOptions.onProgress`). @default none */
   onReadProgress?: ReadOptions["onProgress"];
 }
 
 /** Name of the S3 user metadata (`x-amz-meta-allow-clear`) that allows empty method sets for one file. */
 export const ALLOW_CLEAR_METADATA = "allow-clear";
+/** Name of the S3 user metadata that sets the phone check of one file (`strict` or `e164`). */
+export const PHONE_CHECK_METADATA = "phone-check";
+/** Name of the S3 user metadata that sets the rejection tolerance of one file (`10`, `2.5%`). */
+export const MAX_REJECTED_METADATA = "max-rejected";
 
 /** Name of the S3 user metadata (`x-amz-meta-sync`) whose value `full` sends every user of the file. */
 export const SYNC_METADATA = "sync";
 
-const NOTHING_READ: ReadSummary = { users: 0, valid: 0, rejected: 0, methods: 0, lines: 0, bytes: 0 };
+const NOTHING_READ: ReadSummary = emptyReadSummary();
 
 /**
- * Ingests one S3 object: streams it through the reader, puts one message per valid user on the work queue,
- * streams rejected users to the rejects report and users SQS would not take to the unsent report, then writes
- * the summary. A file-level problem of the input (unsupported name, unknown column, corrupt gzip...) does not
- * throw: it ends the reading, users already sent stay sent, and the summary carries it as `fileError`. Anything
- * else (S3 or SQS unusable) throws, after aborting the reports, so that the invocation fails visibly.
+ * Ingests one S3 object in two passes over the same object version: pass 1 validates the whole file and finds
+ * users in more than one place, sending nothing; pass 2 reads it again, puts one message per valid user on the
+ * work queue, streams every rejected place to the rejects report and users SQS would not take to the unsent
+ * report, then writes the summary. Nothing is sent when pass 1 found a file-level problem (unsupported name,
+ * unknown column, corrupt gzip...: the summary's `fileError`) or more rejected users than `max-rejected`
+ * allows (`tooManyRejected`); the rejects report is written all the same. Neither throws. Anything else (S3 or
+ * SQS unusable, the object changed between the passes) throws, after aborting the reports, so that the
+ * invocation fails visibly.
  *
  * @example
  * const summary = await ingestObject({ bucket, key: "incoming/users.csv" }, { s3, sqs, queueUrl, logger });
@@ -131,7 +155,10 @@ async function ingest(
   let source = object;
   let allowClear = options.allowClear ?? false;
   let full = options.full ?? false;
+  let phoneCheck = options.phoneCheck ?? "strict";
+  let maxRejected = options.maxRejected;
   let fileError: IngestFileError | undefined;
+  let tooMany: ToleranceExceeded | undefined;
   let read = NOTHING_READ;
   let counts: FanoutCounts = { sent: 0, failedToSend: 0 };
   let body: Readable | undefined;
@@ -154,8 +181,20 @@ async function ingest(
       ...(response.VersionId ? { versionId: response.VersionId } : {}),
       ...(response.ETag ? { etag: response.ETag.replaceAll('"', "") } : {}),
     };
-    allowClear ||= response.Metadata?.[ALLOW_CLEAR_METADATA]?.trim().toLowerCase() === "true";
-    full ||= response.Metadata?.[SYNC_METADATA]?.trim().toLowerCase() === "full";
+    const metadata = response.Metadata ?? {};
+    allowClear ||= metadata[ALLOW_CLEAR_METADATA]?.trim().toLowerCase() === "true";
+    full ||= metadata[SYNC_METADATA]?.trim().toLowerCase() === "full";
+    try {
+      const check = metadata[PHONE_CHECK_METADATA];
+      if (check !== undefined) phoneCheck = parsePhoneCheck(check);
+      const max = metadata[MAX_REJECTED_METADATA];
+      if (max !== undefined) maxRejected = parseMaxRejected(max);
+    } catch (error) {
+      // A bad setting of this file is the file's problem: said in its summary, nothing sent.
+      fileError = { name: errorName(error), message: `object metadata: ${errorMessage(error)}` };
+      kind = undefined;
+      body.destroy();
+    }
   }
 
   const rejects = new CsvReportUpload({
@@ -221,20 +260,47 @@ async function ingest(
         );
   try {
     if (kind !== undefined && body !== undefined) {
-      await job?.startSending();
-      const reader = readUserFactors(body, kind, {
+      const firstBody = body;
+      let opened = 0;
+      // Pass 1 reads the body already open; pass 2 the same version again, refused if it has changed since.
+      const open = async (): Promise<Readable> => {
+        if (opened++ === 0) return firstBody;
+        // Pass 1 is over: a body it left unread (a file error before the end) is not needed any more.
+        firstBody.destroy();
+        const again = await deps.s3.send(
+          new GetObjectCommand({
+            Bucket: object.bucket,
+            Key: object.key,
+            VersionId: source.versionId,
+            ...(source.etag !== undefined ? { IfMatch: `"${source.etag}"` } : {}),
+          }),
+        );
+        if (!(again.Body instanceof Readable)) throw new TypeError("GetObject returned no readable body");
+        body = again.Body;
+        return body;
+      };
+      const reader = readUserFactors(open, kind, {
         allowClear,
         defaultCountry: options.defaultCountry,
+        phoneCheck,
         onProgress: options.onReadProgress,
       });
+      const check = await reader.check();
+      if (check.fileError === undefined) {
+        tooMany = exceedsTolerance(maxRejected, check.summary.rejected, check.summary.users);
+      }
+      // Nothing is sent unless the whole file is readable and within its tolerance.
+      const sending = check.fileError === undefined && tooMany === undefined;
+      if (sending) await job?.startSending();
       try {
         for await (const item of reader) {
-          if (item.kind === "valid") {
+          if (item.kind === "rejected") await rejects.writeRow(rejectsRow(item.user));
+          else if (sending) {
             added += 1;
             if (gate !== undefined) await gate.add(item.user);
             else await send(item.user, false);
             if (cancelled) break;
-          } else await rejects.writeRow(rejectsRow(item.user));
+          }
         }
         await gate?.close();
       } catch (error) {
@@ -271,6 +337,9 @@ async function ingest(
     bytes: read.bytes,
     allowClear,
     ...(deps.sync !== undefined ? { full } : {}),
+    phoneCheck,
+    ...(maxRejected !== undefined ? { maxRejected: maxRejected.text } : {}),
+    ...(read.duplicated > 0 ? { duplicated: read.duplicated } : {}),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
     durationMs: finishedAt.getTime() - startedAt.getTime(),
@@ -280,6 +349,7 @@ async function ingest(
       ...(unsent !== undefined ? { unsent: keys.unsent } : {}),
     },
     ...(fileError !== undefined ? { fileError } : {}),
+    ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}),
   };
   await putIngestSummary(deps.s3, object.bucket, keys.summary, summary);
   await job?.finish({
@@ -314,8 +384,13 @@ async function ingest(
       durationMs: summary.durationMs,
       // The file error's message may quote the file (a header cell, say): only its class and line are logged.
       ...(fileError !== undefined ? { fileError: fileError.name, fileErrorLine: fileError.line } : {}),
+      ...(tooMany !== undefined ? { maxRejected: tooMany.maxRejected, limit: tooMany.limit } : {}),
     },
-    fileError !== undefined ? "ingest stopped by a file error" : "ingest done",
+    fileError !== undefined
+      ? "ingest stopped by a file error"
+      : tooMany !== undefined
+        ? "ingest stopped: more rejected users than max-rejected allows, nothing sent"
+        : "ingest done",
   );
   return summary;
 }

@@ -1,58 +1,66 @@
 import { availableParallelism } from "node:os";
 import type { Readable } from "node:stream";
-import { pipeline } from "node:stream";
-import { createGunzip } from "node:zlib";
-import { CsvUserReader } from "./CsvUserReader.js";
-import { CorruptInputError } from "./errors.js";
-import { JsonlUserReader } from "./JsonlUserReader.js";
+import type { RejectedUser } from "../factors/types.js";
+import { emptyReadSummary } from "./emptyReadSummary.js";
+import { InputChangedError, InputFileError } from "./errors.js";
+import { fastMethods, sameMethods } from "./fastMethods.js";
 import { PhoneWorkerPool } from "./PhoneWorkerPool.js";
 import type { PhoneNumberResult } from "./phoneNumber.js";
-import { SeenUsers } from "./SeenUsers.js";
+import { type DraftBatch, phoneNumbersOf, readDraftBatches } from "./readDraftBatches.js";
 import type { FileKind, ReadOptions, ReadSummary, ReadUser, UserDraft } from "./types.js";
-import type { UserDraftReader } from "./UserDraftReader.js";
-import { createUserValidator } from "./validateUser.js";
+import { type PlacePlan, PlaceState, UserPlaces } from "./UserPlaces.js";
+import { createUserValidator, type UserValidator } from "./validateUser.js";
 
-/** Reading one file: iterate it once for its users; `summary` counts what has been read so far. */
-export interface UserFactorsReader extends AsyncIterable<ReadUser> {
-  readonly summary: ReadSummary;
-}
+/** Opens the file for one pass: called twice, and both times it must give the same bytes (the same object version). */
+export type OpenInput = () => Readable | Promise<Readable>;
 
-const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
-/** Batches (one per input chunk) whose phone numbers may be in a worker at once: bounds memory. */
-const MAX_BATCHES_IN_FLIGHT = 2;
-
-/** The users completed by one input chunk, and their phone numbers being normalised by a worker. */
-interface Batch {
-  drafts: UserDraft[];
-  phones?: Promise<Map<string, PhoneNumberResult>>;
-}
-
-/** A batch whose phone numbers are known, with the file's set of users seen so far. */
-interface ReadyBatch {
-  drafts: UserDraft[];
-  phones?: ReadonlyMap<string, PhoneNumberResult>;
-  seen: SeenUsers;
+/** What pass 1 found: the counts of the whole file, and the file-level error that stopped it, if any. */
+export interface FileCheck {
+  summary: Readonly<ReadSummary>;
+  /** Set when the file could not be read to its end: nothing of it may be sent. */
+  fileError?: InputFileError;
 }
 
 /**
- * Streams a file of desired factors (CSV or JSONL, gzip or not) and yields each user in file order, valid
- * (normalised, with the line where it starts) or rejected (with every reason). Memory does not grow with
- * the file, but for a compact set of fingerprints of the user ids seen.
+ * Reading one file in two passes. {@link UserFactorsReader.check} is pass 1: it reads and validates the whole
+ * file and finds the users that are in more than one place, sending nothing. Iterating is pass 2: it reads
+ * the file again and yields every place of a user in file order, valid (normalised) or rejected (with every
+ * reason). `summary` holds pass 1's counts once it is over (`methods` grows as pass 2 yields valid users).
+ */
+export interface UserFactorsReader extends AsyncIterable<ReadUser> {
+  readonly summary: ReadSummary;
+  /** Pass 1 (run once; iterating runs it first when it has not run). A file-level error is returned, not thrown. */
+  check(): Promise<FileCheck>;
+}
+
+const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+/** The plan of a place without a user id: rejected (for that reason), on its own. */
+const REJECTED: PlacePlan = { kind: "rejected" };
+
+/**
+ * Reads a file of desired factors (CSV or JSONL, gzip or not) as design.md says, in two passes, because a
+ * user in more than one place (non-contiguous CSV rows, two JSONL lines) is rejected in every place and
+ * nothing of it is sent, which is known only at the end of the file. Pass 1 validates every user and keeps,
+ * per user id, a fingerprint, its first line and what it found ({@link UserPlaces}); pass 2 yields the users,
+ * re-validating only the rejected ones (for their reasons) and those whose methods the shortcut of
+ * {@link fastMethods} would not give exactly. Memory does not grow with the file but for that table.
  *
- * File-level problems are thrown by the iterator as an {@link InputFileError}: header problems and an empty
- * file before any user; a {@link CorruptInputError} (bad gzip, runaway CSV row) after the users read up to
- * its `lastLine`, which stay valid. Errors of the input stream itself (e.g. the network) are thrown as they are.
+ * File-level problems (header, empty file, corrupt gzip, a runaway CSV row) are found by pass 1 and returned
+ * by `check()`; pass 2 then yields the users before the problem and throws it as an {@link InputFileError}.
+ * Errors of the input stream itself (the network, say) are thrown as they are, by either pass.
  *
+ * @throws {@link InputChangedError} from pass 2 when the second reading differs from the first.
  * @example
- * const reader = readUserFactors(body, detectFileKind(key), { defaultCountry: "US" });
+ * const reader = readUserFactors(() => createReadStream(path), detectFileKind(path), { defaultCountry: "US" });
+ * const { fileError } = await reader.check(); // pass 1: nothing sent yet
  * for await (const read of reader) {
- *   if (read.kind === "valid") await send(read.user);
- *   else rejects.push(read.user);
+ *   if (read.kind === "valid" && fileError === undefined) await send(read.user);
+ *   else if (read.kind === "rejected") rejects.push(read.user);
  * }
- * console.log(reader.summary); // { users, valid, rejected, methods, lines, bytes }
+ * console.log(reader.summary); // { users, valid, rejected, duplicated, methods, lines, bytes }
  */
 export function readUserFactors(
-  input: Readable,
+  open: OpenInput,
   kind: FileKind,
   options: ReadOptions = {},
 ): UserFactorsReader {
@@ -62,136 +70,201 @@ export function readUserFactors(
     format: kind.format,
     allowClear: options.allowClear,
     defaultCountry: options.defaultCountry,
+    phoneCheck: options.phoneCheck,
   });
-  const summary: ReadSummary = { users: 0, valid: 0, rejected: 0, methods: 0, lines: 0, bytes: 0 };
+  const summary = emptyReadSummary();
+  const places = new UserPlaces();
+  let pass1: Promise<FileCheck> | undefined;
   let started = false;
 
-  const settle = (draft: UserDraft, batch: ReadyBatch): ReadUser => {
-    const firstLine = draft.userId === "" ? undefined : batch.seen.addOrGetLine(draft.userId, draft.line);
-    const result = validate(draft, firstLine, batch.phones);
-    summary.users++;
-    if (result.kind === "valid") {
-      summary.valid++;
-      summary.methods += result.user.methods.length;
-    } else {
-      summary.rejected++;
-    }
-    return result;
+  /** Worker threads for phone numbers, started when a pass first has numbers for them. */
+  const workers = () => {
+    let pool: PhoneWorkerPool | undefined;
+    return {
+      normalise:
+        phoneWorkers > 0
+          ? (numbers: string[]) => {
+              pool ??= new PhoneWorkerPool(phoneWorkers, options.defaultCountry, options.phoneCheck);
+              return pool.normalise(numbers);
+            }
+          : undefined,
+      close: async () => pool?.close(),
+    };
   };
 
-  /** Batches of users in file order, their phone numbers normalised; throws a file-level error after them. */
-  async function* readBatches(): AsyncGenerator<ReadyBatch> {
-    const reader: UserDraftReader =
-      kind.format === "csv" ? new CsvUserReader({ maxRecordBytes }) : new JsonlUserReader({ maxRecordBytes });
-    const seen = new SeenUsers();
-    const pool = phoneWorkers > 0 ? new PhoneWorkerPool(phoneWorkers, options.defaultCountry) : undefined;
-    const batches: Batch[] = [];
-    let drafts: UserDraft[] = [];
-    const seal = () => {
-      if (drafts.length === 0) return;
-      batches.push({ drafts, phones: pool?.normalise(phoneNumbersOf(drafts)) });
-      drafts = [];
-    };
-    const ready = async (batch: Batch): Promise<ReadyBatch> => ({
-      drafts: batch.drafts,
-      phones: await batch.phones,
-      seen,
-    });
-
-    const bytes = kind.gzip ? gunzip(input) : input;
+  const check = async (): Promise<FileCheck> => {
+    const pool = workers();
+    let fileError: InputFileError | undefined;
     try {
-      let failure: unknown;
+      const batches = readDraftBatches(await open(), kind, {
+        maxRecordBytes,
+        normalise: pool.normalise,
+        onProgress: (lines, bytes) => {
+          summary.lines = lines;
+          summary.bytes = bytes;
+        },
+      });
+      for await (const batch of batches) {
+        for (const draft of batch.drafts) firstLook(draft, batch, places, validate, summary);
+        options.onProgress?.(summary);
+      }
+    } catch (error) {
+      if (!(error instanceof InputFileError)) throw error;
+      fileError = error;
+    } finally {
+      await pool.close();
+    }
+    summary.duplicated = places.duplicated;
+    return { summary: { ...summary }, ...(fileError !== undefined ? { fileError } : {}) };
+  };
+
+  async function* secondPass(): AsyncGenerator<ReadUser> {
+    pass1 ??= check();
+    const { fileError } = await pass1;
+    const pool = workers();
+    const seen = { users: 0, valid: 0, rejected: 0 };
+    // Each place's plan, looked up once a batch: when the batch is sealed (for its phone numbers) or read.
+    const plans = new WeakMap<readonly UserDraft[], (PlacePlan | undefined)[]>();
+    const plansOf = (drafts: readonly UserDraft[]) => {
+      let planned = plans.get(drafts);
+      if (planned === undefined) {
+        planned = drafts.map((draft) => (draft.userId === "" ? REJECTED : places.planOf(draft.userId)));
+        plans.set(drafts, planned);
+      }
+      return planned;
+    };
+    try {
+      const batches = readDraftBatches(await open(), kind, {
+        maxRecordBytes,
+        normalise: pool.normalise,
+        // Only places validated again need their numbers: the fast ones are E.164 already.
+        numbersOf: (drafts) => {
+          const planned = plansOf(drafts);
+          return phoneNumbersOf(drafts.filter((_, i) => planned[i]?.kind !== "fast"));
+        },
+      });
       try {
-        for await (const chunk of bytes) {
-          summary.bytes += (chunk as Buffer).length;
-          try {
-            reader.write(chunk as Buffer, drafts);
-          } finally {
-            summary.lines = reader.lines;
-            seal();
+        for await (const batch of batches) {
+          const planned = plansOf(batch.drafts);
+          for (let i = 0; i < batch.drafts.length; i++) {
+            const draft = batch.drafts[i] as UserDraft;
+            const read = secondLook(draft, planned[i], batch.phones, validate, seen);
+            if (read.kind === "valid") summary.methods += read.user.methods.length;
+            yield read;
           }
-          options.onProgress?.(summary);
-          while (batches.length > MAX_BATCHES_IN_FLIGHT) yield await ready(batches.shift() as Batch);
         }
       } catch (error) {
-        failure = isZlibError(error)
-          ? new CorruptInputError("the gzip data is corrupt or truncated", 0)
-          : error;
-      }
-      if (failure === undefined) {
-        try {
-          reader.end(drafts);
-        } catch (error) {
-          failure = error;
-        } finally {
-          summary.lines = reader.lines;
-          seal();
+        // The same file error as pass 1's, at the same place: anything else means the bytes changed.
+        if (!(error instanceof InputFileError)) throw error;
+        if (fileError === undefined || error.message !== fileError.message) {
+          throw new InputChangedError(`pass 2 stopped with "${error.name}" where pass 1 did not`);
         }
+        throw fileError;
       }
-      // Users completed before a failure are whole: hand them over, then say where reading stopped.
-      for (const batch of batches.splice(0)) yield await ready(batch);
-      if (failure instanceof CorruptInputError)
-        throw new CorruptInputError(failure.reason, reader.completedLine);
-      if (failure !== undefined) throw failure;
+      if (fileError !== undefined) throw new InputChangedError("pass 2 read past pass 1's file error");
     } finally {
-      await pool?.close();
+      await pool.close();
+    }
+    if (seen.users !== summary.users || seen.valid !== summary.valid || seen.rejected !== summary.rejected) {
+      throw new InputChangedError(
+        `pass 1 counted ${summary.users} users (${summary.valid} valid), pass 2 ${seen.users} (${seen.valid} valid)`,
+      );
     }
   }
 
   return {
     summary,
+    check: () => {
+      pass1 ??= check();
+      return pass1;
+    },
     [Symbol.asyncIterator](): AsyncIterator<ReadUser> {
       if (started) throw new Error("a UserFactorsReader can be iterated only once");
       started = true;
-      // Users are validated one at a time as they are asked for (so the summary counts what was handed
-      // over), but the generator resumes only once a batch: far fewer promise round trips.
-      const source = readBatches();
-      let batch: ReadyBatch | undefined;
-      let next = 0;
-      const advance = async (): Promise<IteratorResult<ReadUser>> => {
-        for (;;) {
-          if (batch !== undefined && next < batch.drafts.length) {
-            return { value: settle(batch.drafts[next++] as UserDraft, batch), done: false };
-          }
-          const result = await source.next();
-          if (result.done) return { value: undefined, done: true };
-          batch = result.value;
-          next = 0;
-        }
-      };
-      return {
-        next: () =>
-          batch !== undefined && next < batch.drafts.length
-            ? Promise.resolve({ value: settle(batch.drafts[next++] as UserDraft, batch), done: false })
-            : advance(),
-        return: async () => {
-          await source.return(undefined);
-          return { value: undefined, done: true };
-        },
-      };
+      return secondPass();
     },
   };
 }
 
-function phoneNumbersOf(drafts: readonly UserDraft[]): string[] {
-  const numbers: string[] = [];
-  for (const draft of drafts) {
-    for (const method of draft.methods) {
-      const value = method.input.phone_number;
-      if (typeof value === "string") numbers.push(value.trim());
-    }
+/** Pass 1 for one place: validates a new user and counts it; a repeated user turns rejected, counted once. */
+function firstLook(
+  draft: UserDraft,
+  batch: DraftBatch,
+  places: UserPlaces,
+  validate: UserValidator,
+  summary: ReadSummary,
+): void {
+  // Without an id a place is no user pass 2 could find again: it is rejected (for that reason) on its own.
+  if (draft.userId === "") {
+    summary.users++;
+    summary.rejected++;
+    return;
   }
-  return numbers;
+  let valid = false;
+  const recorded = places.record(draft.userId, draft.line, () => {
+    const result = validate(draft, batch.phones);
+    if (result.kind === "rejected") return PlaceState.rejected;
+    valid = true;
+    const fast = fastMethods(draft);
+    return fast !== undefined && sameMethods(fast, result.user.methods)
+      ? PlaceState.validFast
+      : PlaceState.validFull;
+  });
+  if (recorded === true) {
+    summary.users++;
+    if (valid) summary.valid++;
+    else summary.rejected++;
+  } else if (recorded === PlaceState.validFast || recorded === PlaceState.validFull) {
+    // Counted valid at its first place: it is one rejected user now.
+    summary.valid--;
+    summary.rejected++;
+  }
 }
 
-function gunzip(input: Readable): Readable {
-  const output = createGunzip();
-  // Errors of either side end the output, where the iterator sees them.
-  pipeline(input, output, () => {});
-  return output;
+/** Pass 2 for one place: what pass 1 found decides; only rejected and unusual places are validated again. */
+function secondLook(
+  draft: UserDraft,
+  plan: PlacePlan | undefined,
+  phones: ReadonlyMap<string, PhoneNumberResult> | undefined,
+  validate: UserValidator,
+  seen: { users: number; valid: number; rejected: number },
+): ReadUser {
+  if (plan === undefined)
+    throw new InputChangedError(`pass 2 found a user on line ${draft.line} that pass 1 did not`);
+  if (plan.kind === "fast") {
+    const methods = fastMethods(draft);
+    if (methods === undefined) throw new InputChangedError(`line ${draft.line} read differently in pass 2`);
+    seen.users++;
+    seen.valid++;
+    return { kind: "valid", user: { userId: draft.userId, line: draft.line, methods } };
+  }
+  const result = validate(draft, phones);
+  if (plan.kind === "duplicated") {
+    if (plan.lines[0] === draft.line) {
+      seen.users++;
+      seen.rejected++;
+    }
+    return { kind: "rejected", user: duplicateRejection(draft, plan.lines, result) };
+  }
+  if ((plan.kind === "full") !== (result.kind === "valid")) {
+    throw new InputChangedError(`line ${draft.line} validated differently in pass 2`);
+  }
+  seen.users++;
+  if (result.kind === "valid") seen.valid++;
+  else seen.rejected++;
+  return result;
 }
 
-function isZlibError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.startsWith("Z_");
+/** The rejection of one place of a user found in several: the other places first, then this place's own reasons. */
+function duplicateRejection(draft: UserDraft, lines: readonly number[], result: ReadUser): RejectedUser {
+  const others = lines.filter((line) => line !== draft.line);
+  const where =
+    others.length === 1
+      ? `line ${others[0]}`
+      : `lines ${others.slice(0, -1).join(", ")} and ${others[others.length - 1]}`;
+  const errors = [
+    `the same user_id is also on ${where}: a user's methods must all be in one place (contiguous CSV rows, or one JSONL line), so no part of this user is sent`,
+  ];
+  if (result.kind === "rejected") errors.push(...result.user.errors);
+  return { line: draft.line, userId: draft.userId, errors };
 }

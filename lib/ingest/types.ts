@@ -10,12 +10,20 @@ export interface FileKind {
   gzip: boolean;
 }
 
+/**
+ * How phone numbers are checked: `strict`, a valid number in its country's plan (libphonenumber-js, max
+ * metadata); `e164`, Auth0's own rule only (`+` and 8 to 15 digits), for numbers newer than the metadata.
+ */
+export type PhoneCheck = "strict" | "e164";
+
 /** Options of reading a file of desired factors. */
 export interface ReadOptions {
   /** Accept an empty method set (it deletes all of the user's factors). @default false */
   allowClear?: boolean;
   /** ISO 3166-1 alpha-2 country used to turn national phone numbers into E.164. @default none: national numbers are rejected */
   defaultCountry?: CountryCode;
+  /** How phone numbers are checked. @default "strict" */
+  phoneCheck?: PhoneCheck;
   /**
    * Worker threads that normalise phone numbers while the file is parsed (libphonenumber-js is the slowest
    * step). 0 validates them on the calling thread. The workers run this same module, so it also works bundled.
@@ -30,8 +38,8 @@ export interface ReadOptions {
    */
   maxRecordBytes?: number;
   /**
-   * Called after each chunk of input is read, with the counts so far (lines and bytes read, users handed
-   * over): what a progress display shows while a large file is read. @default none
+   * Called as pass 1 reads the file, after each batch of users, with the counts so far (lines and bytes
+   * read, users checked): what a progress display shows while a large file is read. @default none
    */
   onProgress?: (summary: Readonly<ReadSummary>) => void;
 }
@@ -41,12 +49,14 @@ export type ReadUser = { kind: "valid"; user: UserFactors } | { kind: "rejected"
 
 /** What reading a whole file found. */
 export interface ReadSummary {
-  /** Users seen (valid + rejected). */
+  /** Users in the file (valid + rejected): a user in several places counts once. */
   users: number;
   /** Users that may be sent. */
   valid: number;
-  /** Users rejected. */
+  /** Users rejected (a user in several places once, though each place has its rejection). */
   rejected: number;
+  /** Users rejected because they are in more than one place (part of `rejected`). */
+  duplicated: number;
   /** Methods of valid users. */
   methods: number;
   /** Physical lines read. */

@@ -2,7 +2,7 @@ import type { CountryCode } from "libphonenumber-js";
 import type { AuthenticationMethod } from "../factors/types.js";
 import { createMethodSchema } from "./methodSchema.js";
 import { normalisePhoneNumber, type PhoneNumberResult } from "./phoneNumber.js";
-import type { FileFormat, ReadUser, UserDraft } from "./types.js";
+import type { FileFormat, PhoneCheck, ReadUser, UserDraft } from "./types.js";
 
 /** Options of {@link createUserValidator}. */
 export interface UserValidatorOptions {
@@ -12,17 +12,16 @@ export interface UserValidatorOptions {
   allowClear?: boolean;
   /** Country for national phone numbers. @default none */
   defaultCountry?: CountryCode;
+  /** How phone numbers are checked. @default "strict" */
+  phoneCheck?: PhoneCheck;
 }
 
 /**
- * Checks one user read from a file. `firstLine` is set when the user already appeared earlier in the file;
- * `phones` holds phone numbers already normalised elsewhere (a worker), keyed by the trimmed value.
+ * Checks one place of a user read from a file (its CSV rows, or its JSONL line), on its own: whether the user
+ * is in other places too is for the reader to say. `phones` holds phone numbers already normalised elsewhere
+ * (a worker), keyed by the trimmed value.
  */
-export type UserValidator = (
-  draft: UserDraft,
-  firstLine?: number,
-  phones?: ReadonlyMap<string, PhoneNumberResult>,
-) => ReadUser;
+export type UserValidator = (draft: UserDraft, phones?: ReadonlyMap<string, PhoneNumberResult>) => ReadUser;
 
 const EMPTY_SET =
   "the method set is empty, which would delete all of the user's factors (allow it with --allow-clear or the object metadata allow-clear: true)";
@@ -38,20 +37,18 @@ const EMPTY_SET =
 export function createUserValidator(options: UserValidatorOptions): UserValidator {
   const allowClear = options.allowClear ?? false;
   const { defaultCountry } = options;
+  const phoneCheck = options.phoneCheck ?? "strict";
   const name =
     options.format === "csv" ? (at: number) => `line ${at}` : (at: number) => `authentication_methods[${at}]`;
   let known: ReadonlyMap<string, PhoneNumberResult> | undefined;
-  const schema = createMethodSchema((raw) => known?.get(raw) ?? normalisePhoneNumber(raw, defaultCountry));
+  const schema = createMethodSchema(
+    (raw) => known?.get(raw) ?? normalisePhoneNumber(raw, defaultCountry, phoneCheck),
+  );
 
-  return (draft, firstLine, phones) => {
+  return (draft, phones) => {
     known = phones;
     const errors: string[] = [];
     const located = draft.parts > 1;
-    if (firstLine !== undefined) {
-      errors.push(
-        `the same user_id already appeared on line ${firstLine}: all of a user's methods must be together (one JSONL line, or contiguous CSV rows)`,
-      );
-    }
     for (const error of draft.errors) {
       errors.push(located && error.at >= 0 ? `${name(error.at)}: ${error.message}` : error.message);
     }

@@ -1,7 +1,8 @@
 import { createReadStream } from "node:fs";
 import type { CountryCode } from "libphonenumber-js";
+import { emptyReadSummary } from "../ingest/emptyReadSummary.js";
 import { detectFileKind, InputFileError, readUserFactors } from "../ingest/index.js";
-import type { ReadSummary } from "../ingest/types.js";
+import type { PhoneCheck, ReadSummary } from "../ingest/types.js";
 
 /** What a dry run found: the counts of the file, and the file-level error that stopped it, if any. */
 export interface DryRunSummary extends ReadSummary {
@@ -19,35 +20,47 @@ export interface DryRunSummary extends ReadSummary {
  */
 export async function dryRun(
   file: string,
-  options: { allowClear?: boolean; defaultCountry?: CountryCode; clock?: () => number } = {},
+  options: {
+    allowClear?: boolean;
+    defaultCountry?: CountryCode;
+    phoneCheck?: PhoneCheck;
+    clock?: () => number;
+  } = {},
 ): Promise<DryRunSummary> {
   const clock = options.clock ?? Date.now;
   const started = clock();
-  const empty: ReadSummary = { users: 0, valid: 0, rejected: 0, methods: 0, lines: 0, bytes: 0 };
+  const empty = emptyReadSummary();
   let kind: ReturnType<typeof detectFileKind>;
   try {
     kind = detectFileKind(file);
   } catch (error) {
     return { ...empty, durationMs: clock() - started, fileError: toFileError(error) };
   }
-  const input = createReadStream(file);
-  await new Promise<void>((resolve, reject) => {
-    input.once("open", () => resolve());
-    input.once("error", reject);
-  });
-  const reader = readUserFactors(input, kind, {
+  const inputs: ReturnType<typeof createReadStream>[] = [];
+  const open = async () => {
+    const input = createReadStream(file);
+    inputs.push(input);
+    await new Promise<void>((resolve, reject) => {
+      input.once("open", () => resolve());
+      input.once("error", reject);
+    });
+    return input;
+  };
+  const reader = readUserFactors(open, kind, {
     allowClear: options.allowClear,
     defaultCountry: options.defaultCountry,
+    phoneCheck: options.phoneCheck,
   });
   let fileError: DryRunSummary["fileError"];
   try {
+    // Both passes, as ingest reads the file: pass 2 counts the methods of the valid users.
     for await (const _ of reader) {
       // Counting only: the reader's summary keeps the counts.
     }
   } catch (error) {
     fileError = toFileError(error);
   } finally {
-    input.destroy();
+    for (const input of inputs) input.destroy();
   }
   return { ...reader.summary, durationMs: clock() - started, ...(fileError ? { fileError } : {}) };
 }

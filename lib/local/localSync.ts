@@ -4,6 +4,7 @@ import type { CountryCode } from "libphonenumber-js";
 import type { UserFactors } from "../factors/types.js";
 import { detectFileKind, readUserFactors } from "../ingest/index.js";
 import type { IngestSync } from "../ingest/ingestObject.js";
+import type { PhoneCheck } from "../ingest/types.js";
 import type { Logger } from "../logging/Logger.js";
 import { ApplySync } from "../sync/ApplySync.js";
 import { countUnchanged, type SyncForecast } from "../sync/countUnchanged.js";
@@ -54,16 +55,22 @@ export async function openLocalSync(
 export async function forecastLocalFile(
   file: string,
   sync: IngestSync,
-  options: { allowClear?: boolean; defaultCountry?: CountryCode } = {},
+  options: { allowClear?: boolean; defaultCountry?: CountryCode; phoneCheck?: PhoneCheck } = {},
 ): Promise<SyncForecast> {
-  const input = createReadStream(file);
+  const inputs: ReturnType<typeof createReadStream>[] = [];
+  const open = () => {
+    const input = createReadStream(file);
+    inputs.push(input);
+    return input;
+  };
   try {
-    const reader = readUserFactors(input, detectFileKind(file), options);
+    // Both passes, as ingest reads the file: a user in two places is rejected, not counted.
+    const reader = readUserFactors(open, detectFileKind(file), options);
     async function* valid(): AsyncGenerator<UserFactors> {
       for await (const item of reader) if (item.kind === "valid") yield item.user;
     }
     return await countUnchanged(valid(), sync);
   } finally {
-    input.destroy();
+    for (const input of inputs) input.destroy();
   }
 }

@@ -121,6 +121,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         await forecastLocalFile(options.file, sync.ingest, {
           allowClear: options.allowClear,
           defaultCountry: options.defaultCountry,
+          ...(options.phoneCheck ? { phoneCheck: options.phoneCheck } : {}),
         }),
       );
     }
@@ -200,6 +201,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
           reportsPrefix: REPORTS_PREFIX,
           ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
           sendConcurrency: options.sendConcurrency ?? PIPELINE_DEFAULTS.sendConcurrency,
+          ...(options.phoneCheck ? { phoneCheck: options.phoneCheck } : {}),
+          ...(options.maxRejected ? { maxRejected: options.maxRejected } : {}),
         },
       });
       const event = objectCreatedEvent({
@@ -264,6 +267,11 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       await writeFile(failuresFile, failuresCsv(job, await store.listOutcomes(jobId, "failed")));
     }
 
+    // Valid users of a file stopped as a whole (file error, over max-rejected) were never sent.
+    const withheld =
+      ingest.fileError !== undefined || ingest.tooManyRejected !== undefined
+        ? ingest.valid - ingest.unchanged - ingest.sent - ingest.failedToSend
+        : 0;
     const durationMs = clock() - startedAt;
     const summary: LocalMigrationSummary = {
       runId,
@@ -280,11 +288,13 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       failed: job.failed,
       failedToSend: job.failedToSend,
       pending: job.pending,
+      withheld,
       // The job's counts, checked against what is really left in the queue.
       accounted: countProblems(job).length === 0 && job.pending === queued,
       interrupted: options.signal?.aborted ?? false,
       durationMs,
       ...(ingest.fileError ? { fileError: ingest.fileError } : {}),
+      ...(ingest.tooManyRejected ? { tooManyRejected: ingest.tooManyRejected } : {}),
       reports: {
         dir: reportsDir,
         ...(copied[0] ? { rejects: copied[0] } : {}),

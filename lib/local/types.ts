@@ -1,7 +1,10 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { ApplyOptions } from "../apply/types.js";
+import type { MaxRejected } from "../ingest/rejectionTolerance.js";
+import type { PhoneCheck } from "../ingest/types.js";
 import type { JobStatus } from "../jobs/types.js";
 import type { Logger } from "../logging/Logger.js";
+import type { IngestTooManyRejected } from "../reports/IngestSummary.js";
 import type { SyncForecast } from "../sync/countUnchanged.js";
 import type { ObservedRateLimit } from "./TenantRateObserver.js";
 
@@ -27,6 +30,10 @@ export interface LocalMigrationOptions {
   allowClear?: boolean;
   /** Country for national phone numbers. @default none */
   defaultCountry?: CountryCode;
+  /** How phone numbers are checked (the ingest function's `PHONE_CHECK`). @default "strict" */
+  phoneCheck?: PhoneCheck;
+  /** Rejection tolerance (the ingest function's `MAX_REJECTED`): over it, nothing is sent. @default no limit */
+  maxRejected?: MaxRejected;
   /** Requests per second for the whole fleet of apply workers. @default PIPELINE_DEFAULTS.rpsCeiling */
   rpsCeiling?: number;
   /** Share of the tenant's rate-limit bucket to use. @default PIPELINE_DEFAULTS.budgetShare */
@@ -146,11 +153,15 @@ export interface LocalMigrationSummary {
   failedToSend: number;
   /** Users still in the work queue: non-zero only when the run was interrupted. */
   pending: number;
+  /** Valid users not sent because the file as a whole was stopped (a file-level error, or over max-rejected). */
+  withheld: number;
   /** True when the job's counts add up and its pending users are the ones left in the work queue. */
   accounted: boolean;
   interrupted: boolean;
   durationMs: number;
   /** A file-level error that stopped reading (the counts cover the lines before it). */
   fileError?: { name: string; message: string; line?: number };
+  /** Present when the file had more rejected users than `maxRejected` allows: nothing was sent. */
+  tooManyRejected?: IngestTooManyRejected;
   reports: LocalReports;
 }

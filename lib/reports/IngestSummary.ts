@@ -1,4 +1,5 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { PhoneCheck } from "../ingest/types.js";
 import type { MessageSource } from "../messages/UserFactorsMessage.js";
 
 /** A file-level error that stopped reading the input (nothing after `line` was read). */
@@ -11,20 +12,34 @@ export interface IngestFileError {
   line?: number;
 }
 
+/** Pass 1 rejected more users than the file's tolerance allows: nothing was sent. */
+export interface IngestTooManyRejected {
+  /** The tolerance as given: `10` or `2.5%`. */
+  maxRejected: string;
+  /** The most rejected users it allows for this file. */
+  limit: number;
+  rejected: number;
+  users: number;
+  /** The same, for the operator: `3 of 20 users rejected, more than max-rejected 10% allows (2 of 20): nothing of the file is sent`. */
+  message: string;
+}
+
 /**
  * What ingesting one input object did: the `<key>.summary.json` report, and the value the ingest handler returns.
- * `users = valid + rejected` and, when no file error stopped the run early, `valid = unchanged + sent +
- * failedToSend`.
+ * `users = valid + rejected` and, unless `fileError` or `tooManyRejected` says why nothing was sent,
+ * `valid = unchanged + sent + failedToSend`.
  */
 export interface IngestSummary {
   /** The input object (bucket, key, and its versionId and etag when known). */
   source: MessageSource;
-  /** Users read: valid + rejected. */
+  /** Users read: valid + rejected (a user in several places counts once). */
   users: number;
   /** Users with a valid method set. */
   valid: number;
-  /** Users rejected for invalid input (one row each in the rejects report). */
+  /** Users rejected for invalid input (one row per place in the rejects report: a user in several places has several). */
   rejected: number;
+  /** Users rejected for being in more than one place (part of `rejected`); only when there are any. */
+  duplicated?: number;
   /** Methods of the valid users. */
   methods: number;
   /** Valid users this tool already applied with the same methods (incremental sync): not sent. */
@@ -41,6 +56,10 @@ export interface IngestSummary {
   allowClear: boolean;
   /** Whether every user was sent whatever the sync state said (`sync: full`, `--full`); absent without a sync state. */
   full?: boolean;
+  /** How phone numbers were checked (object metadata `phone-check`, else the function's setting). */
+  phoneCheck: PhoneCheck;
+  /** The rejection tolerance applied (object metadata `max-rejected`, else the function's), when there was one. */
+  maxRejected?: string;
   /** ISO 8601. */
   startedAt: string;
   /** ISO 8601. */
@@ -48,8 +67,10 @@ export interface IngestSummary {
   durationMs: number;
   /** Keys of the reports written: `unsent` only when some users were not sent. */
   reports: { rejects: string; summary: string; unsent?: string };
-  /** Present when a file-level error stopped the file; the counts then cover what was read before it. */
+  /** Present when a file-level error stopped the file: nothing was sent; the counts cover what was read before it. */
   fileError?: IngestFileError;
+  /** Present when pass 1 rejected more users than `maxRejected` allows: nothing was sent. */
+  tooManyRejected?: IngestTooManyRejected;
 }
 
 /**

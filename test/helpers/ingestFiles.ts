@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import type { RejectedUser, UserFactors } from "../../lib/factors/types.js";
-import { readUserFactors } from "../../lib/ingest/readUserFactors.js";
+import { type FileCheck, readUserFactors } from "../../lib/ingest/readUserFactors.js";
 import type { FileKind, ReadOptions, ReadSummary } from "../../lib/ingest/types.js";
 
 /** A TOTP secret used in fixtures, so tests can assert it never appears in a message. */
@@ -67,6 +67,10 @@ export interface ReadOutcome {
   /** Valid and rejected users as `valid 2 auth0|1` / `rejected 3 auth0|2`, in file order. */
   order: string[];
   summary: ReadSummary;
+  /** What pass 1 found, before pass 2 yielded anything. */
+  check?: FileCheck;
+  /** Times the input was opened (one per pass). */
+  opens: number;
   error?: Error;
 }
 
@@ -83,9 +87,15 @@ export async function readAll(
     chunks.push(bytes.subarray(offset, offset + chunkSize));
   }
   // Phone numbers on the calling thread unless a test asks for workers: starting one per test is slow.
-  const reader = readUserFactors(Readable.from(chunks), kind, { phoneWorkers: 0, ...options });
-  const outcome: ReadOutcome = { valid: [], rejected: [], order: [], summary: reader.summary };
+  let opens = 0;
+  const open = () => {
+    opens++;
+    return Readable.from(chunks);
+  };
+  const reader = readUserFactors(open, kind, { phoneWorkers: 0, ...options });
+  const outcome: ReadOutcome = { valid: [], rejected: [], order: [], summary: reader.summary, opens: 0 };
   try {
+    outcome.check = await reader.check();
     for await (const read of reader) {
       outcome.order.push(`${read.kind} ${read.user.line} ${read.user.userId}`);
       if (read.kind === "valid") outcome.valid.push(read.user);
@@ -94,5 +104,6 @@ export async function readAll(
   } catch (error) {
     outcome.error = error as Error;
   }
+  outcome.opens = opens;
   return outcome;
 }

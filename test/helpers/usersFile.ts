@@ -4,14 +4,16 @@ import type { AuthenticationMethod } from "../../lib/factors/types.js";
 export interface GeneratedUsers {
   /** The CSV text, header first. */
   csv: string;
-  /** Users the ingest will count (valid + rejected entries). */
+  /** Users the ingest will count (valid + rejected users; a user in two places once). */
   users: number;
   /** Valid users the tenant knows, with the normalised methods they must end with. */
   applied: Map<string, AuthenticationMethod[]>;
   /** Valid users the tenant does not know (404): they must end in the DLQ. */
   refused: Map<string, number>;
-  /** Lines of the users that must be rejected, with a word their reason contains. */
+  /** Lines of the places that must be rejected, with a word their reason contains (a split user has two). */
   rejected: Map<number, string>;
+  /** Users that must be rejected (a split user counts once). */
+  rejectedUsers: number;
 }
 
 /** Options of {@link generateUsersCsv}. */
@@ -75,7 +77,7 @@ export function generateUsersCsv(options: GenerateOptions): GeneratedUsers {
   const applied = new Map<string, AuthenticationMethod[]>();
   const refused = new Map<string, number>();
   const rejected = new Map<number, string>();
-  const later: { row: Row; reason: string }[] = [];
+  const later: { row: Row; first: number }[] = [];
   let line = 1;
   const add = (...userRows: Row[]) => {
     const first = line + 1;
@@ -156,15 +158,28 @@ export function generateUsersCsv(options: GenerateOptions): GeneratedUsers {
         ];
       }
     }
-    if (missing) refused.set(id, first);
+    // Every 50th valid user appears again at the end of the file: both places are rejected, nothing sent.
+    if (n % 50 === 1) later.push({ row: [id, "totp", "", "", "", secret(), ""], first });
+    else if (missing) refused.set(id, first);
     else applied.set(id, methods);
-    // Every 50th valid user appears again at the end of the file: that later entry is rejected.
-    if (n % 50 === 1) later.push({ row: [id, "totp", "", "", "", secret(), ""], reason: `line ${first}` });
   }
-  for (const { row, reason } of later) rejected.set(add(row), reason);
+  let rejectedUsers = rejected.size;
+  for (const { row, first } of later) {
+    const again = add(row);
+    rejected.set(first, `line ${again}`);
+    rejected.set(again, `line ${first}`);
+    rejectedUsers++;
+  }
 
   const csv = `${[HEADER, ...rows.map((row) => row.map(csvCell).join(","))].join("\n")}\n`;
-  return { csv, users: applied.size + refused.size + rejected.size, applied, refused, rejected };
+  return {
+    csv,
+    users: applied.size + refused.size + rejectedUsers,
+    applied,
+    refused,
+    rejected,
+    rejectedUsers,
+  };
 }
 
 function csvCell(value: string): string {

@@ -470,6 +470,8 @@ describe("FactorSyncStack with every setting given", () => {
       queueAgeAlarmMinutes: "120",
       alarmEmail: "ops@example.com",
       defaultCountry: "DE",
+      phoneCheck: "e164",
+      maxRejected: "2.5 %",
     });
   });
 
@@ -483,6 +485,8 @@ describe("FactorSyncStack with every setting given", () => {
         DEFAULT_COUNTRY: "DE",
         AUTH0_DOMAIN: "acme.eu.auth0.com",
         SYNC_KEY_SECRET_ARN: ref(s.logicalId(s.stack.syncKey)),
+        PHONE_CHECK: "e164",
+        MAX_REJECTED: "2.5%",
         NODE_OPTIONS: "--enable-source-maps",
       },
     });

@@ -68,9 +68,14 @@ describe("readStackConfig", () => {
         auth0SecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:factor-sync/auth0-AbCdEf",
         alarmEmail: "ops@example.com",
         defaultCountry: "DE",
+        phoneCheck: "e164",
+        maxRejected: "5%",
       }),
     );
+    expect(readStackConfig(context({ maxRejected: 10 })).maxRejected).toBe("10");
     expect(config).toMatchObject({
+      phoneCheck: "e164",
+      maxRejected: "5%",
       auth0Domain: "acme.eu.auth0.com",
       auth0SecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:factor-sync/auth0-AbCdEf",
       alarmEmail: "ops@example.com",
@@ -122,6 +127,9 @@ describe("readStackConfig", () => {
     ["alarmEmail", "ops-at-example.com", "expected an email address"],
     ["defaultCountry", "de", 'expected an upper-case ISO 3166-1 alpha-2 country code, e.g. "DE"'],
     ["defaultCountry", "XX", 'expected an upper-case ISO 3166-1 alpha-2 country code, e.g. "DE"'],
+    ["phoneCheck", "loose", "expected strict or e164"],
+    ["maxRejected", "lots", "expected a count such as 10 or a percentage such as 2.5%"],
+    ["maxRejected", "150%", "expected a count such as 10 or a percentage such as 2.5%"],
   ])("when %s is %j", (key, value, expected) => {
     it("fails with an InvalidStackConfigError naming the key, the problem and the value", () => {
       const error = errorOf({ [key]: value });

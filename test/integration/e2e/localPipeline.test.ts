@@ -47,7 +47,7 @@ async function expectCompleteOutcome(
   }).toEqual({
     users: file.users,
     applied: file.applied.size,
-    rejected: file.rejected.size,
+    rejected: file.rejectedUsers,
     failed: file.refused.size,
     failedToSend: 0,
     pending: 0,

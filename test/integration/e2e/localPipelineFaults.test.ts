@@ -59,7 +59,7 @@ describe("the local pipeline against a faulty, tightly rate-limited tenant", () 
     }).toEqual({
       users: file.users,
       applied: file.applied.size,
-      rejected: file.rejected.size,
+      rejected: file.rejectedUsers,
       failed: file.refused.size,
       pending: 0,
       accounted: true,

@@ -114,6 +114,7 @@ describe("ingest handler against fauxqs", () => {
       lines: 10,
       bytes: Buffer.byteLength(file),
       allowClear: false,
+      phoneCheck: "strict",
       ...timing,
       reports: {
         rejects: "reports/2026/users.csv.rejects.csv",
@@ -145,8 +146,8 @@ describe("ingest handler against fauxqs", () => {
     ]);
     const { summaries, messages, source } = await ingest(key, gzip(content));
 
+    // auth0|10 is on lines 1 and 6: rejected in both places, nothing of it sent.
     expect(messages).toEqual([
-      { version: 1, source, userId: "auth0|10", line: 1, methods: [totp] },
       {
         version: 1,
         source,
@@ -160,23 +161,26 @@ describe("ingest handler against fauxqs", () => {
     ]);
     expect(await text("reports/users.jsonl.gz.rejects.csv")).toBe(
       REJECTS_HEADER +
+        `1,auth0|10,"the same user_id is also on line 6: a user's methods must all be in one place (contiguous CSV rows, or one JSONL line), so no part of this user is sent"\r\n` +
         "4,auth0|12,email cannot be combined with other methods (Auth0 accepts email only as a user's only factor)\r\n" +
         "5,auth0|14,the line is not valid JSON\r\n" +
-        `6,auth0|10,"the same user_id already appeared on line 1: all of a user's methods must be together (one JSONL line, or contiguous CSV rows)"\r\n` +
+        `6,auth0|10,"the same user_id is also on line 1: a user's methods must all be in one place (contiguous CSV rows, or one JSONL line), so no part of this user is sent"\r\n` +
         `8,auth0|15,"the method set is empty, which would delete all of the user's factors (allow it with --allow-clear or the object metadata allow-clear: true)"\r\n`,
     );
     const summary: IngestSummary = {
       source,
-      users: 7,
-      valid: 3,
+      users: 6,
+      valid: 2,
       rejected: 4,
-      methods: 3,
+      duplicated: 1,
+      methods: 2,
       unchanged: 0,
-      sent: 3,
+      sent: 2,
       failedToSend: 0,
       lines: 8,
       bytes: Buffer.byteLength(content),
       allowClear: false,
+      phoneCheck: "strict",
       ...timing,
       reports: {
         rejects: "reports/users.jsonl.gz.rejects.csv",
@@ -232,6 +236,7 @@ describe("ingest handler against fauxqs", () => {
       lines: 0,
       bytes: 0,
       allowClear: false,
+      phoneCheck: "strict",
       ...timing,
       reports: { rejects: "reports/users.xlsx.rejects.csv", summary: "reports/users.xlsx.summary.json" },
       fileError: {
@@ -262,35 +267,23 @@ describe("ingest handler against fauxqs", () => {
     ).toEqual([{ users: 1, sent: 1, rejected: 0, fileError: undefined }]);
   });
 
-  it("keeps the users sent before a truncated gzip, and the summary says where reading stopped", async () => {
+  it("sends nothing of a gzip file truncated after valid users, and the summary says where reading stopped", async () => {
     const key = "incoming/truncated.csv.gz";
     const rows = Array.from({ length: 2_000 }, (_, i) => `auth0|${i + 1},totp,,,,${FIXTURE_TOTP_SECRET},`);
     const full = gzip(csvFile(rows));
-    const { summaries, messages, source } = await ingest(
-      key,
-      full.subarray(0, Math.floor(full.length * 0.6)),
-    );
+    const { summaries, messages } = await ingest(key, full.subarray(0, Math.floor(full.length * 0.6)));
 
     const [summary] = summaries;
     const stoppedAt = summary?.fileError?.line ?? 0;
     expect(stoppedAt).toBeGreaterThan(1);
-    expect(summary?.sent).toBeGreaterThan(0);
     expect(stoppedAt).toBeLessThan(2_001);
-    // Every user completed before the break is sent, exactly once, and nothing after it.
-    const sentUsers = Array.from({ length: summary?.sent ?? 0 }, (_, i) => ({
-      version: 1,
-      source,
-      userId: `auth0|${i + 1}`,
-      line: i + 2,
-      methods: [{ type: "totp", totp_secret: FIXTURE_TOTP_SECRET }],
-    }));
-    expect(messages).toEqual(sentUsers);
-    expect(messages.at(-1)?.line).toBeLessThanOrEqual(stoppedAt);
+    // Pass 1 found the damage before anything was sent: the users before it are counted, none is sent.
+    expect(messages).toEqual([]);
     expect(summary).toMatchObject({
-      users: messages.length,
-      valid: messages.length,
+      users: stoppedAt - 1,
+      valid: stoppedAt - 1,
       rejected: 0,
-      sent: messages.length,
+      sent: 0,
       failedToSend: 0,
       fileError: {
         name: "CorruptInputError",

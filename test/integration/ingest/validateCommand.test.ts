@@ -155,4 +155,76 @@ describe("factor-sync validate", () => {
     );
     expect(result.stdout).toBe(""); // every user read was valid: no rejection to list
   });
+
+  it("rejects a user split over two blocks on both lines and counts it once (3 users)", async () => {
+    const result = await validate(`${FIXTURES}/split-user.csv`, "--json");
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual({
+      users: 3,
+      methods: 2,
+      rejected: [
+        {
+          line: 2,
+          userId: "auth0|a",
+          errors: [
+            "the same user_id is also on line 4: a user's methods must all be in one place (contiguous CSV rows, or one JSONL line), so no part of this user is sent",
+          ],
+        },
+        {
+          line: 4,
+          userId: "auth0|a",
+          errors: [
+            "the same user_id is also on line 2: a user's methods must all be in one place (contiguous CSV rows, or one JSONL line), so no part of this user is sent",
+          ],
+        },
+      ],
+    });
+    expect((await validate(`${FIXTURES}/split-user.csv`)).stdout.split("\n")).toContain(
+      "3 users: 2 valid (2 methods), 1 rejected",
+    );
+  });
+
+  it("says when the rejected users are more than --max-rejected allows", async () => {
+    const json = await validate(`${FIXTURES}/some-rejected.csv`, "--json", "--max-rejected", "50%");
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).tooManyRejected).toEqual({
+      maxRejected: "50%",
+      limit: 1,
+      rejected: 2,
+      users: 3,
+      message:
+        "2 of 3 users rejected, more than max-rejected 50% allows (1 of 3): nothing of the file is sent",
+    });
+    const text = await validate(`${FIXTURES}/some-rejected.csv`, "--max-rejected", "2");
+    expect(text.code).toBe(1);
+    expect(text.stdout).not.toContain("max-rejected");
+    const over = await validate(`${FIXTURES}/some-rejected.csv`, "--max-rejected", "1");
+    expect(over.stdout.split("\n")).toEqual(
+      expect.arrayContaining([
+        "3 users: 1 valid (1 method), 2 rejected",
+        "2 of 3 users rejected, more than max-rejected 1 allows (1): nothing of the file is sent",
+      ]),
+    );
+  });
+
+  it("accepts a number outside the bundled plan with --phone-check e164, and refuses another mode", async () => {
+    const dir = mkdtempSync(join(scratch, "case-"));
+    const file = join(dir, "new-range.csv");
+    writeFileSync(
+      file,
+      csvFile([csvRow({ user_id: "auth0|1", type: "phone", phone_number: "+1 555 555 1234" })]),
+    );
+    expect((await validate(file, "--json")).code).toBe(1);
+    expect(await validate(file, "--json", "--phone-check", "e164")).toEqual({
+      stdout: '{"users":1,"methods":1,"rejected":[]}\n',
+      stderr: "",
+      code: 0,
+    });
+    expect(await validate(file, "--phone-check", "loose")).toEqual({
+      stdout: "",
+      stderr:
+        "error: --phone-check: 'loose' is not a phone check: expected strict (a valid number in its country's plan) or e164\n",
+      code: 2,
+    });
+  });
 });

@@ -18,6 +18,7 @@ function summary(overrides: Partial<LocalMigrationSummary> = {}): LocalMigration
     failed: 0,
     failedToSend: 0,
     pending: 0,
+    withheld: 0,
     accounted: true,
     interrupted: false,
     durationMs: 1234,
@@ -35,6 +36,16 @@ describe("exitCodeOf", () => {
     ["some cancelled", { applied: 9, cancelled: 1 }, 1],
     ["users not accounted for", { applied: 9, accounted: false }, 1],
     ["a file-level error", { fileError: { name: "UnknownColumnError", message: "m", line: 1 } }, 2],
+    [
+      "more rejected users than --max-rejected allows",
+      {
+        applied: 0,
+        rejected: 3,
+        withheld: 7,
+        tooManyRejected: { maxRejected: "2", limit: 2, rejected: 3, users: 10, message: "m" },
+      },
+      2,
+    ],
     ["an interruption", { applied: 4, pending: 6, interrupted: true }, 130],
   ])("exits for %s with its code", (_case, overrides, code) => {
     expect(exitCodeOf(summary(overrides))).toBe(code);

@@ -26,6 +26,8 @@ describe("readIngestConfig", () => {
         RPS_CEILING: "16",
         SYNC_KEY_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:SyncKey-AbCdEf",
         AUTH0_DOMAIN: "acme.eu.auth0.com",
+        PHONE_CHECK: "e164",
+        MAX_REJECTED: "2.5%",
       }),
     ).toEqual({
       queueUrl: QUEUE_URL,
@@ -37,8 +39,21 @@ describe("readIngestConfig", () => {
       rpsCeiling: 16,
       syncKeySecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:SyncKey-AbCdEf",
       auth0Domain: "acme.eu.auth0.com",
+      phoneCheck: "e164",
+      maxRejected: { kind: "percent", tenThousandths: 25_000, text: "2.5%" },
+    });
+    expect(readIngestConfig({ QUEUE_URL, MAX_REJECTED: "10" }).maxRejected).toEqual({
+      kind: "count",
+      count: 10,
+      text: "10",
     });
     expect(readIngestConfig({ QUEUE_URL, DEFAULT_COUNTRY: "" })).not.toHaveProperty("defaultCountry");
+    expect(readIngestConfig({ QUEUE_URL, PHONE_CHECK: "", MAX_REJECTED: "" })).toEqual({
+      queueUrl: QUEUE_URL,
+      reportsPrefix: "reports/",
+      sendConcurrency: 10,
+      logLevel: "info",
+    });
   });
 
   it.each([
@@ -58,6 +73,16 @@ describe("readIngestConfig", () => {
       { QUEUE_URL, SEND_CONCURRENCY: "0" },
       "SEND_CONCURRENCY",
       "environment variable SEND_CONCURRENCY: must be 1 to 100",
+    ],
+    [
+      { QUEUE_URL, PHONE_CHECK: "loose" },
+      "PHONE_CHECK",
+      "environment variable PHONE_CHECK: must be strict or e164",
+    ],
+    [
+      { QUEUE_URL, MAX_REJECTED: "lots" },
+      "MAX_REJECTED",
+      "environment variable MAX_REJECTED: must be a count such as 10 or a percentage such as 2.5%",
     ],
     [
       { QUEUE_URL, LOG_LEVEL: "loud" },

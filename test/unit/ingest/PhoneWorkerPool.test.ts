@@ -13,7 +13,21 @@ describe("PhoneWorkerPool", () => {
     expect([...results]).toEqual([
       ["(415) 555-2671", { ok: true, e164: "+14155552671" }],
       ["+447911123456", { ok: true, e164: "+447911123456" }],
-      ["555", { ok: false, reason: "phone_number '555' is neither E.164 nor a valid US number" }],
+      [
+        "555",
+        {
+          ok: false,
+          reason:
+            "phone_number '555' is neither E.164 nor a valid US number (if the number is real, accept numbers outside the bundled plan with --phone-check e164 or the object metadata phone-check: e164)",
+        },
+      ],
+    ]);
+  });
+
+  it("checks with Auth0's rule only when asked for e164", async () => {
+    pool = new PhoneWorkerPool(1, undefined, "e164");
+    expect([...(await pool.normalise(["+1 555 555 1234"]))]).toEqual([
+      ["+1 555 555 1234", { ok: true, e164: "+15555551234" }],
     ]);
   });
 

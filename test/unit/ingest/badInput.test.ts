@@ -53,8 +53,8 @@ const EMPTY_SET =
   "the method set is empty, which would delete all of the user's factors (allow it with --allow-clear or the object metadata allow-clear: true)";
 const NOT_E164 = (value: string) =>
   `phone_number '${value}' is not E.164 (add the country code, or set --default-country)`;
-const REPEATED = (line: number) =>
-  `the same user_id already appeared on line ${line}: all of a user's methods must be together (one JSONL line, or contiguous CSV rows)`;
+const REPEATED = (where: string) =>
+  `the same user_id is also on ${where}: a user's methods must all be in one place (contiguous CSV rows, or one JSONL line), so no part of this user is sent`;
 const NOT_BASE32 =
   "totp_secret is not base32 (only letters A-Z and digits 2-7, after removing spaces and '=' padding)";
 const STOPPED = (line: number) => `: reading stopped after line ${line}; the rest of the file was not read`;
@@ -177,18 +177,24 @@ const cases: BadInputCase[] = [
     rejected: [],
   },
   {
-    name: "a user again after another user (CSV) is rejected, naming its first line",
+    name: "a user again after another user (CSV) is rejected in both places, each naming the other",
     kind: CSV,
     content: csvFile([totpRow("auth0|1"), totpRow("auth0|2"), totpRow("auth0|1")]),
-    valid: [totp("auth0|1", 2), totp("auth0|2", 3)],
-    rejected: [{ line: 4, userId: "auth0|1", errors: [REPEATED(2)] }],
+    valid: [totp("auth0|2", 3)],
+    rejected: [
+      { line: 2, userId: "auth0|1", errors: [REPEATED("line 4")] },
+      { line: 4, userId: "auth0|1", errors: [REPEATED("line 2")] },
+    ],
   },
   {
-    name: "a user on two JSONL lines: the later line is rejected",
+    name: "a user on two JSONL lines: both lines are rejected",
     kind: JSONL,
     content: jsonlFile([totpLine("auth0|1"), totpLine("auth0|1")]),
-    valid: [totp("auth0|1", 1)],
-    rejected: [{ line: 2, userId: "auth0|1", errors: [REPEATED(1)] }],
+    valid: [],
+    rejected: [
+      { line: 1, userId: "auth0|1", errors: [REPEATED("line 2")] },
+      { line: 2, userId: "auth0|1", errors: [REPEATED("line 1")] },
+    ],
   },
   {
     name: "email combined with another factor rejects the user",
@@ -325,7 +331,7 @@ const cases: BadInputCase[] = [
         line: 3,
         userId: "auth0|2",
         errors: [
-          "phone_number '+1 555 555 1234' is not a valid phone number (no such number in its country's plan)",
+          "phone_number '+1 555 555 1234' is not a valid phone number (no such number in its country's plan; if the number is real, accept numbers outside the bundled plan with --phone-check e164 or the object metadata phone-check: e164)",
         ],
       },
     ],

@@ -43,6 +43,7 @@ describe("readUserFactors", () => {
       users: 2,
       valid: 2,
       rejected: 0,
+      duplicated: 0,
       methods: 3,
       lines: 4,
       bytes: file.length,
@@ -143,7 +144,9 @@ describe("readUserFactors with phone workers", () => {
     expect(inline.rejected[0]).toEqual({
       line: 2,
       userId: "auth0|0",
-      errors: ["phone_number '555-1234' is neither E.164 nor a valid GB number"],
+      errors: [
+        "phone_number '555-1234' is neither E.164 nor a valid GB number (if the number is real, accept numbers outside the bundled plan with --phone-check e164 or the object metadata phone-check: e164)",
+      ],
     });
   });
 });
