@@ -69,7 +69,7 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
   const name = (path: string | undefined) => (path === undefined ? "" : basename(path));
   const lines = [
     "",
-    `Summary of ${typed}, job ${summary.jobId}: ${summary.status}`,
+    `Summary of ${typed}`,
     row("users", summary.users),
     row("applied", summary.applied),
     ...(summary.unchanged > 0
@@ -113,7 +113,7 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
     .filter((path): path is string => path !== undefined)
     .map(name);
   lines.push("", `Reports in ${here(reports.dir, cwd)}/: ${files.join(", ")}`);
-  lines.push(`Follow the job: factor-sync status ${summary.jobId}`);
+  lines.push(`Job ${summary.jobId}: ${summary.status} (factor-sync status ${summary.jobId})`);
   if (summary.fileError) {
     lines.push(
       "",

@@ -342,7 +342,12 @@ async function migrate(
         },
         signal: controller.signal,
         onProgress: (snapshot) => {
-          if (snapshot.jobId !== undefined && jobId === undefined) {
+          // The job's id early, for 'status --watch' elsewhere; a terminal's progress line is not broken up.
+          if (
+            snapshot.jobId !== undefined &&
+            jobId === undefined &&
+            (options.json || !process.stdout.isTTY)
+          ) {
             jobId = snapshot.jobId;
             output.warn(`Job ${jobId} (follow it: factor-sync status ${jobId} --watch)`);
           }

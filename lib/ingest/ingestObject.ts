@@ -221,16 +221,13 @@ async function ingest(
   });
 
   const job = deps.job;
-  // Valid users read, and those handed on (sent or unchanged): after a cancel, the rest count as not read.
-  let added = 0;
-  let decided = 0;
-  let unchanged = 0;
+  // The operator cancelled the job while it was being sent: the rest of the valid users are not sent.
   let cancelled = false;
+  let unchanged = 0;
   const send = async (user: OutgoingUser, isUnchanged: boolean): Promise<void> => {
     if (cancelled) return;
     if (isUnchanged) {
       unchanged += 1;
-      decided += 1;
       return;
     }
     if (job !== undefined && !(await job.beforeSend())) {
@@ -238,7 +235,6 @@ async function ingest(
       logger.info({ ...at, jobId: job.id }, "job cancelled: ingest stops sending");
       return;
     }
-    decided += 1;
     await queue.enqueue(user);
   };
   const jobId = job?.id ?? jobIdFor({ ...source, sequencer: options.upload?.sequencer });
@@ -295,11 +291,10 @@ async function ingest(
       try {
         for await (const item of reader) {
           if (item.kind === "rejected") await rejects.writeRow(rejectsRow(item.user));
-          else if (sending) {
-            added += 1;
+          else if (sending && !cancelled) {
+            // After a cancel the rest is read on (the rejects report stays complete) but not sent.
             if (gate !== undefined) await gate.add(item.user);
             else await send(item.user, false);
-            if (cancelled) break;
           }
         }
         await gate?.close();
@@ -307,8 +302,6 @@ async function ingest(
         fileError = toFileError(error);
       } finally {
         read = { ...reader.summary };
-        read.users -= added - decided;
-        read.valid -= added - decided;
       }
     }
     counts = await queue.close();
@@ -352,14 +345,26 @@ async function ingest(
     ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}),
   };
   await putIngestSummary(deps.s3, object.bucket, keys.summary, summary);
+  // Valid users not sent although SQS would have taken them: the job was cancelled (they count as sent and
+  // cancelled), or the file was stopped as a whole (they count as not sent).
+  const notSent = Math.max(0, summary.valid - summary.unchanged - summary.sent - summary.failedToSend);
   await job?.finish({
     users: summary.users,
     valid: summary.valid,
     rejected: summary.rejected,
     unchanged: summary.unchanged,
     sent: summary.sent,
-    failedToSend: summary.failedToSend,
+    failedToSend: summary.failedToSend + (cancelled ? 0 : notSent),
+    ...(cancelled ? { cancelledUnsent: notSent } : {}),
     reports: summary.reports,
+    ...(tooMany !== undefined
+      ? {
+          end: {
+            status: "rejected",
+            reason: `more rejected users than the tolerance allows: see ${keys.summary}`,
+          },
+        }
+      : {}),
     ...(fileError !== undefined
       ? {
           // The message may quote the file: the job (a table item) names only the class, the line and the report.

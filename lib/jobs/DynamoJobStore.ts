@@ -210,6 +210,7 @@ export class DynamoJobStore implements JobStore {
   public async finishIngest(id: string, totals: IngestTotals, reserved: number): Promise<Job> {
     // The reserved users that were not sent leave `sent` and `pending`; those SQS refused count as failedToSend.
     const notSent = reserved - totals.sent;
+    const cancelledUnsent = totals.cancelledUnsent ?? 0;
     const counts = ["users", "valid", "rejected", "unchanged", "failedToSend"] as const;
     const names: Record<string, string> = {
       "#status": "status",
@@ -218,10 +219,13 @@ export class DynamoJobStore implements JobStore {
       "#sent": "sent",
       "#pending": "pending",
       "#revision": "revision",
+      "#cancelled": "cancelled",
       ...Object.fromEntries(counts.map((name) => [`#${name}`, name])),
     };
     const values: Item = {
       ":minus": n(-notSent),
+      ":sentDelta": n(cancelledUnsent - notSent),
+      ":cancelledUnsent": n(cancelledUnsent),
       ":one": n(1),
       ":at": s(totals.finishedAt),
       ":reports": reportsValue(totals.reports),
@@ -232,7 +236,7 @@ export class DynamoJobStore implements JobStore {
       "#ingestFinishedAt = :at",
       "#reports = :reports",
     ];
-    const adds = "ADD #sent :minus, #pending :minus, #revision :one";
+    const adds = "ADD #sent :sentDelta, #pending :minus, #cancelled :cancelledUnsent, #revision :one";
     // Moves on to `applying` only from the ingest statuses: a job cancelled (or paused) meanwhile keeps its status.
     const end = totals.end;
     const moved = await this.conditionalUpdate(id, {

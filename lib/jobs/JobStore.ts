@@ -24,6 +24,8 @@ export interface IngestTotals
   /** ISO 8601. */
   finishedAt: string;
   reports: JobReports;
+  /** Valid users not sent because the job was cancelled during sending: counted as sent and cancelled. */
+  cancelledUnsent?: number;
   /**
    * How ingest ended when not by reading the whole file: `failed` (a file-level error stopped it) or `rejected`
    * (more rejected users than the tolerance), with the reason. Users already sent are still applied.

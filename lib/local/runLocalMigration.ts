@@ -286,9 +286,10 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       superseded: job.superseded,
       cancelled: job.cancelled,
       failed: job.failed,
-      failedToSend: job.failedToSend,
-      pending: job.pending,
+      // SQS refused them; the job counts the withheld ones as not sent too.
+      failedToSend: ingest.failedToSend,
       withheld,
+      pending: job.pending,
       // The job's counts, checked against what is really left in the queue.
       accounted: countProblems(job).length === 0 && job.pending === queued,
       interrupted: options.signal?.aborted ?? false,

@@ -102,7 +102,7 @@ describe("run and demo, as child processes", () => {
             status: "complete-with-failures",
             users: file.users,
             valid,
-            rejected: file.rejected.size,
+            rejected: file.rejectedUsers,
             unchanged: 0,
             sent: valid,
             failedToSend: 0,

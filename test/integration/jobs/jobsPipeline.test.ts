@@ -154,7 +154,7 @@ describe("jobs through the pipeline", () => {
       status: "complete-with-failures",
       users: file.users,
       valid,
-      rejected: file.rejected.size,
+      rejected: file.rejectedUsers,
       sent: valid,
       applied: file.applied.size,
       failed: file.refused.size,
@@ -176,7 +176,7 @@ describe("jobs through the pipeline", () => {
       counts: {
         users: file.users,
         valid,
-        rejected: file.rejected.size,
+        rejected: file.rejectedUsers,
         unchanged: 0,
         sent: valid,
         failedToSend: 0,

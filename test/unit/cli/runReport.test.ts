@@ -146,7 +146,7 @@ describe("formatRunSummary", () => {
     expect(text).toBe(
       [
         "",
-        "Summary of ../users.csv, job j-0123456789abcdef0123: complete",
+        "Summary of ../users.csv",
         "  users         12,345",
         "  applied       12,000",
         "  rejected         300   invalid input (the rejects report)",
@@ -154,7 +154,7 @@ describe("formatRunSummary", () => {
         "  time      1 min 01 s   197 users/s through Auth0",
         "",
         "Reports in factor-sync-reports/r1/: users.csv.rejects.csv, users.csv.failures.csv, users.csv.summary.json, users.csv.run.json",
-        "Follow the job: factor-sync status j-0123456789abcdef0123",
+        "Job j-0123456789abcdef0123: complete (factor-sync status j-0123456789abcdef0123)",
         "",
       ].join("\n"),
     );
