@@ -205,7 +205,7 @@ describe("run and demo, as child processes", () => {
       const result = await startCli([], { env: tenantEnv, npmStartFrom: userDir }).result;
 
       expect(result.stdout.split("\n")[0]).toMatch(SIMULATOR_LINE);
-      expect(result.stdout).toMatch(/\nSummary of samples\/sample\.csv, job j-[0-9a-f]{20}: /);
+      expect(result.stdout).toContain("\nSummary of samples/sample.csv\n");
       expect(simulator.stats.requests).toBe(0);
       // The sample's rejections and failures are on purpose: a complete run of it succeeds.
       expect(result.code).toBe(0);
