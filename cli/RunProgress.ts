@@ -1,5 +1,6 @@
 import type { MigrationProgress } from "../lib/local/types.js";
 import { ApplyPace } from "./ApplyPace.js";
+import { auth0HoldText } from "./auth0HoldText.js";
 import { fitLine, formatCount, formatDuration, formatEta, formatRate } from "./format.js";
 
 /** Shows a run's progress: a line redrawn in place on a terminal, a line every few seconds otherwise, or nothing. */
@@ -29,6 +30,7 @@ class Figures {
   readonly #reading = new ApplyPace({ windowMs: 10_000, minSpanMs: 1_000, minCount: 1 });
   readonly #applying = new ApplyPace();
   #noticeGiven = false;
+  #hold: string | undefined;
 
   public constructor(private readonly options: RunProgressOptions) {}
 
@@ -57,7 +59,11 @@ class Figures {
     const done = resolved + progress.rejected;
     const eta = total > done ? this.#applying.etaMs(total - done) : undefined;
     const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
+    const held = progress.auth0
+      ? [{ text: progress.auth0.reason === "unavailable" ? "waiting for Auth0" : "paused", drop: 0.5 }]
+      : [];
     return [
+      ...held,
       { text: bar(done, total), drop: 6, bar: true },
       { text: `${percent}%`, drop: 7, bar: true },
       { text: `${formatCount(done)}/${formatCount(total)} users`, drop: 0 },
@@ -65,6 +71,18 @@ class Figures {
       ...rate,
       ...(eta === undefined ? [] : [{ text: `ETA ${formatEta(eta)}`, drop: 1 }]),
     ];
+  }
+
+  /**
+   * A line of its own whenever the run starts or stops holding its records (Auth0 unavailable, or paused on a
+   * configuration error, with what to fix).
+   */
+  public hold(progress: MigrationProgress): string | undefined {
+    const text = progress.auth0 ? auth0HoldText(progress.auth0) : undefined;
+    if (text === this.#hold) return undefined;
+    const line = text ?? (this.#hold === undefined ? undefined : "Auth0 answers again: resuming");
+    this.#hold = text;
+    return line;
   }
 
   /** Once: a note when the tenant's headers show it refills slower than `--rps`. */
@@ -99,10 +117,10 @@ export class TerminalProgress implements RunProgress {
 
   public update(progress: MigrationProgress): void {
     const fields = this.#figures.fields(progress);
-    const notice = this.#figures.notice(progress);
-    if (notice !== undefined) {
+    const notice = [this.#figures.notice(progress), this.#figures.hold(progress)].filter((line) => line);
+    if (notice.length > 0) {
       this.#clear();
-      this.stream.write(`${notice}\n`);
+      this.stream.write(`${notice.join("\n")}\n`);
     } else if (progress.elapsedMs - this.#lastDrawAt < this.everyMs) return;
     this.#lastDrawAt = progress.elapsedMs;
     // A pseudo-terminal may report 0 columns: then 80.
@@ -139,6 +157,8 @@ export class LineProgress implements RunProgress {
     const fields = this.#figures.fields(progress);
     const notice = this.#figures.notice(progress);
     if (notice !== undefined) this.stream.write(`${notice}\n`);
+    const hold = this.#figures.hold(progress);
+    if (hold !== undefined) this.stream.write(`[${formatDuration(progress.elapsedMs)}] ${hold}\n`);
     if (progress.phase === this.#lastPhase && progress.elapsedMs - this.#lastAt < this.everyMs) return;
     this.#lastPhase = progress.phase;
     this.#lastAt = progress.elapsedMs;

@@ -30,6 +30,8 @@ const applySchema = () =>
     OUTCOME_TTL_DAYS: optional(
       z._default(z.coerce.number().check(z.positive()), PIPELINE_DEFAULTS.outcomeTtlDays),
     ),
+    // Set by Lambda: the metrics' only dimension.
+    AWS_LAMBDA_FUNCTION_NAME: optional(z._default(z.string(), "factor-sync-apply")),
   });
 
 /** The apply function's configuration, as read from its environment. */
@@ -76,6 +78,8 @@ const ingestSchema = () =>
     // The sync state (issue 11), with JOBS_TABLE: the key's secret and the tenant it is kept under.
     SYNC_KEY_SECRET_ARN: optional(z.optional(z.string().check(z.minLength(1)))),
     AUTH0_DOMAIN: optional(z.optional(z.string().check(z.minLength(1)))),
+    // Set by Lambda: the metrics' only dimension.
+    AWS_LAMBDA_FUNCTION_NAME: optional(z.optional(z.string())),
     PHONE_CHECK: optional(z.optional(z.enum(["strict", "e164"], { error: "must be strict or e164" }))),
     MAX_REJECTED: optional(
       z.optional(
@@ -100,12 +104,15 @@ export interface IngestConfig extends IngestHandlerConfig {
   syncKeySecretArn?: string;
   /** `AUTH0_DOMAIN`: the tenant the sync state is kept under. @default none */
   auth0Domain?: string;
+  /** `AWS_LAMBDA_FUNCTION_NAME` (Lambda sets it), the dimension of the function's metrics. @default "factor-sync-ingest" */
+  functionName: string;
 }
 
 /**
  * Reads and checks the ingest function's environment (`QUEUE_URL`; `REPORTS_PREFIX` default "reports/",
  * `DEFAULT_COUNTRY` default none, `SEND_CONCURRENCY` default 10, `LOG_LEVEL` default "info", `PHONE_CHECK`
- * `strict` or `e164` default strict, `MAX_REJECTED` a count or a percentage, default no limit).
+ * `strict` or `e164` default strict, `MAX_REJECTED` a count or a percentage, default no limit,
+ * `AWS_LAMBDA_FUNCTION_NAME` default "factor-sync-ingest").
  *
  * @throws {@link ConfigurationError} naming the first variable that is missing or invalid.
  * @example
@@ -123,6 +130,7 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     ...(env.RPS_CEILING !== undefined ? { rpsCeiling: env.RPS_CEILING } : {}),
     ...(env.SYNC_KEY_SECRET_ARN !== undefined ? { syncKeySecretArn: env.SYNC_KEY_SECRET_ARN } : {}),
     ...(env.AUTH0_DOMAIN !== undefined ? { auth0Domain: env.AUTH0_DOMAIN } : {}),
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? "factor-sync-ingest",
     ...(env.PHONE_CHECK !== undefined ? { phoneCheck: env.PHONE_CHECK } : {}),
     ...(env.MAX_REJECTED !== undefined ? { maxRejected: parseMaxRejected(env.MAX_REJECTED) } : {}),
   };

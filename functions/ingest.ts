@@ -4,9 +4,16 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event } from "aws-lambda";
 import { buildOnce } from "../lib/config/buildOnce.js";
-import { createIngestHandler, type IngestHandler } from "../lib/ingest/createIngestHandler.js";
+import { awsClientOptions, CLIENT_TIMEOUTS } from "../lib/config/clientTimeouts.js";
+import {
+  createIngestHandler,
+  type IngestContext,
+  type IngestHandler,
+} from "../lib/ingest/createIngestHandler.js";
 import { DynamoJobStore } from "../lib/jobs/DynamoJobStore.js";
 import { createLogger } from "../lib/logging/Logger.js";
+import { EmfMetrics } from "../lib/metrics/EmfMetrics.js";
+import { functionDimensions } from "../lib/metrics/names.js";
 import type { IngestSummary } from "../lib/reports/IngestSummary.js";
 import { SyncStateStore } from "../lib/sync/SyncStateStore.js";
 import { loadSyncKey } from "../lib/sync/syncKey.js";
@@ -14,20 +21,20 @@ import { tenantId } from "../lib/sync/tenantId.js";
 import { readIngestConfig } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<IngestHandler> {
-  const { logLevel, jobsTable, rpsCeiling, syncKeySecretArn, auth0Domain, ...config } = readIngestConfig(
-    process.env,
-  );
+  const { logLevel, functionName, jobsTable, rpsCeiling, syncKeySecretArn, auth0Domain, ...config } =
+    readIngestConfig(process.env);
   const logger = createLogger({ level: logLevel, base: { fn: "ingest" } });
   if (jobsTable === undefined) logger.warn({}, "JOBS_TABLE is not set: uploads are not tracked as jobs");
-  const dynamo = new DynamoDBClient({});
+  const dynamo = new DynamoDBClient(awsClientOptions());
   const syncOn = jobsTable !== undefined && syncKeySecretArn !== undefined && auth0Domain !== undefined;
   if (!syncOn)
     logger.warn({}, "no sync state (JOBS_TABLE, SYNC_KEY_SECRET_ARN, AUTH0_DOMAIN): every user is sent");
   return createIngestHandler({
-    s3: new S3Client({}),
-    sqs: new SQSClient({}),
+    s3: new S3Client(awsClientOptions({ requestTimeoutMs: CLIENT_TIMEOUTS.ingestS3RequestMs })),
+    sqs: new SQSClient(awsClientOptions()),
     config,
     logger,
+    metrics: new EmfMetrics({ dimensions: functionDimensions(functionName) }),
     ...(jobsTable !== undefined
       ? {
           jobs: {
@@ -41,7 +48,7 @@ async function handlerFromEnvironment(): Promise<IngestHandler> {
           sync: {
             store: new SyncStateStore({ client: dynamo, tableName: jobsTable }),
             // Once per container: the key never changes under a running stack.
-            key: await loadSyncKey(new SecretsManagerClient({}), syncKeySecretArn),
+            key: await loadSyncKey(new SecretsManagerClient(awsClientOptions()), syncKeySecretArn),
             tenant: tenantId(auth0Domain),
           },
         }
@@ -52,6 +59,6 @@ async function handlerFromEnvironment(): Promise<IngestHandler> {
 const built = buildOnce(handlerFromEnvironment);
 
 /** The Lambda entry point: reads the environment and builds its clients on the first call, once per container. */
-export async function handler(event: S3Event): Promise<IngestSummary[]> {
-  return (await built())(event);
+export async function handler(event: S3Event, context?: IngestContext): Promise<IngestSummary[]> {
+  return (await built())(event, context);
 }

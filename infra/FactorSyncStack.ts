@@ -1,5 +1,6 @@
 import { Annotations, CfnOutput, Duration, Stack, type StackProps, Validations } from "aws-cdk-lib";
-import { Effect, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { Table } from "aws-cdk-lib/aws-dynamodb";
+import { Effect, type IRole, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import type { IDestination } from "aws-cdk-lib/aws-lambda";
 import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
@@ -10,7 +11,9 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { INCOMING_PREFIX, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../lib/config/defaults.js";
 import { PLACEHOLDER_AUTH0_DOMAIN, type StackConfig } from "./config.js";
+import { JobsTable } from "./JobsTable.js";
 import { PipelineAlarms } from "./PipelineAlarms.js";
+import { PipelineDashboard } from "./PipelineDashboard.js";
 import { PipelineFunction } from "./PipelineFunction.js";
 import { PipelineStorage } from "./PipelineStorage.js";
 
@@ -25,6 +28,27 @@ const INGEST_MAX_EVENT_AGE = Duration.hours(6);
 /** SQS maximum: no unapplied user may expire while a long migration drains. */
 const QUEUE_RETENTION = Duration.days(14);
 
+/**
+ * The jobs table's actions both functions may use, agreed across the jobs, incremental-sync, incidents and
+ * continuation issues. TransactWriteItems is authorised through PutItem, UpdateItem and ConditionCheckItem;
+ * no Scan (jobs are listed by a Query on one partition), no DeleteItem (outcomes expire by TTL).
+ */
+export const JOBS_TABLE_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:ConditionCheckItem",
+  "dynamodb:Query",
+  "dynamodb:BatchGetItem",
+  "dynamodb:BatchWriteItem",
+] as const;
+
+/**
+ * KMS actions on the table's customer-managed key for reading and writing its items (CDK's own table grants
+ * without the wildcard: DynamoDB decrypts the table key on reads and encrypts on writes).
+ */
+const JOBS_TABLE_KEY_ACTIONS = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"];
+
 /** Options of {@link FactorSyncStack}. */
 export interface FactorSyncStackProps extends StackProps {
   /** Validated settings, from `readStackConfig`. */
@@ -37,7 +61,7 @@ export interface FactorSyncStackProps extends StackProps {
  * Constructs only: what the functions do lives in `functions/` and `lib/`.
  */
 export class FactorSyncStack extends Stack {
-  /** Customer-managed key of the bucket, the queues and the created secret. */
+  /** Customer-managed key of the bucket, the queues, the jobs table and the created secret. */
   readonly key: Key;
   readonly storage: PipelineStorage;
   readonly workQueue: Queue;
@@ -51,6 +75,9 @@ export class FactorSyncStack extends Stack {
   readonly ingest: PipelineFunction;
   readonly apply: PipelineFunction;
   readonly alarms: PipelineAlarms;
+  /** Jobs, their counts and per-user outcomes, sync state. */
+  readonly jobsTable: Table;
+  readonly dashboard: PipelineDashboard;
 
   constructor(scope: Construct, id: string, props: FactorSyncStackProps) {
     super(scope, id, props);
@@ -66,10 +93,10 @@ export class FactorSyncStack extends Stack {
       );
     }
 
-    // One customer-managed key for everything that holds user data: the bucket, the queues, the secret.
+    // One customer-managed key for everything that holds user data: the bucket, the queues, the table, the secret.
     this.key = new Key(this, "DataKey", {
       enableKeyRotation: true,
-      description: "factor-sync: input files, reports, queues and the Auth0 credentials",
+      description: "factor-sync: input files, reports, queues, jobs table and the Auth0 credentials",
     });
 
     this.storage = new PipelineStorage(this, "Storage", {
@@ -104,6 +131,13 @@ export class FactorSyncStack extends Stack {
         "This queue is itself the end of the line: Lambda's on-failure destination for ingest. Nothing consumes it automatically, so there is nothing to dead-letter; an alarm watches its depth.",
     });
 
+    this.jobsTable = new JobsTable(this, "Jobs", { key: this.key }).table;
+    // Both functions: the table, and how long a per-user outcome is kept before its TTL removes it.
+    const jobsEnvironment = {
+      JOBS_TABLE: this.jobsTable.tableName,
+      OUTCOME_TTL_DAYS: String(config.outcomeTtlDays),
+    };
+
     this.secret =
       config.auth0SecretArn === undefined
         ? createEmptySecret(this, this.key)
@@ -122,6 +156,7 @@ export class FactorSyncStack extends Stack {
         QUEUE_URL: this.workQueue.queueUrl,
         REPORTS_PREFIX,
         SEND_CONCURRENCY: String(config.sendConcurrency),
+        ...jobsEnvironment,
         LOG_LEVEL: config.logLevel,
         ...(config.defaultCountry === undefined ? {} : { DEFAULT_COUNTRY: config.defaultCountry }),
         // The sync state is kept per tenant; the key's ARN only (ingest reads the value once per container).
@@ -147,6 +182,7 @@ export class FactorSyncStack extends Stack {
         BUDGET_SHARE: String(config.budgetShare),
         MAX_CONCURRENCY: String(config.maxConcurrency),
         APPLY_CONCURRENCY: String(config.applyConcurrency),
+        ...jobsEnvironment,
         LOG_LEVEL: config.logLevel,
       },
     });
@@ -162,7 +198,17 @@ export class FactorSyncStack extends Stack {
       ingestFailureQueue: this.ingestFailureQueue,
       applyFunction: this.apply.function,
       queueAgeAlarmMinutes: config.queueAgeAlarmMinutes,
+      auth0UnavailableAlarmMinutes: config.auth0UnavailableAlarmMinutes,
       alarmEmail: config.alarmEmail,
+    });
+    this.dashboard = new PipelineDashboard(this, "Dashboard", {
+      ingestFunction: this.ingest.function,
+      applyFunction: this.apply.function,
+      workQueue: this.workQueue,
+      deadLetterQueue: this.deadLetterQueue,
+      ingestFailureQueue: this.ingestFailureQueue,
+      rpsCeiling: config.rpsCeiling,
+      alarms: this.alarms.alarms,
     });
 
     acknowledgeNotificationsHandler(this);
@@ -215,6 +261,13 @@ export class FactorSyncStack extends Stack {
       onFailure: queueDestination(this.ingestFailureQueue),
     });
     role.addToPrincipalPolicy(allow(["sqs:SendMessage"], [this.ingestFailureQueue.queueArn]));
+    this.grantJobsTable(role);
+  }
+
+  /** The jobs table's agreed actions on its ARN only (no index, so no `/index/*`), and its key. */
+  private grantJobsTable(role: IRole): void {
+    role.addToPrincipalPolicy(allow([...JOBS_TABLE_ACTIONS], [this.jobsTable.tableArn]));
+    role.addToPrincipalPolicy(allow(JOBS_TABLE_KEY_ACTIONS, [this.key.keyArn]));
   }
 
   /** Apply consumes the work queue, dead-letters, and reads the Auth0 credentials. */
@@ -233,8 +286,21 @@ export class FactorSyncStack extends Stack {
     // SqsApplyQueue.requeue: a record that met only 429s goes back as a new message (its receives start over).
     role.addToPrincipalPolicy(allow(["sqs:SendMessage"], [this.workQueue.queueArn]));
     role.addToPrincipalPolicy(allow(["secretsmanager:GetSecretValue"], [this.secret.secretArn]));
-    // Decrypt: messages and the secret; GenerateDataKey: dead letters and requeued messages.
+    // Decrypt: messages and the secret; GenerateDataKey: dead letters, requeued messages and the reports.
     role.addToPrincipalPolicy(allow(["kms:Decrypt", "kms:GenerateDataKey"], [this.key.keyArn]));
+    this.grantJobsTable(role);
+    // The completion report (reports/<key>.result.json and .failures.csv), written by whichever function completes
+    // the job; the failures CSV is streamed (multipart when large), so a failed upload must be abortable.
+    const { bucket } = this.storage;
+    role.addToPrincipalPolicy(
+      allow(["s3:PutObject", "s3:AbortMultipartUpload"], [bucket.arnForObjects(`${REPORTS_PREFIX}*`)]),
+    );
+    const bucketArn = `<${this.resolve((bucket.node.defaultChild as CfnBucket).logicalId)}.Arn>`;
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${bucketArn}/${REPORTS_PREFIX}*]`,
+      reason:
+        "Completion report keys mirror the input keys (reports/<key>.result.json, .failures.csv), unknown at deploy time; the grant is PutObject and AbortMultipartUpload on one prefix of one bucket.",
+    });
   }
 
   private addOutputs(): void {
@@ -270,6 +336,16 @@ export class FactorSyncStack extends Stack {
       ],
       ["IngestFunctionName", this.ingest.function.functionName, "The ingest function"],
       ["ApplyFunctionName", this.apply.function.functionName, "The apply function"],
+      [
+        "JobsTableName",
+        this.jobsTable.tableName,
+        "Jobs, counts and per-user outcomes (factor-sync jobs/status/cancel --stack)",
+      ],
+      [
+        "DashboardUrl",
+        `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.dashboard.dashboard.dashboardName}`,
+        "The CloudWatch dashboard of the pipeline",
+      ],
     ];
     if (this.alarms.topic !== undefined) {
       outputs.push(["AlarmTopicArn", this.alarms.topic.topicArn, "Alarm notifications"]);

@@ -1,6 +1,7 @@
 import { isSupportedCountry } from "libphonenumber-js";
 import { z } from "zod";
 import { LOG_LEVELS, type LogLevel, PIPELINE_DEFAULTS } from "../lib/config/defaults.js";
+import { JOBS_TABLE } from "../lib/config/jobsTable.js";
 import { isMaxRejected, parseMaxRejected } from "../lib/ingest/rejectionTolerance.js";
 
 /**
@@ -44,8 +45,12 @@ export interface StackConfig {
   logRetentionDays: number;
   /** Functions' log level (pino). @default "info" */
   logLevel: LogLevel;
+  /** Days the jobs table keeps a per-user outcome (its TTL); jobs themselves are kept. @default 30 */
+  outcomeTtlDays: number;
   /** Age of the oldest work-queue message that raises the alarm, minutes. @default 360 */
   queueAgeAlarmMinutes: number;
+  /** Minutes the circuit breaker may hold records (Auth0 unavailable) before the alarm fires. @default 5 */
+  auth0UnavailableAlarmMinutes: number;
   /** Email subscribed to the alarm topic. @default none: alarms without a topic */
   alarmEmail?: string;
   /** ISO 3166-1 alpha-2 country used by ingest to read national phone numbers. @default none */
@@ -71,7 +76,9 @@ export const STACK_CONFIG_DEFAULTS = {
   accessLogRetentionDays: 90,
   logRetentionDays: 30,
   logLevel: PIPELINE_DEFAULTS.logLevel,
+  outcomeTtlDays: JOBS_TABLE.defaultOutcomeTtlDays,
   queueAgeAlarmMinutes: 360,
+  auth0UnavailableAlarmMinutes: 5,
 } as const satisfies Partial<StackConfig>;
 
 /** One rejected context value. */
@@ -153,7 +160,9 @@ const schema = z.object({
   logLevel: z
     .enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(", ")}` })
     .default(STACK_CONFIG_DEFAULTS.logLevel),
+  outcomeTtlDays: integer(1, 3650).default(STACK_CONFIG_DEFAULTS.outcomeTtlDays),
   queueAgeAlarmMinutes: integer(1, 20_160).default(STACK_CONFIG_DEFAULTS.queueAgeAlarmMinutes),
+  auth0UnavailableAlarmMinutes: integer(1, 1440).default(STACK_CONFIG_DEFAULTS.auth0UnavailableAlarmMinutes),
   alarmEmail: z
     .string({ error: "expected an email address" })
     .regex(EMAIL, { error: "expected an email address" })

@@ -1,7 +1,12 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import {
   type Auth0SimulatorOptions,
+  CONTROL_PATH,
+  DEFAULT_CLIENT_ID,
+  DEFAULT_CLIENT_SECRET,
+  type IncidentSnapshot,
   type LatencyRange,
+  type OutageMode,
   SIMULATOR_DEFAULTS,
   SimulatorOptionsError,
   startAuth0Simulator,
@@ -25,6 +30,37 @@ interface Auth0SimOptions {
   seed: number;
   clientId?: string;
   clientSecret?: string;
+  outageAfter?: number;
+  outageFor?: number;
+  outageMode: OutageMode;
+  outageStatus: number;
+  outageFrom: "start" | "first-request";
+  refuseTokens?: 401 | 403;
+  scopes?: string[];
+  control: boolean;
+}
+
+function outageModeOption(value: string): OutageMode {
+  if (value === "error" || value === "reset" || value === "timeout") return value;
+  throw new InvalidArgumentError("expected error, reset or timeout.");
+}
+
+function outageFromOption(value: string): "start" | "first-request" {
+  if (value === "start" || value === "first-request") return value;
+  throw new InvalidArgumentError("expected start or first-request.");
+}
+
+function refusalOption(value: string): 401 | 403 {
+  if (value === "401") return 401;
+  if (value === "403") return 403;
+  throw new InvalidArgumentError("expected 401 or 403.");
+}
+
+function scopesOption(value: string): string[] {
+  return value
+    .split(/[\s,]+/)
+    .map((scope) => scope.trim())
+    .filter((scope) => scope !== "");
 }
 
 function numberOption(value: string): number {
@@ -43,8 +79,24 @@ function latencyOption(value: string): LatencyRange {
 
 function simulatorOptions(options: Auth0SimOptions): Auth0SimulatorOptions {
   const clients =
-    options.clientId !== undefined || options.clientSecret !== undefined
-      ? [{ clientId: options.clientId ?? "", clientSecret: options.clientSecret ?? "" }]
+    options.clientId !== undefined || options.clientSecret !== undefined || options.scopes !== undefined
+      ? [
+          {
+            clientId: options.clientId ?? DEFAULT_CLIENT_ID,
+            clientSecret: options.clientSecret ?? DEFAULT_CLIENT_SECRET,
+            ...(options.scopes === undefined ? {} : { scopes: options.scopes }),
+          },
+        ]
+      : undefined;
+  const outage =
+    options.outageAfter !== undefined || options.outageFor !== undefined
+      ? {
+          afterMs: (options.outageAfter ?? 0) * 1000,
+          ...(options.outageFor === undefined ? {} : { forMs: options.outageFor * 1000 }),
+          mode: options.outageMode,
+          status: options.outageStatus,
+          from: options.outageFrom === "start" ? ("now" as const) : ("firstRequest" as const),
+        }
       : undefined;
   return {
     host: options.host,
@@ -63,6 +115,9 @@ function simulatorOptions(options: Auth0SimOptions): Auth0SimulatorOptions {
     tokenLifetimeSeconds: options.tokenLifetime,
     seed: options.seed,
     ...(clients === undefined ? {} : { clients }),
+    ...(outage === undefined ? {} : { outage }),
+    ...(options.refuseTokens === undefined ? {} : { tokenRefusal: options.refuseTokens }),
+    control: options.control,
   };
 }
 
@@ -76,6 +131,22 @@ function untilSignal(): Promise<string> {
     process.on("SIGINT", stop);
     process.on("SIGTERM", stop);
   });
+}
+
+function outageLines(incidents: IncidentSnapshot, options: Auth0SimOptions): string[] {
+  const lines: string[] = [];
+  if (incidents.outage) {
+    const { mode, status } = incidents.outage;
+    const how =
+      mode === "error"
+        ? `every call answers ${status}`
+        : `every call ${mode === "reset" ? "is reset" : "hangs"}`;
+    const when = options.outageFrom === "start" ? "the start" : "the first Management API request";
+    const length = options.outageFor === undefined ? "until stopped" : `for ${options.outageFor} s`;
+    lines.push(`  outage         ${options.outageAfter ?? 0} s after ${when}, ${length}: ${how}`);
+  }
+  if (incidents.tokenRefusal) lines.push(`  token endpoint refuses every client (${incidents.tokenRefusal})`);
+  return lines;
 }
 
 /** `auth0-sim`: the Auth0 Management API simulator on its own, until Ctrl-C. */
@@ -129,11 +200,38 @@ export function auth0SimCommand(): Command {
     .option("--seed <n>", "seed of the fault and latency generator", numberOption, defaults.seed)
     .option("--client-id <id>", "accepted client id (default: the simulator's own test client)")
     .option("--client-secret <secret>", "accepted client secret (default: the simulator's own test secret)")
+    .option(
+      "--scopes <list>",
+      "scopes put in the client's tokens, comma-separated (default: read and update users' methods)",
+      scopesOption,
+    )
+    .option("--outage-after <s>", "an outage starts this many seconds after --outage-from", numberOption)
+    .option("--outage-for <s>", "how long the outage lasts, seconds (default: until stopped)", numberOption)
+    .option(
+      "--outage-from <when>",
+      "start (the simulator's start) or first-request (the first Management API request)",
+      outageFromOption,
+      "first-request",
+    )
+    .option(
+      "--outage-mode <mode>",
+      "how every call fails in the outage: error (--outage-status), reset, timeout (no answer)",
+      outageModeOption,
+      "error",
+    )
+    .option("--outage-status <status>", "5xx status of the outage's answers", numberOption, 503)
+    .option(
+      "--refuse-tokens <status>",
+      "the token endpoint refuses every client with 401 or 403",
+      refusalOption,
+    )
+    .option("--no-control", `do not serve ${CONTROL_PATH} (outages and knobs changed while running)`)
     .addHelpText(
       "after",
       examplesHelp([
         "factor-sync auth0-sim --rps 16 --burst 50 --latency 20-80",
         "factor-sync auth0-sim --port 4000 --error-rate 0.05 # 5 % answer 503",
+        "factor-sync auth0-sim --outage-after 5 --outage-for 900 # 15 min down",
       ]) +
         "\n\nEvery user id exists in this simulator (a PUT never answers 404). The one that\n'run' and 'demo' start by themselves answers 404 for ids containing '|missing-'.",
     )
@@ -158,6 +256,8 @@ export function auth0SimCommand(): Command {
           `  client id      ${sim.clientId}`,
           `  client secret  ${sim.clientSecret}`,
           `  rate limit     ${options.rps}/s, burst ${limit.limit}`,
+          ...(options.control ? [`  control        ${sim.url}${CONTROL_PATH} (GET, or POST JSON)`] : []),
+          ...outageLines(sim.incidents, options),
           `  use with       AUTH0_DOMAIN=${sim.url} AUTH0_CLIENT_ID=${sim.clientId} AUTH0_CLIENT_SECRET=${sim.clientSecret}`,
           "",
         ].join("\n"),

@@ -20,6 +20,7 @@ import type { Auth0Simulator } from "../../lib/simulator/index.js";
 import { chooseTarget, IncompleteTargetError, loadDotEnv, TARGET_VARIABLES } from "../auth0Target.js";
 import { CommandOutput } from "../CommandOutput.js";
 import { askYesNo } from "../confirm.js";
+import { credentialsFromEnv } from "../credentialsFromEnv.js";
 import { CliError } from "../errors.js";
 import { EXIT } from "../exitCodes.js";
 import { formatCount } from "../format.js";
@@ -244,7 +245,8 @@ async function chooseRunTarget(): Promise<ChosenTarget> {
     ? "AUTH0_DOMAIN in the environment"
     : "AUTH0_DOMAIN in .env";
   return {
-    target: choice.target,
+    // Re-read from .env while running: a refused secret pauses the run, and fixing it there resumes it.
+    target: { ...choice.target, loadCredentials: credentialsFromEnv() },
     real: true,
     description: `Auth0 tenant ${choice.target.domain} (from ${source})`,
   };

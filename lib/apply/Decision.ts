@@ -1,13 +1,13 @@
 import type { UserOutcome } from "../jobs/types.js";
 import type { DeadLetterReason } from "../messages/DeadLetter.js";
+import type { RecordHistory } from "../messages/RecordHistory.js";
 
-/** What a record went through in this receive, carried by a requeue so a later receive can go on from it. */
-export interface RecordHistory {
-  /** Real attempts (PUTs answered other than 429) in this receive. */
-  attempts: number;
-  /** 429s waited out in this receive. */
-  throttled: number;
-}
+/**
+ * Why a record is sent back to the work queue without a final answer: a 429 pause that outlasts the
+ * invocation, Auth0 unavailable (the circuit is open), a configuration error (the job is paused), or another
+ * record's PUT of the same user in flight (`busy`: the sync state's lease, issue 11).
+ */
+export type HoldCause = "throttled" | "circuit" | "configuration" | "busy";
 
 /**
  * What is to happen to one SQS record of a batch, decided by {@link decideRecord} and performed by
@@ -15,8 +15,9 @@ export interface RecordHistory {
  *
  * - `applied`: the PUT returned 2xx; the event source deletes the record.
  * - `deadLetter`: sent to the DLQ with its reason, then deleted.
- * - `requeue`: its body sent again to the work queue, visible after `delaySeconds` (≤ 900), then deleted: the
- *   receive count starts over (a record that met only 429s).
+ * - `requeue`: its body sent again to the work queue with its {@link RecordHistory}, visible after
+ *   `delaySeconds` (≤ 900), then deleted: the receive count starts over, the history goes on (a record held
+ *   by a 429 pause, an open circuit or a configuration error; see {@link HoldCause}).
  * - `redeliver`: a batch item failure, visible again after `delaySeconds` (`retry`: transient failures;
  *   `deferred`: not tried, or cut short by the time budget).
  * - `keep`: a batch item failure, nothing changed (it returns after the visibility timeout).
@@ -30,7 +31,7 @@ export interface RecordHistory {
 export type Decision =
   | { kind: "applied"; userId: string; status: number }
   | { kind: "deadLetter"; reason: DeadLetterReason }
-  | { kind: "requeue"; userId: string; delaySeconds: number; history: RecordHistory }
+  | { kind: "requeue"; userId: string; delaySeconds: number; history: RecordHistory; cause: HoldCause }
   | {
       kind: "redeliver";
       cause: "retry" | "deferred";

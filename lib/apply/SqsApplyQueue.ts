@@ -2,6 +2,7 @@ import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, type SQSClient
 import type { SQSRecord } from "aws-lambda";
 import type { Logger } from "../logging/Logger.js";
 import { type DeadLetterReason, toDeadLetterAttributes } from "../messages/DeadLetter.js";
+import { type RecordHistory, toHistoryAttributes } from "../messages/RecordHistory.js";
 import { queueUrlFromArn } from "./queueUrlFromArn.js";
 import type { ApplyQueue, RedeliveryEntry } from "./types.js";
 
@@ -17,7 +18,7 @@ export interface SqsApplyQueueOptions {
 
 /**
  * {@link ApplyQueue} over SQS: SendMessage to the DLQ with the original body and the reason as attributes,
- * SendMessage of the original body back to the work queue (a record that only met 429s), and
+ * SendMessage of the original body back to the work queue with its history (a held record), and
  * ChangeMessageVisibilityBatch on the work queue for records returned as batch item failures.
  *
  * @example
@@ -42,12 +43,13 @@ export class SqsApplyQueue implements ApplyQueue {
   }
 
   /** @throws the SDK's error (or a bad `eventSourceARN`): the caller must keep the record then. */
-  public async requeue(record: SQSRecord, delaySeconds: number): Promise<void> {
+  public async requeue(record: SQSRecord, delaySeconds: number, history: RecordHistory): Promise<void> {
     await this.#options.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.#options.queueUrl ?? queueUrlFromArn(record.eventSourceARN),
         MessageBody: record.body,
         DelaySeconds: delaySeconds,
+        MessageAttributes: toHistoryAttributes(history),
       }),
     );
   }

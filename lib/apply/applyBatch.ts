@@ -2,6 +2,8 @@ import type { SQSRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import type { BatchLookup } from "../jobs/ApplyJobs.js";
+import { readRecordHistory } from "../messages/RecordHistory.js";
+import { type MessageSource, parseUserFactorsMessage } from "../messages/UserFactorsMessage.js";
 import { realSleep } from "../pacing/sleep.js";
 import type { DecideContext } from "./decideRecord.js";
 import { decideRecord, receiveCountOf } from "./decideRecord.js";
@@ -35,7 +37,7 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
     backoff: options.backoff,
     redeliveryBaseSeconds: options.redeliveryBaseSeconds ?? 10,
     redeliveryMaxSeconds: options.redeliveryMaxSeconds ?? 300,
-    timeMarginMs: options.timeMarginMs ?? 32_000,
+    timeMarginMs: options.timeMarginMs ?? 38_000,
     remainingTimeMs: deps.remainingTimeMs ?? (() => Number.POSITIVE_INFINITY),
     clock: deps.clock ?? Date.now,
     sleep: deps.sleep ?? realSleep,
@@ -45,7 +47,10 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
       if (event.kind === "throttled") throttled++;
       emit(event);
     },
+    circuit: deps.circuit,
   };
+  const clock = context.clock;
+  const pausedBefore = isPaused(deps);
 
   // Before anything is applied: which jobs are cancelled, which users are counted already (delivered again).
   let lookup: BatchLookup | undefined;
@@ -93,9 +98,60 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
     clock: context.clock,
   });
   result.counts.throttled = throttled;
+  const now = clock();
+  result.counts.oldestWorkAgeSeconds = Math.max(
+    0,
+    ...records.map((record) => Math.floor((now - readRecordHistory(record, now).firstSentAtMs) / 1000)),
+  );
+  await reportConfiguration(decided, deps, pausedBefore);
   logger.info(
     { records: records.length, ...result.counts, returned: result.batchItemFailures.length },
     "batch done",
   );
   return result;
+}
+
+function isPaused(deps: ApplyDeps): boolean {
+  const state = deps.circuit?.state;
+  return state?.status === "open" && state.reason === "configuration";
+}
+
+/** The distinct source files of some records (bodies that cannot be read are left out). */
+function sourcesOf(records: DecidedRecord[]): MessageSource[] {
+  const sources = new Map<string, MessageSource>();
+  for (const { record } of records) {
+    try {
+      const { source } = parseUserFactorsMessage(record.body);
+      sources.set(JSON.stringify([source.bucket, source.key, source.versionId ?? ""]), source);
+    } catch {
+      // a malformed body was dead-lettered, it holds nothing
+    }
+  }
+  return [...sources.values()];
+}
+
+/** Calls the configuration ports: records held by a configuration error, or the circuit out of one. */
+async function reportConfiguration(decided: DecidedRecord[], deps: ApplyDeps, pausedBefore: boolean) {
+  const held = decided.filter(
+    ({ decision }) => decision.kind === "requeue" && decision.cause === "configuration",
+  );
+  const state = deps.circuit?.state;
+  try {
+    if (held.length > 0 && deps.onConfigurationError) {
+      const open = state?.status === "open" ? state : undefined;
+      await deps.onConfigurationError({
+        problem: open?.problem ?? "unknown",
+        status: String(open?.lastStatus ?? ""),
+        message: open?.lastMessage ?? "configuration error",
+        sources: sourcesOf(held),
+      });
+    } else if (pausedBefore && !isPaused(deps) && deps.onConfigurationRecovered) {
+      await deps.onConfigurationRecovered({ sources: sourcesOf(decided) });
+    }
+  } catch (error) {
+    deps.logger.error(
+      { error: error instanceof Error ? error.name : "unknown" },
+      "the configuration port failed; the records are held all the same",
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import type { PermanentOutcome, TransientOutcome } from "../auth0/PutOutcome.js";
+import type { ConfigurationOutcome, PermanentOutcome, TransientOutcome } from "../auth0/PutOutcome.js";
 import type { DeadLetterReason } from "../messages/DeadLetter.js";
 import type { UserFactorsMessage } from "../messages/UserFactorsMessage.js";
 
@@ -28,7 +28,7 @@ export function withoutSecrets(text: string, message: UserFactorsMessage): strin
  * // { status: "404", errorCode: "inexistent_user", message: "The user does not exist.", attempts: 1, ... }
  */
 export function reasonFromOutcome(
-  outcome: PermanentOutcome | TransientOutcome,
+  outcome: PermanentOutcome | TransientOutcome | ConfigurationOutcome,
   message: UserFactorsMessage,
   attempts: number,
   failedAt: Date,

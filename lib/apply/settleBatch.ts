@@ -56,8 +56,24 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
     throttled: 0,
     cancelled: 0,
     alreadyCounted: 0,
+    heldByCircuit: 0,
+    heldByConfiguration: 0,
+    oldestWorkAgeSeconds: 0,
   };
-  let settled = await Promise.all(
+  // The visibility changes of the redelivered records run beside the sends: one round of SQS calls, which
+  // the time margin counts (lib/config/clientTimeouts.ts).
+  const redeliveries: RedeliveryEntry[] = [];
+  decided.forEach(({ record, decision }) => {
+    if (decision.kind === "redeliver") redeliveries.push({ record, delaySeconds: decision.delaySeconds });
+  });
+  const visibility =
+    redeliveries.length === 0
+      ? Promise.resolve()
+      : queue.delayRedelivery(redeliveries).catch((error: unknown) => {
+          // Best effort: the records are batch item failures either way, only redelivered later.
+          logger.warn({ records: redeliveries.length, error: errorName(error) }, "visibility not changed");
+        });
+  const settledAll = Promise.all(
     decided.map(async ({ record, decision }): Promise<Decision> => {
       if (decision.kind === "deadLetter") {
         const { reason } = decision;
@@ -82,17 +98,28 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
         emit({ userId: reason.userId ?? "", kind: "failed", status: reason.status });
       } else if (decision.kind === "requeue") {
         try {
-          await queue.requeue(record, decision.delaySeconds);
+          await queue.requeue(record, decision.delaySeconds, decision.history);
         } catch (error) {
           logger.warn(
-            { messageId: record.messageId, userId: decision.userId, error: errorName(error) },
-            "could not send the throttled record back to the work queue; it is kept for redelivery",
+            {
+              messageId: record.messageId,
+              userId: decision.userId,
+              cause: decision.cause,
+              error: errorName(error),
+            },
+            "could not send the held record back to the work queue; it is kept for redelivery",
           );
           return { kind: "keep", why: "requeue send failed" };
         }
         logger.info(
-          { messageId: record.messageId, userId: decision.userId, delaySeconds: decision.delaySeconds },
-          "throttled record sent back to the work queue",
+          {
+            messageId: record.messageId,
+            userId: decision.userId,
+            cause: decision.cause,
+            delaySeconds: decision.delaySeconds,
+            attempts: decision.history.attempts,
+          },
+          "record held: sent back to the work queue",
         );
       } else if (decision.kind === "applied") {
         emit({ userId: decision.userId, kind: "applied", status: decision.status });
@@ -108,11 +135,11 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
       return decision;
     }),
   );
+  let [settled] = await Promise.all([settledAll, visibility]);
 
   if (deps.jobs !== undefined) settled = await recordOutcomes(decided, settled, deps.jobs, deps);
 
   const batchItemFailures: { itemIdentifier: string }[] = [];
-  const redeliveries: RedeliveryEntry[] = [];
   settled.forEach((decision, index) => {
     const record = (decided[index] as DecidedRecord).record;
     switch (decision.kind) {
@@ -123,7 +150,9 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
         counts.deadLettered++;
         break;
       case "requeue":
-        counts.requeued++;
+        if (decision.cause === "circuit") counts.heldByCircuit++;
+        else if (decision.cause === "configuration") counts.heldByConfiguration++;
+        else counts.requeued++;
         break;
       case "superseded":
         counts.superseded++;
@@ -131,7 +160,6 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
       case "redeliver":
         counts[decision.cause === "retry" ? "retried" : "deferred"]++;
         batchItemFailures.push({ itemIdentifier: record.messageId });
-        redeliveries.push({ record, delaySeconds: decision.delaySeconds });
         break;
       case "keep":
         batchItemFailures.push({ itemIdentifier: record.messageId });
@@ -144,14 +172,6 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
         break;
     }
   });
-  if (redeliveries.length > 0) {
-    try {
-      await queue.delayRedelivery(redeliveries);
-    } catch (error) {
-      // Best effort: the records are batch item failures either way, only redelivered later.
-      logger.warn({ records: redeliveries.length, error: errorName(error) }, "visibility not changed");
-    }
-  }
   return { batchItemFailures, counts };
 }
 

@@ -4,9 +4,12 @@ import type { AuthenticationMethod } from "../factors/types.js";
 import type { ApplyJobs } from "../jobs/ApplyJobs.js";
 import type { Logger } from "../logging/Logger.js";
 import type { DeadLetterReason } from "../messages/DeadLetter.js";
+import type { RecordHistory } from "../messages/RecordHistory.js";
+import type { MessageSource } from "../messages/UserFactorsMessage.js";
 import type { BackoffOptions } from "../pacing/backoff.js";
 import type { Sleep } from "../pacing/sleep.js";
 import type { ApplySync } from "../sync/ApplySync.js";
+import type { CircuitBreaker } from "./CircuitBreaker.js";
 
 /** The Management API call apply needs ({@link ManagementApiClient} implements it). */
 export interface AuthenticationMethodsWriter {
@@ -35,10 +38,11 @@ export interface ApplyQueue {
   deadLetter(record: SQSRecord, reason: DeadLetterReason): Promise<void>;
   /**
    * Sends the record's body unchanged to the work queue as a new message, visible after `delaySeconds`
-   * (≤ 900): its receive count starts over, so waiting out 429s does not use up delivery attempts.
+   * (≤ 900), with `history` as message attributes: its receive count starts over, so a hold (429 pause, open
+   * circuit, configuration error) does not use up delivery attempts, and its real attempts go on counting.
    * @throws when it cannot: the caller keeps the record then.
    */
-  requeue(record: SQSRecord, delaySeconds: number): Promise<void>;
+  requeue(record: SQSRecord, delaySeconds: number, history: RecordHistory): Promise<void>;
   /** Shortens the visibility timeout of records returned as batch item failures. Best effort. */
   delayRedelivery(entries: RedeliveryEntry[]): Promise<void>;
 }
@@ -67,10 +71,22 @@ export interface ApplyOptions {
   redeliveryMaxSeconds?: number;
   /**
    * No request starts, and no pacer wait ends, with less time than this left: the worst case of one call
-   * (PUT, token request and PUT again after a 401, each up to the request timeout) plus time to record the
-   * outcome. @default 32_000
+   * (credentials read, token request, PUT, token request and PUT again after a 401, each up to its timeout)
+   * plus the settle calls (`applyTimeMarginMs()` in lib/config/clientTimeouts.ts). @default 38_000
    */
   timeMarginMs?: number;
+}
+
+/** A configuration error held records of these source files (the jobs work pauses their jobs). */
+export interface ConfigurationErrorEvent {
+  /** What the operator must fix, e.g. `token-refused`. */
+  problem: string;
+  /** The status (`401`, `403`, `credentials`). */
+  status: string;
+  /** Auth0's message or ours; never a secret. */
+  message: string;
+  /** The files whose records were held. */
+  sources: MessageSource[];
 }
 
 /** What {@link applyBatch} needs; built once per container, except `remainingTimeMs`. */
@@ -100,6 +116,21 @@ export interface ApplyDeps {
    * a 2xx writes the user's state. @default none: every record is PUT as it is
    */
   sync?: ApplySync;
+  /**
+   * The container's circuit breaker in front of Auth0 (it outlives invocations). @default none: every call
+   * goes to Auth0; configuration errors still hold their records
+   */
+  circuit?: CircuitBreaker;
+  /**
+   * Port: a batch held records because of a configuration error. The jobs work wires it to `JobStore.pause`
+   * for those files' jobs (status `paused` with the reason). Called once per such batch; a throw is logged.
+   */
+  onConfigurationError?: (event: ConfigurationErrorEvent) => Promise<void> | void;
+  /**
+   * Port: this container's circuit left a configuration error in this batch (Auth0 accepted the fixed secret
+   * or grant). The jobs work wires it to `JobStore.resume` for these files' jobs. A throw is logged.
+   */
+  onConfigurationRecovered?: (event: { sources: MessageSource[] }) => Promise<void> | void;
 }
 
 /** Counts of one batch, by how each record ended. */
@@ -110,7 +141,7 @@ export interface ApplyCounts {
   retried: number;
   /** Returned for redelivery unattempted or unfinished because the time budget ran out. */
   deferred: number;
-  /** Sent back to the work queue as new messages: only 429s in this receive, then the time budget ran out. */
+  /** Sent back to the work queue as new messages, delayed by the rest of a 429 pause the budget did not cover. */
   requeued: number;
   /** Deleted without a PUT: a newer file's methods for the user were applied or are being applied. */
   superseded: number;
@@ -120,6 +151,15 @@ export interface ApplyCounts {
   cancelled: number;
   /** Deleted without a PUT: already counted in their job (delivered again). */
   alreadyCounted: number;
+  /** Sent back to the work queue because Auth0 is unavailable (the circuit is open): kept, not failed. */
+  heldByCircuit: number;
+  /** Sent back to the work queue because of a configuration error (the job is paused): kept, not failed. */
+  heldByConfiguration: number;
+  /**
+   * Age of the batch's oldest work, seconds since ingest first sent it (requeues included, which SQS's
+   * `ApproximateAgeOfOldestMessage` restarts): the queue-age alarm's figure, as a Maximum.
+   */
+  oldestWorkAgeSeconds: number;
 }
 
 /** The partial batch response plus counts. */

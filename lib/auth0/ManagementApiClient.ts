@@ -1,7 +1,7 @@
 import type { AuthenticationMethod } from "../factors/types.js";
 import type { Auth0Endpoint } from "./Auth0Endpoint.js";
 import { classifyResponse, readAuth0ErrorBody } from "./classifyResponse.js";
-import { TokenRequestError } from "./errors.js";
+import { CredentialsUnavailableError, TokenRequestError } from "./errors.js";
 import { describeFetchFailure } from "./fetchFailure.js";
 import type { PutOutcome } from "./PutOutcome.js";
 import { readRateLimit } from "./RateLimit.js";
@@ -23,7 +23,8 @@ export interface ManagementApiClientOptions {
 /**
  * The one Management API call factor-sync makes. It never throws for an HTTP or network outcome: every
  * result is a {@link PutOutcome}, so the caller decides retries in one place. A 401 drops the token and the
- * PUT is sent once more with a fresh one; a second 401 is permanent.
+ * PUT is sent once more with a fresh one; a second 401 is a configuration error, as is a 403 for a missing
+ * scope (whose token is dropped too, so a granted scope is picked up by the next call).
  *
  * @example
  * const client = new ManagementApiClient({ endpoint, tokens });
@@ -55,10 +56,16 @@ export class ManagementApiClient {
   ): Promise<PutOutcome> {
     const body = JSON.stringify(methods);
     const first = await this.#put(userId, body);
+    if (first.kind === "missingScope") {
+      // The scope is in the token: only a new token can carry a grant the operator adds.
+      this.#tokens.invalidate(first.token);
+      return first.outcome;
+    }
     if (first.kind !== "unauthorized") return first.outcome;
     // An expired or revoked token: fetch a new one, once.
     this.#tokens.invalidate(first.token);
     const second = await this.#put(userId, body);
+    if (second.kind !== "done") this.#tokens.invalidate(second.token);
     return second.outcome;
   }
 
@@ -66,13 +73,17 @@ export class ManagementApiClient {
     userId: string,
     body: string,
   ): Promise<
-    { kind: "done"; outcome: PutOutcome } | { kind: "unauthorized"; token: string; outcome: PutOutcome }
+    | { kind: "done"; outcome: PutOutcome }
+    | { kind: "unauthorized" | "missingScope"; token: string; outcome: PutOutcome }
   > {
     let token: string;
     try {
       token = await this.#tokens.getToken();
     } catch (error) {
       if (error instanceof TokenRequestError) return { kind: "done", outcome: tokenFailure(error) };
+      if (error instanceof CredentialsUnavailableError) {
+        return { kind: "done", outcome: credentialsFailure(error) };
+      }
       throw error;
     }
     const url = `${this.#endpoint.baseUrl}/api/v2/users/${encodeURIComponent(userId)}/authentication-methods`;
@@ -101,7 +112,9 @@ export class ManagementApiClient {
     const rateLimit = readRateLimit(response.headers);
     const errorBody = response.ok ? {} : readAuth0ErrorBody(text);
     const outcome = classifyResponse(response.status, errorBody, rateLimit);
-    return response.status === 401 ? { kind: "unauthorized", token, outcome } : { kind: "done", outcome };
+    if (response.status === 401) return { kind: "unauthorized", token, outcome };
+    if (outcome.kind === "configuration") return { kind: "missingScope", token, outcome };
+    return { kind: "done", outcome };
   }
 }
 
@@ -118,8 +131,18 @@ function tokenFailure(error: TokenRequestError): PutOutcome {
       ...(error.rateLimit ? { resetAtMs: error.rateLimit.resetAtMs } : {}),
     };
   }
-  // Even a 401/403 (wrong credentials, missing grant) is transient: it is the same for every user, so the
-  // records go back to the queue and, once the secret is fixed, apply without a redrive; on their last receive
-  // they are dead-lettered with this reason.
-  return { kind: "transient", status: error.status, ...errorCode, message };
+  // The token endpoint down (5xx, 408, no answer) is an incident; any other refusal (401/403 wrong credentials
+  // or no grant, 400) is the same for every user until the operator fixes it: a configuration error.
+  const { status } = error;
+  if (typeof status !== "number" || status === 408 || status >= 500) {
+    return { kind: "transient", status, stage: "token", ...errorCode, message };
+  }
+  return { kind: "configuration", problem: "token-refused", status, ...errorCode, message };
+}
+
+/** Credentials that could not be read: the operator's to fix, or (Secrets Manager unreachable) an incident. */
+function credentialsFailure(error: CredentialsUnavailableError): PutOutcome {
+  return error.configuration
+    ? { kind: "configuration", problem: "credentials", status: "credentials", message: error.message }
+    : { kind: "transient", status: "network", stage: "token", message: error.message };
 }

@@ -29,15 +29,45 @@ export interface TransientOutcome extends FailureDetail {
   kind: "transient";
   /** The HTTP status, or `timeout` / `network` when no response came. */
   status: number | "timeout" | "network";
+  /** `token` when it was the token request (or the credentials read) that failed, not this user's PUT. */
+  stage?: "token";
   rateLimit?: RateLimit;
 }
 
-/** 400, 403, 404, 409, other 4xx, and a 401 that a fresh token did not cure: retrying will not help. */
+/** 400, 404, 409, other 4xx (a 403 other than a missing scope): this user's, retrying will not help. */
 export interface PermanentOutcome extends FailureDetail {
   kind: "permanent";
   status: number;
   rateLimit?: RateLimit;
 }
 
+/** What the operator must fix for a {@link ConfigurationOutcome}. */
+export type ConfigurationProblem =
+  /** `/oauth/token` answered 401/403 (or another 4xx): wrong client id or secret, no client grant. */
+  | "token-refused"
+  /** The Management API refused a fresh token (401 after a refresh). */
+  | "unauthorized"
+  /** 403 `insufficient_scope`: the client grant lacks `update:authentication_methods`. */
+  | "missing-scope"
+  /** The credentials could not be read, or are empty (an empty secret of a first deploy). */
+  | "credentials";
+
+/**
+ * A configuration error: the same answer for every user, so not this user's failure. The records are held
+ * (nothing is dead-lettered) and the job paused until the operator fixes the secret or the grant.
+ */
+export interface ConfigurationOutcome extends FailureDetail {
+  kind: "configuration";
+  problem: ConfigurationProblem;
+  /** The HTTP status, or `credentials` when no request could be made. */
+  status: number | "credentials";
+  rateLimit?: RateLimit;
+}
+
 /** The outcome of one `PUT /api/v2/users/{id}/authentication-methods`, as a discriminated union on `kind`. */
-export type PutOutcome = AppliedOutcome | ThrottledOutcome | TransientOutcome | PermanentOutcome;
+export type PutOutcome =
+  | AppliedOutcome
+  | ThrottledOutcome
+  | TransientOutcome
+  | PermanentOutcome
+  | ConfigurationOutcome;

@@ -1,6 +1,7 @@
 import type { Auth0Endpoint } from "./Auth0Endpoint.js";
+import type { CredentialsSource } from "./CredentialsCache.js";
 import { readAuth0ErrorBody } from "./classifyResponse.js";
-import { TokenRequestError } from "./errors.js";
+import { CredentialsUnavailableError, TokenRequestError } from "./errors.js";
 import { describeFetchFailure } from "./fetchFailure.js";
 import { readRateLimit } from "./RateLimit.js";
 
@@ -20,7 +21,11 @@ export interface TokenSource {
 /** Options of {@link TokenProvider}. */
 export interface TokenProviderOptions {
   endpoint: Auth0Endpoint;
-  credentials: Auth0Credentials;
+  /**
+   * Fixed credentials, or a source that is read for every token request and told of every failed one
+   * ({@link CredentialsCache}), so a fixed or rotated secret is picked up without a restart.
+   */
+  credentials: Auth0Credentials | CredentialsSource;
   /** @default globalThis.fetch */
   fetch?: typeof fetch;
   /** Epoch milliseconds. @default Date.now */
@@ -51,14 +56,16 @@ interface CachedToken {
 export class TokenProvider implements TokenSource {
   readonly #options: Required<Omit<TokenProviderOptions, "endpoint" | "credentials">>;
   readonly #endpoint: Auth0Endpoint;
-  readonly #credentials: Auth0Credentials;
+  readonly #credentials: CredentialsSource;
   #cached: CachedToken | undefined;
   #inFlight: Promise<CachedToken> | undefined;
   #fetches = 0;
 
   public constructor(options: TokenProviderOptions) {
     this.#endpoint = options.endpoint;
-    this.#credentials = options.credentials;
+    const { credentials } = options;
+    this.#credentials =
+      "get" in credentials ? credentials : { get: async () => credentials, invalidate: () => {} };
     this.#options = {
       fetch: options.fetch ?? globalThis.fetch,
       clock: options.clock ?? Date.now,
@@ -74,7 +81,8 @@ export class TokenProvider implements TokenSource {
 
   /**
    * A valid token: the cached one, or a new one when there is none or it is close to expiry.
-   * @throws {@link TokenRequestError} when the token endpoint fails or cannot be reached.
+   * @throws {@link TokenRequestError} when the token endpoint fails or cannot be reached;
+   *   {@link CredentialsUnavailableError} when the credentials cannot be read or are empty.
    */
   public async getToken(): Promise<string> {
     const cached = this.#cached;
@@ -92,6 +100,22 @@ export class TokenProvider implements TokenSource {
   }
 
   async #fetchToken(): Promise<CachedToken> {
+    const credentials = await this.#credentials.get();
+    if (credentials.clientId === "" || credentials.clientSecret === "") {
+      this.#credentials.invalidate();
+      const empty = credentials.clientId === "" ? "client id" : "client secret";
+      throw new CredentialsUnavailableError(`the ${empty} is empty`, true);
+    }
+    try {
+      return await this.#requestToken(credentials);
+    } catch (error) {
+      // Whatever failed, the secret may have been fixed or rotated since it was read: read it again next time.
+      this.#credentials.invalidate();
+      throw error;
+    }
+  }
+
+  async #requestToken(credentials: Auth0Credentials): Promise<CachedToken> {
     this.#fetches++;
     const startedAt = this.#options.clock();
     const { timeoutMs } = this.#options;
@@ -103,8 +127,8 @@ export class TokenProvider implements TokenSource {
         headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify({
           grant_type: "client_credentials",
-          client_id: this.#credentials.clientId,
-          client_secret: this.#credentials.clientSecret,
+          client_id: credentials.clientId,
+          client_secret: credentials.clientSecret,
           audience: this.#endpoint.audience,
         }),
         signal: AbortSignal.timeout(timeoutMs),

@@ -27,8 +27,9 @@ export function readAuth0ErrorBody(text: string): Auth0ErrorBody {
 
 /**
  * Classifies one response of the PUT (after any token refresh) into a {@link PutOutcome}:
- * 2xx applied; 429 throttled; 408 and 5xx transient; every other status permanent (400, 401, 403, 404, 409,
- * and anything unexpected, which a retry would not change).
+ * 2xx applied; 429 throttled; 408 and 5xx transient; 401 (a fresh token refused) and 403 `insufficient_scope`
+ * configuration (the same for every user); every other status permanent (400, 404, 409, another 403, and
+ * anything unexpected, which a retry would not change).
  *
  * @example
  * classifyResponse(404, { message: "The user does not exist.", errorCode: "inexistent_user" }, undefined);
@@ -54,5 +55,15 @@ export function classifyResponse(
     };
   }
   if (status === 408 || status >= 500) return { kind: "transient", status, ...detail, ...withRateLimit };
+  if (status === 401)
+    return { kind: "configuration", problem: "unauthorized", status, ...detail, ...withRateLimit };
+  if (status === 403 && isMissingScope(body)) {
+    return { kind: "configuration", problem: "missing-scope", status, ...detail, ...withRateLimit };
+  }
   return { kind: "permanent", status, ...detail, ...withRateLimit };
+}
+
+/** Auth0's 403 for a token without the endpoint's scope ("Insufficient scope, expected any of: ..."). */
+function isMissingScope(body: Auth0ErrorBody): boolean {
+  return body.errorCode === "insufficient_scope" || /insufficient scope/i.test(body.message ?? "");
 }

@@ -41,7 +41,8 @@ export function parseAuth0Credentials(secretString: string | undefined): Auth0Cr
 }
 
 /**
- * Fetches and parses the credentials secret (call once per container and keep the result).
+ * Fetches and parses the credentials secret (apply reads it through a `CredentialsCache`: at most every few
+ * minutes, and again after every failed token request).
  *
  * @example
  * const credentials = await loadAuth0Credentials(new SecretsManagerClient({}), process.env.AUTH0_SECRET_ARN);

@@ -1,10 +1,14 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import type { S3Event } from "aws-lambda";
+import type { Context, S3Event } from "aws-lambda";
 import type { CountryCode } from "libphonenumber-js";
 import { IngestJob } from "../jobs/IngestJob.js";
 import type { JobStore } from "../jobs/JobStore.js";
+import { childLogger } from "../logging/childLogger.js";
 import type { Logger } from "../logging/Logger.js";
+import { recordIngestSummary } from "../metrics/recordIngestSummary.js";
+import { silentMetrics } from "../metrics/silentMetrics.js";
+import type { InvocationMetrics } from "../metrics/types.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { decodeS3Key } from "./decodeS3Key.js";
 import { type IngestObjectOptions, type IngestSync, ingestObject } from "./ingestObject.js";
@@ -42,27 +46,34 @@ export interface IngestHandlerDeps {
   now?: () => Date;
   /** The sync state: unchanged users are not sent (issue 11). @default none */
   sync?: IngestSync;
+  /** Users ingested, rejected and sent of each file, flushed at the end of each invocation. @default silentMetrics */
+  metrics?: InvocationMetrics;
   /** Called as each file is read (the local runner's progress display). @default none */
   onReadProgress?: IngestObjectOptions["onReadProgress"];
 }
 
+/** What the ingest handler reads of Lambda's context: the request id, for its log lines and metrics. */
+export type IngestContext = Partial<Pick<Context, "awsRequestId">>;
+
 /** The ingest Lambda: one summary per object of the event, in order. */
-export type IngestHandler = (event: S3Event) => Promise<IngestSummary[]>;
+export type IngestHandler = (event: S3Event, context?: IngestContext) => Promise<IngestSummary[]>;
 
 /**
  * Builds the ingest handler: for each ObjectCreated record, ingests the object (see `ingestObject`). Objects
  * under the reports prefix are skipped, so a notification set too wide cannot make reports of reports, and so are
  * folder markers (keys ending in `/`, which the S3 console creates when a folder is made). A file-level
  * error of the input ends in its summary; any other error (S3 or SQS unusable) is thrown: the invocation fails,
- * and Lambda's on-failure destination records it with its event.
+ * and Lambda's on-failure destination records it with its event. Each invocation logs through a child logger
+ * that carries its request id, and ends with one metrics flush (users ingested, rejected, sent, not sent).
  *
  * @example
  * const handler = createIngestHandler({ s3, sqs, logger, config: readIngestConfig(process.env) });
  * const [summary] = await handler(s3Event);
  */
 export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
-  const { config, logger } = deps;
-  return async (event) => {
+  const { config } = deps;
+  const metrics = deps.metrics ?? silentMetrics;
+  const ingestEvent = async (event: S3Event, logger: Logger): Promise<IngestSummary[]> => {
     const summaries: IngestSummary[] = [];
     // An S3 test event ("s3:TestEvent") has no Records.
     for (const record of event.Records ?? []) {
@@ -136,5 +147,17 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
       );
     }
     return summaries;
+  };
+  return async (event, context) => {
+    const requestId = context?.awsRequestId;
+    // Every line of the invocation carries its request id; its metrics are written once, at its end.
+    const logger = requestId === undefined ? deps.logger : childLogger(deps.logger, { requestId });
+    try {
+      const summaries = await ingestEvent(event, logger);
+      for (const summary of summaries) recordIngestSummary(metrics, summary);
+      return summaries;
+    } finally {
+      metrics.flush(requestId === undefined ? {} : { requestId });
+    }
   };
 }

@@ -1,4 +1,9 @@
-import { CreateTableCommand, type DynamoDBClient, ResourceInUseException } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+} from "@aws-sdk/client-dynamodb";
 
 /**
  * Creates the jobs table as the stack defines it (`pk`/`sk` strings, on demand), unless it exists. For the local
@@ -26,4 +31,12 @@ export async function createJobsTable(client: DynamoDBClient, tableName: string)
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
+  // A new table answers writes only once ACTIVE; dynalite gets there a moment after CreateTable returns, and a
+  // write in that moment fails with ResourceNotFoundException (seen under load).
+  for (let tries = 0; tries < 500; tries++) {
+    const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (described.Table?.TableStatus === "ACTIVE") return;
+    await new Promise((done) => setTimeout(done, 10));
+  }
+  throw new Error(`the jobs table ${tableName} did not become ACTIVE`);
 }

@@ -4,6 +4,7 @@ import { basename, join, resolve } from "node:path";
 import { finished } from "node:stream/promises";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import type { CircuitState } from "../apply/CircuitBreaker.js";
 import { createApplyDeps } from "../apply/createApplyDeps.js";
 import { createApplyHandler } from "../apply/createApplyHandler.js";
 import type { ApplyOutcomeEvent } from "../apply/types.js";
@@ -20,6 +21,7 @@ import { jobIdFor } from "../jobs/jobId.js";
 import { createLogger, type Logger } from "../logging/Logger.js";
 import type { IngestSummary } from "../reports/IngestSummary.js";
 import { reportKeys } from "../reports/reportKeys.js";
+import { auth0HoldOf } from "./auth0Hold.js";
 import { LocalRunError } from "./errors.js";
 import { type LocalAws, startLocalAws } from "./LocalAws.js";
 import { forecastLocalFile, openLocalSync } from "./localSync.js";
@@ -28,6 +30,7 @@ import { queueDepth } from "./queueDepth.js";
 import { SqsEventSource } from "./SqsEventSource.js";
 import { TenantRateObserver } from "./TenantRateObserver.js";
 import type {
+  Auth0Hold,
   LocalMigrationOptions,
   LocalMigrationSummary,
   MigrationPhase,
@@ -66,7 +69,9 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
   const key = `${INCOMING_PREFIX}${basename(options.file)}`;
 
   const credentials = { clientId: options.target.clientId, clientSecret: options.target.clientSecret };
-  await checkCredentials(endpoint, credentials, options.fetch);
+  // Fixed credentials that are refused stop the run before anything starts; re-readable ones pause it.
+  const { loadCredentials } = options.target;
+  if (loadCredentials === undefined) await checkCredentials(endpoint, credentials, options.fetch);
   const rateObserver = new TenantRateObserver(clock);
   const applyFetch = rateObserver.wrap(options.fetch ?? globalThis.fetch);
 
@@ -83,6 +88,19 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     retries: 0,
     throttled: 0,
     elapsedMs: 0,
+  };
+  // Each worker's circuit; the progress shows the one open longest while any is open.
+  const circuits = new Map<number, Auth0Hold>();
+  const onCircuitChange = (worker: number, state: CircuitState) => {
+    const hold = auth0HoldOf(state);
+    if (hold) circuits.set(worker, hold);
+    else circuits.delete(worker);
+    const holds = [...circuits.values()].sort((a, b) => a.sinceMs - b.sinceMs);
+    const configuration = holds.find((candidate) => candidate.reason === "configuration");
+    const shown = configuration ?? holds[0];
+    if (shown) progress.auth0 = shown;
+    else delete progress.auth0;
+    report();
   };
   const report = (phase?: MigrationPhase) => {
     if (phase) progress.phase = phase;
@@ -149,11 +167,13 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       functionTimeoutSeconds: options.applyTimeoutSeconds,
       logger,
       // One "container" per poller: its own token cache and pacer, as on Lambda.
-      createHandler: () => {
+      createHandler: (worker) => {
         const deps = createApplyDeps(
           {
             auth0Domain: options.target.domain,
-            credentials,
+            credentials: loadCredentials ?? credentials,
+            ...(options.probeIntervalMs === undefined ? {} : { probeIntervalMs: options.probeIntervalMs }),
+            onCircuitChange: (state) => onCircuitChange(worker, state),
             dlqUrl: local.dlq.url,
             rpsCeiling: options.rpsCeiling,
             budgetShare: options.budgetShare,
@@ -228,7 +248,14 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       progress.sent = ingest.sent;
       progress.rejected = ingest.rejected;
       report(options.signal?.aborted ? "stopping" : "applying");
-      await source.finishWhenDrained();
+      // A line now and then while nothing else changes (records held through an incident or a pause).
+      const ticker = setInterval(() => report(), 5_000);
+      ticker.unref();
+      try {
+        await source.finishWhenDrained();
+      } finally {
+        clearInterval(ticker);
+      }
     } catch (error) {
       await source.stop().catch(() => {});
       throw error;

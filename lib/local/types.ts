@@ -1,5 +1,6 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { ApplyOptions } from "../apply/types.js";
+import type { Auth0Credentials } from "../auth0/TokenProvider.js";
 import type { MaxRejected } from "../ingest/rejectionTolerance.js";
 import type { PhoneCheck } from "../ingest/types.js";
 import type { JobStatus } from "../jobs/types.js";
@@ -19,6 +20,13 @@ export interface Auth0Target {
    * simulator, whose port changes every run, is always `bundled-simulator`
    */
   tenant?: string;
+  /**
+   * Reads the credentials again (the CLI re-reads `.env`): then they are re-read after every failed token
+   * request and every 5 minutes, a refused secret pauses the run instead of stopping it, and fixing it resumes
+   * the run by itself. Without it, `clientId`/`clientSecret` are fixed and a refused secret stops the run
+   * before anything starts (a {@link LocalRunError}).
+   */
+  loadCredentials?: () => Promise<Auth0Credentials>;
 }
 
 /** Options of `runLocalMigration`. Pipeline settings default to the CDK stack's ({@link PIPELINE_DEFAULTS}). */
@@ -56,6 +64,8 @@ export interface LocalMigrationOptions {
   sendConcurrency?: number;
   /** Tuning of the apply handler's retries (tests shorten the redelivery delays). @default the handler's own */
   applyOptions?: ApplyOptions;
+  /** The circuit breaker's probe interval (tests shorten it). @default 30_000 */
+  probeIntervalMs?: number;
   /** Where the reports are copied. @default `./factor-sync-reports/<runId>` */
   reportsDir?: string;
   /**
@@ -107,6 +117,24 @@ export interface MigrationProgress {
   /** The tenant's rate limit as its `x-ratelimit-*` headers showed it, once a response carried them. */
   tenantRateLimit?: ObservedRateLimit;
   elapsedMs: number;
+  /**
+   * Set while Auth0 is unavailable or refuses the configuration (some worker's circuit is open; the one
+   * open longest): the records are held, nothing is lost, and the run waits for Auth0 (or Ctrl-C).
+   */
+  auth0?: Auth0Hold;
+}
+
+/** Why the run is holding its records. */
+export interface Auth0Hold {
+  reason: "unavailable" | "configuration";
+  /** Epoch ms since when. */
+  sinceMs: number;
+  /** The last failure's status: `503`, `timeout`, `401`, `credentials`... */
+  status: string;
+  message: string;
+  /** For `configuration`: what to fix (`token-refused`, `unauthorized`, `missing-scope`, `credentials`). */
+  problem?: string;
+  probeIntervalMs: number;
 }
 
 /** The local copies of a run's reports. */

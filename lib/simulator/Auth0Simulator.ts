@@ -2,9 +2,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { AuthenticationMethodInput, StoredAuthenticationMethod } from "./authenticationMethods.js";
+import { handleControlRequest } from "./controlRoute.js";
 import { ROUTE_NOT_FOUND, serverError, TOO_MANY_REQUESTS } from "./errorBodies.js";
+import { SimulatorOptionsError } from "./errors.js";
+import { type IncidentSnapshot, IncidentState, type OutageSchedule, type TokenRefusal } from "./incidents.js";
 import { MethodStore } from "./MethodStore.js";
-import { handleManagementRequest } from "./managementApi.js";
+import { authenticationMethodsUserId, handleManagementRequest } from "./managementApi.js";
 import {
   type Auth0SimulatorOptions,
   type LatencyRange,
@@ -54,11 +57,34 @@ export interface Auth0Simulator {
   consume(count: number): RateLimitState;
   /** Expires every token issued so far (the next Management API call with one answers 401). */
   expireTokens(): void;
+  /**
+   * Schedules an outage (replacing any other): while it lasts every call, `/oauth/token` included, fails as
+   * `mode` says. @throws SimulatorOptionsError
+   */
+  scheduleOutage(schedule?: OutageSchedule): void;
+  /** Ends the outage now, or cancels a scheduled one. */
+  endOutage(): void;
+  /** Makes `/oauth/token` refuse every client with 401 or 403 (a configuration error); `undefined` stops it. */
+  refuseTokens(status: TokenRefusal | undefined): void;
+  /**
+   * The scopes put in a client's tokens from now on (tokens already issued keep theirs, as Auth0's JWTs do).
+   * @default clientId the first client's
+   */
+  setClientScopes(scopes: readonly string[], clientId?: string): void;
+  /** Rotates a client's secret: the old one is refused from now on. @default clientId the first client's */
+  setClientSecret(secret: string, clientId?: string): void;
+  /** The outage and token-refusal knobs now. */
+  readonly incidents: IncidentSnapshot;
+  /** Makes every PUT for one user answer this 5xx (that user's own persistent failure); `undefined` stops it. */
+  failUser(userId: string, status: number | undefined): void;
   /** Clears stored methods and counters and fills the bucket; keeps knobs and issued tokens. */
   reset(): void;
   /** Closes the server and every open connection. */
   stop(): Promise<void>;
 }
+
+/** The simulator's own control route (when `control` is on): not part of Auth0's API. */
+export const CONTROL_PATH = "/_simulator/control";
 
 /** Request bodies above this are answered 413. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -111,10 +137,25 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
   let rateLimit = resolved.rateLimit;
   let faults = resolved.faults;
   let latency = resolved.latencyMs;
+  const incidents = new IncidentState(clock);
+  const userFaults = new Map<string, number>();
+  const userFaultOf = (path: string) => {
+    const userId = authenticationMethodsUserId(path);
+    return userId === undefined ? undefined : userFaults.get(userId);
+  };
+  // A mutable copy: secrets can be rotated and scopes granted while the simulator runs.
+  const clients = resolved.clients.map((client) => ({ ...client }));
+  const clientNamed = (clientId: string | undefined) => {
+    const client = clientId === undefined ? clients[0] : clients.find((c) => c.clientId === clientId);
+    if (client === undefined) throw new SimulatorOptionsError("clientId", `no client ${clientId}`);
+    return client;
+  };
   const bucket = new TokenBucket({ ...rateLimit, clock });
   const tokens = new TokenStore();
   const methods = new MethodStore(random);
   const stats = new StatsRecorder();
+  if (options.outage) incidents.scheduleOutage(options.outage);
+  incidents.tokenRefusal = options.tokenRefusal;
   let port = resolved.port;
   // Aborts the latency of requests still waiting when the simulator stops, so no timer outlives it.
   const stopping = new AbortController();
@@ -165,7 +206,10 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
     let reply: SimulatorResponse;
     if (!take.conformant) reply = { status: 429, body: TOO_MANY_REQUESTS };
     else if (error) reply = { status: faults.errorStatus, body: serverError(faults.errorStatus) };
-    else {
+    else if (userFaultOf(request.path) !== undefined) {
+      const status = userFaultOf(request.path) as number;
+      reply = { status, body: serverError(status) };
+    } else {
       reply = handleManagementRequest(request, {
         tokens,
         methods,
@@ -176,6 +220,53 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
     }
     stats.response(reply.status);
     writeJson(response, reply, rateLimitHeaders);
+  };
+
+  /** Every call fails while an outage lasts: a 5xx, a destroyed connection, or no answer until it ends. */
+  const failDuringOutage = async (
+    request: SimulatorRequest,
+    response: ServerResponse,
+    outage: NonNullable<ReturnType<IncidentState["activeOutage"]>>,
+  ) => {
+    stats.current.outageFailures++;
+    if (request.method === "PUT" && request.path.startsWith("/api/v2/")) stats.current.puts++;
+    if (outage.mode === "error") {
+      stats.response(outage.status);
+      writeJson(response, { status: outage.status, body: serverError(outage.status) });
+      return;
+    }
+    if (outage.mode === "timeout") {
+      // Hold the request until the client gives up, the outage ends or the simulator stops.
+      const gone = new AbortController();
+      response.once("close", () => gone.abort());
+      const signal = AbortSignal.any([gone.signal, stopping.signal]);
+      const leftMs = Math.min(incidents.outageLeftMs(), 3_600_000);
+      await sleep(leftMs, undefined, { signal }).catch(() => undefined);
+    } else stats.current.resets++;
+    response.socket?.destroy();
+  };
+
+  const control = {
+    scheduleOutage: (schedule: OutageSchedule) => incidents.scheduleOutage(schedule),
+    endOutage: () => incidents.endOutage(),
+    refuseTokens: (status: TokenRefusal | undefined) => {
+      incidents.tokenRefusal = status;
+    },
+    setClientScopes: (scopes: readonly string[], clientId?: string) => {
+      clientNamed(clientId).scopes = [...scopes];
+    },
+    setClientSecret: (secret: string, clientId?: string) => {
+      clientNamed(clientId).clientSecret = secret;
+    },
+    setFaults: (change: Partial<SimulatorFaults>) => {
+      faults = resolveFaults(change, faults);
+    },
+    setRateLimit: (change: Partial<SimulatorRateLimit>) => {
+      rateLimit = resolveRateLimit(change, rateLimit);
+      bucket.configure(rateLimit);
+    },
+    expireTokens: () => tokens.expireAll(clock()),
+    snapshot: () => incidents.snapshot(),
   };
 
   const serve = async (incoming: IncomingMessage, response: ServerResponse) => {
@@ -189,11 +280,20 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
       authorization: header(incoming, "authorization"),
       body,
     };
+    if (resolved.control && request.path === CONTROL_PATH) {
+      const reply = handleControlRequest(request, control);
+      writeJson(response, reply);
+      return;
+    }
+    if (request.path.startsWith("/api/v2/")) incidents.requestArrived();
+    const outage = incidents.activeOutage();
+    if (outage !== undefined) return failDuringOutage(request, response, outage);
     if (request.path.startsWith("/api/v2/")) return serveManagement(request, response);
     let reply: SimulatorResponse = { status: 404, body: ROUTE_NOT_FOUND };
     if (request.path === "/oauth/token" && request.method === "POST") {
       reply = handleTokenRequest(request, {
-        clients: resolved.clients,
+        clients,
+        refusal: incidents.tokenRefusal,
         tokens,
         clock,
         tokenLifetimeSeconds: resolved.tokenLifetimeSeconds,
@@ -222,7 +322,7 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
   port = (server.address() as AddressInfo).port;
   const hostForUrl = resolved.host.includes(":") ? `[${resolved.host}]` : resolved.host;
   const domain = `${hostForUrl}:${port}`;
-  const [firstClient] = resolved.clients;
+  const [firstClient] = clients;
   if (firstClient === undefined) throw new Error("unreachable: resolveSimulatorOptions requires a client");
 
   return {
@@ -230,7 +330,9 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
     domain,
     audience: `https://${domain}/api/v2/`,
     clientId: firstClient.clientId,
-    clientSecret: firstClient.clientSecret,
+    get clientSecret() {
+      return firstClient.clientSecret;
+    },
     get stats() {
       return stats.snapshot();
     },
@@ -238,18 +340,30 @@ export async function startAuth0Simulator(options: Auth0SimulatorOptions = {}): 
     allMethods: () => methods.all(),
     seedMethods: (userId, inputs) => methods.replace(userId, inputs, clock()),
     rateLimit: () => bucket.peek(),
-    setFaults: (change) => {
-      faults = resolveFaults(change, faults);
-    },
+    setFaults: control.setFaults,
     setLatency: (range) => {
       latency = resolveLatency(range);
     },
-    setRateLimit: (change) => {
-      rateLimit = resolveRateLimit(change, rateLimit);
-      bucket.configure(rateLimit);
-    },
+    setRateLimit: control.setRateLimit,
     consume: (count) => bucket.consume(count),
-    expireTokens: () => tokens.expireAll(clock()),
+    expireTokens: control.expireTokens,
+    scheduleOutage: (schedule = {}) => control.scheduleOutage(schedule),
+    endOutage: control.endOutage,
+    refuseTokens: control.refuseTokens,
+    setClientScopes: control.setClientScopes,
+    setClientSecret: control.setClientSecret,
+    get incidents() {
+      return incidents.snapshot();
+    },
+    failUser: (userId, status) => {
+      if (status === undefined) userFaults.delete(userId);
+      else {
+        if (!Number.isInteger(status) || status < 500 || status > 599) {
+          throw new SimulatorOptionsError("failUser.status", `must be a 5xx status, got ${status}`);
+        }
+        userFaults.set(userId, status);
+      }
+    },
     reset: () => {
       methods.clear();
       stats.clear();

@@ -12,8 +12,10 @@ export interface SimulatorStats {
   puts: number;
   /** PUTs that replaced a user's methods (answered 200). */
   applied: number;
-  /** Connections destroyed by an injected reset fault. */
+  /** Connections destroyed by an injected reset fault or a `reset` outage. */
   resets: number;
+  /** Requests (token endpoint included) failed by an outage. */
+  outageFailures: number;
   /** The most Management API requests in flight at once. */
   maxConcurrent: number;
   /** Management API requests in flight now. */
@@ -33,6 +35,7 @@ export class StatsRecorder {
       puts: 0,
       applied: 0,
       resets: 0,
+      outageFailures: 0,
       maxConcurrent: 0,
       inFlight: 0,
     };

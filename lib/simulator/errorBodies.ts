@@ -136,3 +136,11 @@ export function unsupportedGrantType(grantType: string): AuthenticationErrorBody
 export function invalidRequest(description: string): AuthenticationErrorBody {
   return { error: "invalid_request", error_description: description };
 }
+
+/** `/oauth/token`: the client has no grant for the Management API (Auth0's wording). */
+export function clientNotAuthorized(audience: string): AuthenticationErrorBody {
+  return {
+    error: "access_denied",
+    error_description: `Client is not authorized to access "${audience}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
+  };
+}

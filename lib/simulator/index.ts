@@ -1,9 +1,11 @@
 export type { Auth0Simulator } from "./Auth0Simulator.js";
-export { startAuth0Simulator } from "./Auth0Simulator.js";
+export { CONTROL_PATH, startAuth0Simulator } from "./Auth0Simulator.js";
 export type { AuthenticationMethodInput, StoredAuthenticationMethod } from "./authenticationMethods.js";
 export { validateAuthenticationMethods } from "./authenticationMethods.js";
+export type { SimulatorControlRequest } from "./controlRoute.js";
 export type { ManagementErrorBody } from "./errorBodies.js";
 export { SimulatorOptionsError } from "./errors.js";
+export type { IncidentSnapshot, OutageMode, OutageSchedule, TokenRefusal } from "./incidents.js";
 export type {
   Auth0SimulatorOptions,
   KnownUsers,

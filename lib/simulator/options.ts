@@ -1,4 +1,5 @@
 import { SimulatorOptionsError } from "./errors.js";
+import type { OutageSchedule, TokenRefusal } from "./incidents.js";
 
 /** The simulator's own test client id (not a secret: it only opens the simulator). */
 export const DEFAULT_CLIENT_ID = "factor-sync-simulator";
@@ -76,6 +77,15 @@ export interface Auth0SimulatorOptions {
   seed?: number;
   /** Milliseconds since the epoch, for token expiry, the bucket and `created_at`. @default Date.now */
   clock?: () => number;
+  /** An outage scheduled from the start (see `Auth0Simulator.scheduleOutage`). @default none */
+  outage?: OutageSchedule;
+  /** `/oauth/token` refuses every client with this status from the start. @default none */
+  tokenRefusal?: TokenRefusal;
+  /**
+   * Serves `POST /_simulator/control` (and `GET`), which changes outages, token refusal, scopes, secrets,
+   * faults and the rate limit while the simulator runs. Not part of Auth0's API. @default false
+   */
+  control?: boolean;
 }
 
 /** Options with every default applied and checked. */
@@ -90,6 +100,7 @@ export interface ResolvedSimulatorOptions {
   faults: SimulatorFaults;
   seed: number;
   clock: () => number;
+  control: boolean;
 }
 
 export const SIMULATOR_DEFAULTS = {
@@ -194,6 +205,7 @@ export function resolveSimulatorOptions(options: Auth0SimulatorOptions): Resolve
     faults: resolveFaults(options.faults ?? {}),
     seed: options.seed ?? SIMULATOR_DEFAULTS.seed,
     clock: options.clock ?? Date.now,
+    control: options.control ?? false,
   };
 }
 

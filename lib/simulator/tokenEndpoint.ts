@@ -1,5 +1,6 @@
 import {
   ACCESS_DENIED,
+  clientNotAuthorized,
   invalidRequest,
   NO_AUDIENCE,
   serviceNotEnabled,
@@ -19,6 +20,8 @@ export interface TokenEndpointContext {
   isOwnAudience(audience: string, host: string | undefined): boolean;
   /** Called once per token issued. */
   onIssued(): void;
+  /** A configuration error the operator scripted: every client refused with this status. */
+  refusal?: 401 | 403;
 }
 
 /** Auth0's token response for the client-credentials grant. */
@@ -81,10 +84,13 @@ export function handleTokenRequest(
   }
   const [clientId, clientSecret] = credentials(fields, request.authorization);
   const client = context.clients.find((candidate) => candidate.clientId === clientId);
-  if (client === undefined || client.clientSecret !== clientSecret) {
+  if (client === undefined || client.clientSecret !== clientSecret || context.refusal === 401) {
     return { status: 401, body: ACCESS_DENIED, headers: NO_STORE };
   }
   const audience = fields.audience;
+  if (context.refusal === 403) {
+    return { status: 403, body: clientNotAuthorized(audience ?? ""), headers: NO_STORE };
+  }
   if (audience === undefined || audience === "") return { status: 403, body: NO_AUDIENCE, headers: NO_STORE };
   if (!context.isOwnAudience(audience, request.host)) {
     return { status: 403, body: serviceNotEnabled(audience), headers: NO_STORE };

@@ -3,6 +3,7 @@ import type { ApplyQueue, RedeliveryEntry } from "../../lib/apply/types.js";
 import type { AuthenticationMethod, UserFactors } from "../../lib/factors/types.js";
 import { toSqsRecord } from "../../lib/local/sqsRecord.js";
 import type { DeadLetterReason } from "../../lib/messages/DeadLetter.js";
+import type { RecordHistory } from "../../lib/messages/RecordHistory.js";
 import { type MessageSource, toUserFactorsMessage } from "../../lib/messages/UserFactorsMessage.js";
 
 /** The source file every test message claims to come from. */
@@ -45,9 +46,10 @@ export function sqsRecord(body: string, options: SqsRecordOptions = {}): SQSReco
       Body: body,
       Attributes: {
         ApproximateReceiveCount: String(options.receiveCount ?? 1),
-        SentTimestamp: "1764439200000",
+        // The ManualClock's start: a record sent when the test begins.
+        SentTimestamp: String(Date.UTC(2026, 10, 29, 18, 0, 0)),
         SenderId: "AIDAEXAMPLE",
-        ApproximateFirstReceiveTimestamp: "1764439200100",
+        ApproximateFirstReceiveTimestamp: String(Date.UTC(2026, 10, 29, 18, 0, 0) + 100),
       },
     },
     TEST_QUEUE_ARN,
@@ -63,7 +65,12 @@ export function userRecord(n: number, options: SqsRecordOptions = {}): SQSRecord
 export class RecordingApplyQueue implements ApplyQueue {
   public readonly deadLetters: { messageId: string; body: string; reason: DeadLetterReason }[] = [];
   public readonly redeliveries: { messageId: string; delaySeconds: number }[] = [];
-  public readonly requeued: { messageId: string; body: string; delaySeconds: number }[] = [];
+  public readonly requeued: {
+    messageId: string;
+    body: string;
+    delaySeconds: number;
+    history: RecordHistory;
+  }[] = [];
   public failDeadLetters = false;
   public failRequeues = false;
   /** Makes `delayRedelivery` throw, though {@link SqsApplyQueue}'s never does: settle must survive it. */
@@ -75,10 +82,10 @@ export class RecordingApplyQueue implements ApplyQueue {
     this.deadLetters.push({ messageId: record.messageId, body: record.body, reason });
   }
 
-  public async requeue(record: SQSRecord, delaySeconds: number): Promise<void> {
+  public async requeue(record: SQSRecord, delaySeconds: number, history: RecordHistory): Promise<void> {
     if (this.failRequeues)
       throw Object.assign(new Error("SQS is unavailable"), { name: "ServiceUnavailable" });
-    this.requeued.push({ messageId: record.messageId, body: record.body, delaySeconds });
+    this.requeued.push({ messageId: record.messageId, body: record.body, delaySeconds, history });
   }
 
   public async delayRedelivery(entries: RedeliveryEntry[]): Promise<void> {

@@ -1,6 +1,7 @@
 import type { CountryCode } from "libphonenumber-js";
 import { createIngestHandler, type IngestHandler } from "../../lib/ingest/createIngestHandler.js";
 import { type Logger, silentLogger } from "../../lib/logging/Logger.js";
+import type { InvocationMetrics } from "../../lib/metrics/types.js";
 import type { Emulator } from "./emulator.js";
 
 /** The times a {@link steppingClock} gives, from `2026-11-29T18:00:00.000Z`. */
@@ -25,6 +26,8 @@ export interface TestIngestHandlerOptions {
   sendConcurrency?: number;
   /** @default steppingClock(): a run takes 1.5 s from CLOCK_START */
   now?: () => Date;
+  /** @default none (silentMetrics) */
+  metrics?: InvocationMetrics;
 }
 
 /** The real ingest handler wired to the emulator, with a predictable clock. */
@@ -37,6 +40,7 @@ export function makeIngestHandler(
     sqs: emulator.sqs,
     logger: options.logger ?? silentLogger,
     now: options.now ?? steppingClock(),
+    ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
     config: {
       queueUrl: options.queueUrl ?? emulator.queueUrl,
       reportsPrefix: options.reportsPrefix ?? "reports/",

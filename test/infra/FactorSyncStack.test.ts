@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PLACEHOLDER_AUTH0_DOMAIN } from "../../infra/config.js";
+import { ALARM_IDS } from "../../infra/PipelineAlarms.js";
 import { PIPELINE_DEFAULTS } from "../../lib/config/defaults.js";
 import { propertiesOf, resourcesOfType, type SynthesizedStack, synthesizeStack } from "../helpers/infra.js";
 
@@ -9,6 +11,19 @@ const ref = (logicalId: string) => ({ Ref: logicalId });
 const objectsUnder = (bucketId: string, prefix: string) => ({
   "Fn::Join": ["", [getAtt(bucketId), `/${prefix}`]],
 });
+
+/** A `Fn::Join` of strings and references as text: `{Ref: X}` → `<X>`, `{Fn::GetAtt: [X, A]}` → `<X.A>`. */
+function renderJoin(value: unknown): string {
+  if (typeof value === "string") return value;
+  const object = value as Record<string, unknown>;
+  if ("Ref" in object) return `<${String(object.Ref)}>`;
+  if ("Fn::GetAtt" in object) return `<${(object["Fn::GetAtt"] as string[]).join(".")}>`;
+  if ("Fn::Join" in object) {
+    const [separator, parts] = object["Fn::Join"] as [string, unknown[]];
+    return parts.map(renderJoin).join(separator);
+  }
+  throw new Error(`cannot render ${JSON.stringify(value)}`);
+}
 
 const EXISTING_SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:factor-sync/auth0-AbCdEf";
 
@@ -24,6 +39,7 @@ describe("FactorSyncStack with default settings", () => {
     secret: string;
     ingest: string;
     apply: string;
+    jobs: string;
   };
   beforeAll(() => {
     s = synthesizeStack();
@@ -37,6 +53,7 @@ describe("FactorSyncStack with default settings", () => {
       secret: s.logicalId(s.stack.secret),
       ingest: s.logicalId(s.stack.ingest.function),
       apply: s.logicalId(s.stack.apply.function),
+      jobs: s.logicalId(s.stack.jobsTable),
     };
   });
 
@@ -285,6 +302,8 @@ describe("FactorSyncStack with default settings", () => {
           QUEUE_URL: ref(ids.workQueue),
           REPORTS_PREFIX: "reports/",
           SEND_CONCURRENCY: String(PIPELINE_DEFAULTS.sendConcurrency),
+          JOBS_TABLE: ref(ids.jobs),
+          OUTCOME_TTL_DAYS: "30",
           LOG_LEVEL: "info",
           AUTH0_DOMAIN: PLACEHOLDER_AUTH0_DOMAIN,
           SYNC_KEY_SECRET_ARN: ref(s.logicalId(s.stack.syncKey)),
@@ -301,6 +320,8 @@ describe("FactorSyncStack with default settings", () => {
           BUDGET_SHARE: String(PIPELINE_DEFAULTS.budgetShare),
           MAX_CONCURRENCY: String(PIPELINE_DEFAULTS.maxConcurrency),
           APPLY_CONCURRENCY: String(PIPELINE_DEFAULTS.applyConcurrency),
+          JOBS_TABLE: ref(ids.jobs),
+          OUTCOME_TTL_DAYS: "30",
           LOG_LEVEL: "info",
           NODE_OPTIONS: "--enable-source-maps",
         },
@@ -349,13 +370,173 @@ describe("FactorSyncStack with default settings", () => {
     });
   });
 
+  describe("the jobs table", () => {
+    it("keys items by pk and sk (strings), on demand, with no index", () => {
+      const table = propertiesOf(s.template, ids.jobs);
+      expect(table.KeySchema).toEqual([
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ]);
+      expect(table.AttributeDefinitions).toEqual([
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "sk", AttributeType: "S" },
+      ]);
+      expect(table.BillingMode).toBe("PAY_PER_REQUEST");
+      expect(table.GlobalSecondaryIndexes).toBeUndefined();
+      expect(table.LocalSecondaryIndexes).toBeUndefined();
+      s.template.resourceCountIs("AWS::DynamoDB::Table", 1);
+    });
+
+    it("is encrypted with the stack's customer-managed key", () => {
+      expect(propertiesOf(s.template, ids.jobs).SSESpecification).toEqual({
+        KMSMasterKeyId: getAtt(ids.key),
+        SSEEnabled: true,
+        SSEType: "KMS",
+      });
+    });
+
+    it("has point-in-time recovery and expires per-user outcomes by the expiresAt attribute", () => {
+      expect(propertiesOf(s.template, ids.jobs)).toMatchObject({
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      });
+    });
+
+    it("is kept when the stack is deleted or the table replaced", () => {
+      const resources = s.template.toJSON().Resources as Record<
+        string,
+        { DeletionPolicy?: string; UpdateReplacePolicy?: string }
+      >;
+      expect(resources[ids.jobs]?.DeletionPolicy).toBe("Retain");
+      expect(resources[ids.jobs]?.UpdateReplacePolicy).toBe("Retain");
+    });
+  });
+
+  describe("the dashboard", () => {
+    interface Widget {
+      type: string;
+      properties: {
+        title?: string;
+        metrics?: unknown[][];
+        annotations?: { horizontal?: { value: number; label: string }[] };
+        alarms?: string[];
+      };
+    }
+    let widgets: Widget[];
+    beforeAll(() => {
+      const [dashboard] = resourcesOfType(s.template, "AWS::CloudWatch::Dashboard");
+      widgets = (JSON.parse(renderJoin(dashboard?.[1].DashboardBody)) as { widgets: Widget[] }).widgets;
+    });
+    const titled = (title: string) => {
+      const widget = widgets.find((each) => each.properties.title?.startsWith(title));
+      if (widget === undefined) throw new Error(`no widget titled ${title}`);
+      return widget;
+    };
+    /** Every metric a graph draws, as "namespace name dimension=value" (expressions as themselves). */
+    const drawn = (title: string) =>
+      (titled(title).properties.metrics ?? []).map((row) => {
+        const options = row.at(-1) as { expression?: string; stat?: string };
+        if (options.expression !== undefined) return `expression ${options.expression}`;
+        const [namespace, name, ...dimensions] = row.slice(0, -1) as string[];
+        return [namespace, name, dimensions.join("="), options.stat].join(" ");
+      });
+
+    it("has exactly these widgets", () => {
+      expect(widgets.map((widget) => widget.properties.title ?? widget.type)).toEqual([
+        "text",
+        "Alarms",
+        "Applied per second (ceiling 10)",
+        "429s and x-ratelimit-remaining",
+        "Failures and held records",
+        "Work queue",
+        "Dead letters",
+        "Ingest: users",
+        "PUT latency (ms)",
+        "Pacer wait (ms)",
+        "Function errors and duration",
+      ]);
+    });
+
+    it("draws applied per second and all PUTs per second against the configured ceiling", () => {
+      const rate = titled("Applied per second");
+      expect(rate.properties.annotations?.horizontal).toEqual([
+        { value: PIPELINE_DEFAULTS.rpsCeiling, label: "ceiling: 10 requests/s", yAxis: "left" },
+      ]);
+      const apply = `<${ids.apply}>`;
+      expect(drawn("Applied per second")).toEqual([
+        "expression applied / PERIOD(applied)",
+        `FactorSync PutsApplied FunctionName=${apply} Sum`,
+        "expression (FILL(a, 0) + FILL(f, 0) + FILL(t, 0) + FILL(x, 0)) / PERIOD(a)",
+        `FactorSync PutsApplied FunctionName=${apply} Sum`,
+        `FactorSync PutsFailed FunctionName=${apply} Sum`,
+        `FactorSync PutsThrottled FunctionName=${apply} Sum`,
+        `FactorSync PutsTransient FunctionName=${apply} Sum`,
+      ]);
+    });
+
+    it("draws 429s, failures, held records, queue depth and age, the DLQ, and both functions' errors and duration", () => {
+      const apply = `FunctionName=<${ids.apply}>`;
+      const ingest = `FunctionName=<${ids.ingest}>`;
+      const queue = (id: string) => `QueueName=<${id}.QueueName>`;
+      expect(drawn("429s")).toEqual([
+        `FactorSync PutsThrottled ${apply} Sum`,
+        `FactorSync RateLimitRemaining ${apply} Minimum`,
+      ]);
+      expect(drawn("Failures")).toEqual([
+        `FactorSync PutsFailed ${apply} Sum`,
+        `FactorSync PutsTransient ${apply} Sum`,
+        `FactorSync DeadLettered ${apply} Sum`,
+        `FactorSync HeldByCircuit ${apply} Sum`,
+        `FactorSync HeldByConfiguration ${apply} Sum`,
+      ]);
+      expect(drawn("Work queue")).toEqual([
+        `AWS/SQS ApproximateNumberOfMessagesVisible ${queue(ids.workQueue)} Maximum`,
+        `AWS/SQS ApproximateNumberOfMessagesNotVisible ${queue(ids.workQueue)} Maximum`,
+        `AWS/SQS ApproximateAgeOfOldestMessage ${queue(ids.workQueue)} Maximum`,
+      ]);
+      expect(drawn("Dead letters")).toEqual([
+        `AWS/SQS ApproximateNumberOfMessagesVisible ${queue(ids.dlq)} Maximum`,
+        `AWS/SQS ApproximateNumberOfMessagesVisible ${queue(ids.failures)} Maximum`,
+      ]);
+      expect(drawn("Ingest")).toEqual([
+        `FactorSync UsersIngested ${ingest} Sum`,
+        `FactorSync UsersSent ${ingest} Sum`,
+        `FactorSync UsersUnchanged ${ingest} Sum`,
+        `FactorSync UsersRejected ${ingest} Sum`,
+        `FactorSync UsersFailedToSend ${ingest} Sum`,
+      ]);
+      expect(drawn("PUT latency")).toEqual(
+        ["p50", "p90", "p99"].map((p) => `FactorSync PutLatency ${apply} ${p}`),
+      );
+      expect(drawn("Pacer wait")).toEqual(
+        ["p50", "p99", "Maximum"].map((p) => `FactorSync PacerWait ${apply} ${p}`),
+      );
+      expect(drawn("Function errors")).toEqual([
+        `AWS/Lambda Errors ${apply} Sum`,
+        `AWS/Lambda Errors ${ingest} Sum`,
+        `AWS/Lambda Throttles ${apply} Sum`,
+        `AWS/Lambda Duration ${apply} p99`,
+        `AWS/Lambda Duration ${ingest} Maximum`,
+      ]);
+    });
+
+    it("shows every alarm's state", () => {
+      expect(titled("Alarms").properties.alarms).toEqual(
+        resourcesOfType(s.template, "AWS::CloudWatch::Alarm").map(([id]) => `<${id}.Arn>`),
+      );
+    });
+  });
+
   describe("the alarms", () => {
-    it("watch the DLQ, failed ingests, the oldest work message, apply errors and throttles", () => {
+    it("watch the DLQ, failed ingests, the oldest work message, apply errors and throttles, Auth0 unavailable and paused jobs", () => {
       const alarms = resourcesOfType(s.template, "AWS::CloudWatch::Alarm").map(([, p]) => ({
+        name: p.AlarmName,
+        namespace: p.Namespace,
         metric: p.MetricName,
         dimensions: p.Dimensions,
         statistic: p.Statistic,
         period: p.Period,
+        periods: [p.EvaluationPeriods, p.DatapointsToAlarm],
         threshold: p.Threshold,
         comparison: p.ComparisonOperator,
         missing: p.TreatMissingData,
@@ -363,53 +544,114 @@ describe("FactorSyncStack with default settings", () => {
       const queue = (id: string) => [{ Name: "QueueName", Value: getAtt(id, "QueueName") }];
       const fn = (id: string) => [{ Name: "FunctionName", Value: ref(id) }];
       const atLeast = "GreaterThanOrEqualToThreshold";
+      // The stack's name, then the runbook entry's.
+      const named = (id: string) => `FactorSync-${id}`;
       expect(alarms).toEqual([
         {
+          name: named("DeadLetters"),
+          namespace: "AWS/SQS",
           metric: "ApproximateNumberOfMessagesVisible",
           dimensions: queue(ids.dlq),
           statistic: "Maximum",
           period: 60,
+          periods: [1, 1],
           threshold: 1,
           comparison: atLeast,
           missing: "notBreaching",
         },
         {
+          name: named("IngestFailures"),
+          namespace: "AWS/SQS",
           metric: "ApproximateNumberOfMessagesVisible",
           dimensions: queue(ids.failures),
           statistic: "Maximum",
           period: 60,
+          periods: [1, 1],
           threshold: 1,
           comparison: atLeast,
           missing: "notBreaching",
         },
         {
+          name: named("QueueAge"),
+          namespace: "AWS/SQS",
           metric: "ApproximateAgeOfOldestMessage",
           dimensions: queue(ids.workQueue),
           statistic: "Maximum",
           period: 300,
+          periods: [1, 1],
           threshold: 360 * 60,
           comparison: atLeast,
           missing: "notBreaching",
         },
         {
+          name: named("ApplyErrors"),
+          namespace: "AWS/Lambda",
           metric: "Errors",
           dimensions: fn(ids.apply),
           statistic: "Sum",
           period: 300,
+          periods: [1, 1],
           threshold: 1,
           comparison: atLeast,
           missing: "notBreaching",
         },
         {
+          name: named("ApplyThrottles"),
+          namespace: "AWS/Lambda",
           metric: "Throttles",
           dimensions: fn(ids.apply),
           statistic: "Sum",
           period: 300,
+          periods: [1, 1],
           threshold: 1,
           comparison: atLeast,
           missing: "notBreaching",
         },
+        {
+          // Records held by the circuit breaker in every minute of 5 (minutes without data keep the state).
+          name: named("Auth0Unavailable"),
+          namespace: "FactorSync",
+          metric: "HeldByCircuit",
+          dimensions: fn(ids.apply),
+          statistic: "Sum",
+          period: 60,
+          periods: [5, 5],
+          threshold: 1,
+          comparison: atLeast,
+          missing: "ignore",
+        },
+        {
+          name: named("JobPaused"),
+          namespace: "FactorSync",
+          metric: "HeldByConfiguration",
+          dimensions: fn(ids.apply),
+          statistic: "Sum",
+          period: 60,
+          periods: [1, 1],
+          threshold: 1,
+          comparison: atLeast,
+          missing: "ignore",
+        },
       ]);
+    });
+
+    it("say in each description what to do, naming the README runbook entry, which exists under that name", () => {
+      const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+      const start = readme.indexOf("\n## Runbook\n");
+      expect(start).toBeGreaterThan(0);
+      const end = readme.indexOf("\n## ", start + 1);
+      const runbook = readme.slice(start, end === -1 ? undefined : end);
+      const alarms = resourcesOfType(s.template, "AWS::CloudWatch::Alarm");
+      expect(alarms.map(([, p]) => p.AlarmName)).toEqual(ALARM_IDS.map((id) => `FactorSync-${id}`));
+      for (const [index, [, alarm]] of alarms.entries()) {
+        const id = ALARM_IDS[index] ?? "";
+        const description = alarm.AlarmDescription as string;
+        expect(description.endsWith(`Runbook: README, "Runbook", ${id}.`)).toBe(true);
+        expect(description.length).toBeLessThanOrEqual(1024);
+        expect(runbook).toContain(`\n### ${id}\n`);
+      }
+      // One entry per alarm, and no entry for an alarm that does not exist.
+      expect([...runbook.matchAll(/^### (\w+)$/gm)].map((match) => match[1])).toEqual([...ALARM_IDS]);
     });
 
     it("notify no one without alarmEmail: no topic, no alarm action", () => {
@@ -433,7 +675,10 @@ describe("FactorSyncStack with default settings", () => {
       "SyncKeySecretArn",
       "IngestFunctionName",
       "ApplyFunctionName",
+      "JobsTableName",
+      "DashboardUrl",
     ]);
+    s.template.hasOutput("JobsTableName", { Value: ref(ids.jobs) });
     s.template.hasOutput("DeadLetterQueueArn", { Value: getAtt(ids.dlq) });
     s.template.hasOutput("Auth0SecretArn", { Value: ref(ids.secret) });
     s.template.hasOutput("SyncKeySecretArn", { Value: ref(s.logicalId(s.stack.syncKey)) });
@@ -468,6 +713,8 @@ describe("FactorSyncStack with every setting given", () => {
       logRetentionDays: "90",
       logLevel: "debug",
       queueAgeAlarmMinutes: "120",
+      outcomeTtlDays: "90",
+      auth0UnavailableAlarmMinutes: "10",
       alarmEmail: "ops@example.com",
       defaultCountry: "DE",
       phoneCheck: "e164",
@@ -481,6 +728,8 @@ describe("FactorSyncStack with every setting given", () => {
         QUEUE_URL: ref(s.logicalId(s.stack.workQueue)),
         REPORTS_PREFIX: "reports/",
         SEND_CONCURRENCY: "8",
+        JOBS_TABLE: ref(s.logicalId(s.stack.jobsTable)),
+        OUTCOME_TTL_DAYS: "90",
         LOG_LEVEL: "debug",
         DEFAULT_COUNTRY: "DE",
         AUTH0_DOMAIN: "acme.eu.auth0.com",
@@ -500,10 +749,22 @@ describe("FactorSyncStack with every setting given", () => {
         BUDGET_SHARE: "0.5",
         MAX_CONCURRENCY: "4",
         APPLY_CONCURRENCY: "20",
+        JOBS_TABLE: ref(s.logicalId(s.stack.jobsTable)),
+        OUTCOME_TTL_DAYS: "90",
         LOG_LEVEL: "debug",
         NODE_OPTIONS: "--enable-source-maps",
       },
     });
+  });
+
+  it("draws the ceiling given on the dashboard's rate graph", () => {
+    const [dashboard] = resourcesOfType(s.template, "AWS::CloudWatch::Dashboard");
+    const body = JSON.parse(renderJoin(dashboard?.[1].DashboardBody)) as {
+      widgets: { properties: { title?: string; annotations?: { horizontal?: { value: number }[] } } }[];
+    };
+    const rate = body.widgets.find((widget) => widget.properties.title?.startsWith("Applied per second"));
+    expect(rate?.properties.title).toBe("Applied per second (ceiling 16)");
+    expect(rate?.properties.annotations?.horizontal?.map((line) => line.value)).toEqual([16]);
   });
 
   it("references the existing secret instead of creating one", () => {
@@ -548,6 +809,11 @@ describe("FactorSyncStack with every setting given", () => {
       MetricName: "ApproximateAgeOfOldestMessage",
       Threshold: 120 * 60,
     });
+    s.template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "HeldByCircuit",
+      EvaluationPeriods: 10,
+      DatapointsToAlarm: 10,
+    });
   });
 
   it("sends every alarm to an SNS topic that is KMS-encrypted, TLS-only and subscribed by the email", () => {
@@ -586,8 +852,12 @@ describe("FactorSyncStack with every setting given", () => {
       { Endpoint: "ops@example.com", Protocol: "email", TopicArn: ref(topicId) },
     ]);
     const alarms = resourcesOfType(s.template, "AWS::CloudWatch::Alarm");
-    expect(alarms).toHaveLength(5);
-    for (const [, alarm] of alarms) expect(alarm.AlarmActions).toEqual([ref(topicId)]);
+    expect(alarms).toHaveLength(ALARM_IDS.length);
+    for (const [, alarm] of alarms) {
+      expect(alarm.AlarmActions).toEqual([ref(topicId)]);
+      // Also when it is over: Auth0 back, a paused job resumed.
+      expect(alarm.OKActions).toEqual([ref(topicId)]);
+    }
     s.template.hasOutput("AlarmTopicArn", { Value: ref(topicId) });
   });
 

@@ -7,6 +7,7 @@ import {
   STACK_CONFIG_DEFAULTS,
 } from "../../infra/config.js";
 import { PIPELINE_DEFAULTS } from "../../lib/config/defaults.js";
+import { JOBS_TABLE } from "../../lib/config/jobsTable.js";
 
 /** CDK context as the CLI hands it over: `-c key=value` values are strings, cdk.json ones keep their type. */
 function context(values: Record<string, unknown>): ContextSource {
@@ -39,8 +40,11 @@ describe("readStackConfig", () => {
       accessLogRetentionDays: 90,
       logRetentionDays: 30,
       logLevel: "info",
+      outcomeTtlDays: JOBS_TABLE.defaultOutcomeTtlDays,
       queueAgeAlarmMinutes: 360,
+      auth0UnavailableAlarmMinutes: 5,
     });
+    expect(JOBS_TABLE.defaultOutcomeTtlDays).toBe(30);
     expect(STACK_CONFIG_DEFAULTS.inputRetentionDays).toBe(7);
   });
 
@@ -124,6 +128,9 @@ describe("readStackConfig", () => {
     ],
     ["logLevel", "verbose", "expected one of trace, debug, info, warn, error, fatal, silent"],
     ["queueAgeAlarmMinutes", "0", "expected at least 1"],
+    ["outcomeTtlDays", "0", "expected at least 1"],
+    ["outcomeTtlDays", "1.5", "expected a whole number"],
+    ["auth0UnavailableAlarmMinutes", "0", "expected at least 1"],
     ["alarmEmail", "ops-at-example.com", "expected an email address"],
     ["defaultCountry", "de", 'expected an upper-case ISO 3166-1 alpha-2 country code, e.g. "DE"'],
     ["defaultCountry", "XX", 'expected an upper-case ISO 3166-1 alpha-2 country code, e.g. "DE"'],

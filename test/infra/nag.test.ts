@@ -76,6 +76,7 @@ describe("cdk-nag AwsSolutions", () => {
       `AwsSolutions-IAM5[Resource::${bucketArn}/incoming/*] at FactorSync/Ingest/Role`,
       `AwsSolutions-IAM5[Resource::${bucketArn}/reports/*] at FactorSync/Ingest/Role`,
       "AwsSolutions-L1 at FactorSync/Ingest/Function",
+      `AwsSolutions-IAM5[Resource::${bucketArn}/reports/*] at FactorSync/Apply/Role`,
       "AwsSolutions-L1 at FactorSync/Apply/Function",
       "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole] at FactorSync/BucketNotificationsHandler050a0587b7544547bf325f094a3db834",
     ]);

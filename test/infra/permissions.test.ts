@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { JOBS_TABLE_ACTIONS } from "../../infra/FactorSyncStack.js";
 import type { PipelineFunction } from "../../infra/PipelineFunction.js";
 import { propertiesOf, resourcesOfType, type SynthesizedStack, synthesizeStack } from "../helpers/infra.js";
 
@@ -44,7 +45,16 @@ function permissionsOf(s: SynthesizedStack, fn: PipelineFunction): string[] {
 describe("IAM permissions", () => {
   let s: SynthesizedStack;
   let id: Record<
-    "key" | "bucket" | "workQueue" | "dlq" | "failures" | "secret" | "syncKey" | "ingestLogs" | "applyLogs",
+    | "key"
+    | "bucket"
+    | "workQueue"
+    | "dlq"
+    | "failures"
+    | "secret"
+    | "syncKey"
+    | "ingestLogs"
+    | "applyLogs"
+    | "jobs",
     string
   >;
   beforeAll(() => {
@@ -59,12 +69,28 @@ describe("IAM permissions", () => {
       syncKey: s.logicalId(s.stack.syncKey),
       ingestLogs: s.logicalId(s.stack.ingest.logGroup),
       applyLogs: s.logicalId(s.stack.apply.logGroup),
+      jobs: s.logicalId(s.stack.jobsTable),
     };
   });
 
-  it("let ingest read input files (the exact version each event names), write reports, send to the work queue, read the sync key and record its failures: nothing else", () => {
+  /** The jobs table's agreed actions, on its ARN only, and the key use its items need. */
+  const jobsTable = () => [
+    `dynamodb:BatchGetItem on ${id.jobs}.Arn`,
+    `dynamodb:BatchWriteItem on ${id.jobs}.Arn`,
+    `dynamodb:ConditionCheckItem on ${id.jobs}.Arn`,
+    `dynamodb:GetItem on ${id.jobs}.Arn`,
+    `dynamodb:PutItem on ${id.jobs}.Arn`,
+    `dynamodb:Query on ${id.jobs}.Arn`,
+    `dynamodb:UpdateItem on ${id.jobs}.Arn`,
+    // Reading and writing items of a table encrypted with the customer-managed key.
+    `kms:DescribeKey on ${id.key}.Arn`,
+    `kms:Encrypt on ${id.key}.Arn`,
+  ];
+
+  it("let ingest read input files (the exact version each event names), write reports, send to the work queue, read the sync key, record its failures and use the jobs table: nothing else", () => {
     expect(permissionsOf(s, s.stack.ingest)).toEqual(
       [
+        ...jobsTable(),
         `kms:Decrypt on ${id.key}.Arn`,
         `kms:GenerateDataKey on ${id.key}.Arn`,
         `logs:CreateLogStream on ${id.ingestLogs}.Arn`,
@@ -81,9 +107,13 @@ describe("IAM permissions", () => {
     );
   });
 
-  it("let apply consume the work queue, dead-letter, and read the Auth0 secret: nothing else", () => {
+  it("let apply consume the work queue, dead-letter, read the Auth0 secret, use the jobs table and write the completion report: nothing else", () => {
     expect(permissionsOf(s, s.stack.apply)).toEqual(
       [
+        ...jobsTable(),
+        // The completion report: reports/<key>.result.json and .failures.csv (streamed, multipart when large).
+        `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
+        `s3:PutObject on ${id.bucket}.Arn/reports/*`,
         // Receiving from the work queue, reading the secret, and SendMessage to the DLQ all decrypt with the key.
         `kms:Decrypt on ${id.key}.Arn`,
         // SendMessage to the (encrypted) DLQ and work queue.
@@ -112,9 +142,32 @@ describe("IAM permissions", () => {
     for (const line of lines) expect(line.split(" on ")[0]).not.toContain("*");
     expect(lines.filter((line) => line.includes("*")).sort()).toEqual([
       `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
+      `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
       `s3:GetObject on ${id.bucket}.Arn/incoming/*`,
       `s3:GetObjectVersion on ${id.bucket}.Arn/incoming/*`,
       `s3:PutObject on ${id.bucket}.Arn/reports/*`,
+      `s3:PutObject on ${id.bucket}.Arn/reports/*`,
+    ]);
+  });
+
+  it("grant both functions exactly the jobs table actions agreed across the issues, on the table only", () => {
+    const dynamodb = (fn: PipelineFunction) =>
+      permissionsOf(s, fn)
+        .filter((line) => line.startsWith("dynamodb:"))
+        .map((line) => line.split(" on "));
+    for (const fn of [s.stack.ingest, s.stack.apply]) {
+      expect(dynamodb(fn).map(([action]) => action)).toEqual([...JOBS_TABLE_ACTIONS].sort());
+      // No index: the table's ARN, never `/index/*` or a wildcard.
+      expect(new Set(dynamodb(fn).map(([, resource]) => resource))).toEqual(new Set([`${id.jobs}.Arn`]));
+    }
+    expect([...JOBS_TABLE_ACTIONS].sort()).toEqual([
+      "dynamodb:BatchGetItem",
+      "dynamodb:BatchWriteItem",
+      "dynamodb:ConditionCheckItem",
+      "dynamodb:GetItem",
+      "dynamodb:PutItem",
+      "dynamodb:Query",
+      "dynamodb:UpdateItem",
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { CircuitBreaker } from "../../../lib/apply/CircuitBreaker.js";
 import { createApplyDeps } from "../../../lib/apply/createApplyDeps.js";
 import { createApplyHandler } from "../../../lib/apply/createApplyHandler.js";
 import { SqsApplyQueue } from "../../../lib/apply/SqsApplyQueue.js";
@@ -11,6 +12,7 @@ import { Pacer, type PacerOptions } from "../../../lib/pacing/Pacer.js";
 import {
   type Auth0Simulator,
   type Auth0SimulatorOptions,
+  DEFAULT_SCOPES,
   startAuth0Simulator,
 } from "../../../lib/simulator/index.js";
 import { messageBody, TEST_SOURCE, userFactors } from "../../helpers/applyRecords.js";
@@ -40,6 +42,8 @@ interface SetupOptions {
   requestTimeoutMs?: number;
   /** The token provider's clock (the simulator's is `simulator.clock`). @default Date.now */
   tokenClock?: () => number;
+  /** The container's circuit breaker. @default none */
+  circuit?: CircuitBreaker;
 }
 
 /** The apply handler wired to a simulator over HTTP and fauxqs, as the Lambda would be. */
@@ -62,6 +66,7 @@ async function setup(options: SetupOptions = {}) {
     queue: new SqsApplyQueue({ sqs: emulator.sqs, dlqUrl: emulator.dlqUrl, logger }),
     logger,
     options: { redeliveryBaseSeconds: 1, timeMarginMs: 0, ...options.apply },
+    ...(options.circuit ? { circuit: options.circuit } : {}),
   });
   // Driven by the local runtime's SqsEventSource, whose context counts down from the function timeout.
   const invoke = handle;
@@ -169,7 +174,7 @@ describe("apply handler against the simulator and fauxqs", () => {
     expectApplied(sim, users);
   });
 
-  it("dead-letters a 401 that persists after the refresh, with its reason", async () => {
+  it("holds a record whose 401 persists after the refresh (a configuration error), dead-letters nothing", async () => {
     // Tokens that live 1 ms on a simulator clock that moves 10 ms at every reading: every token, the refreshed
     // one too, has expired by the time a PUT presents it, however fast the machine (no race with real time).
     let now = Date.now();
@@ -177,21 +182,19 @@ describe("apply handler against the simulator and fauxqs", () => {
       now += 10;
       return now;
     };
-    const { emulator, invoke } = await setup({ simulator: { tokenLifetimeSeconds: 0.001, clock } });
+    const circuit = new CircuitBreaker({ probeIntervalMs: 60_000 });
+    const { emulator, invoke } = await setup({ simulator: { tokenLifetimeSeconds: 0.001, clock }, circuit });
     const user = userFactors(1);
-    await enqueue(emulator, [user]);
-    await runEventSource(emulator, invoke);
-    const dead = await drainDeadLetters(emulator);
-    expect(dead).toEqual([
-      {
-        body: messageBody(user),
-        attributes: reasonOf(user, {
-          status: "401",
-          message: "Expired token received for JSON Web Token validation",
-          attempts: "1",
-        }),
-      },
-    ]);
+    const [messageId] = await enqueue(emulator, [user]);
+    const { response } = await deliverOnce(emulator, invoke);
+    // Sent back as a new message, delayed about one probe interval, with its history; the old one deleted.
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(circuit.state).toMatchObject({ status: "open", reason: "configuration", problem: "unauthorized" });
+    const { delayed, ready, inFlight } = emulator.inspectWork();
+    expect({ ready: ready.length, inFlight: inFlight.length }).toEqual({ ready: 0, inFlight: 0 });
+    expect(delayed.map((message) => message.body)).toEqual([messageBody(user)]);
+    expect(delayed[0]?.messageId).not.toBe(messageId);
+    expect(await drainDeadLetters(emulator)).toEqual([]);
   });
 
   it("dead-letters unknown users (404) and invalid bodies (400) with Auth0's reasons, and applies the rest", async () => {
@@ -233,24 +236,28 @@ describe("apply handler against the simulator and fauxqs", () => {
     expectNoSensitiveLogs(lines(), [...good, unknown, badName]);
   });
 
-  it("dead-letters a 403 from a client without the update scope", async () => {
-    const { emulator, invoke } = await setup({
+  it("holds a record while the client lacks the update scope, and applies it once the scope is granted", async () => {
+    const circuit = new CircuitBreaker({ probeIntervalMs: 1_000 });
+    const { sim, emulator, invoke } = await setup({
       simulator: { clients: [{ clientId: "narrow", clientSecret: "narrow-secret", scopes: ["read:users"] }] },
+      circuit,
     });
     const user = userFactors(1);
     await enqueue(emulator, [user]);
+    expect((await deliverOnce(emulator, invoke)).response).toEqual({ batchItemFailures: [] });
+    expect(circuit.state).toMatchObject({
+      status: "open",
+      reason: "configuration",
+      problem: "missing-scope",
+    });
+    expect(emulator.inspectWork().delayed).toHaveLength(1);
+    sim.setClientScopes(DEFAULT_SCOPES);
     await runEventSource(emulator, invoke);
-    expect(await drainDeadLetters(emulator)).toEqual([
-      {
-        body: messageBody(user),
-        attributes: reasonOf(user, {
-          status: "403",
-          errorCode: "insufficient_scope",
-          message: "Insufficient scope, expected any of: update:authentication_methods",
-          attempts: "1",
-        }),
-      },
-    ]);
+    expect(circuit.state).toEqual({ status: "closed" });
+    expect(await drainDeadLetters(emulator)).toEqual([]);
+    expectApplied(sim, [user]);
+    // The token without the scope was dropped: a second one carries the grant.
+    expect(sim.stats.tokensIssued).toBe(2);
   });
 
   it("returns 5xx failures for redelivery with a short visibility delay, then dead-letters them on the last receive", async () => {
@@ -279,7 +286,14 @@ describe("apply handler against the simulator and fauxqs", () => {
     expect(await drainDeadLetters(emulator)).toEqual([
       {
         body: messageBody(user),
-        attributes: reasonOf(user, { status: "503", message: "Service Unavailable", attempts: "3" }),
+        attributes: reasonOf(user, {
+          status: "503",
+          // Its real attempts over both receives, and since its first receive.
+          message: expect.stringMatching(
+            /^Service Unavailable \(6 attempts since \d{4}-\d\d-\d\dT[\d:.]+Z\)$/,
+          ),
+          attempts: "6",
+        }),
       },
     ]);
   });
@@ -288,12 +302,12 @@ describe("apply handler against the simulator and fauxqs", () => {
     [
       "reset connections",
       { faults: { resetRate: 1 } },
-      { status: "network", message: expect.stringMatching(/^connection error \(/) },
+      { status: "network", message: expect.stringMatching(/^connection error \(.*\) \(2 attempts since /) },
     ],
     [
       "requests that time out",
       { faults: { slowRate: 1, slowMs: 1_000 } },
-      { status: "timeout", message: "no response within 200 ms" },
+      { status: "timeout", message: expect.stringMatching(/^no response within 200 ms \(2 attempts since /) },
     ],
   ])("dead-letters %s on the last receive with their reason", async (_case, simulator, fields) => {
     const { emulator, invoke } = await setup({

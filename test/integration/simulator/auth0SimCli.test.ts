@@ -71,4 +71,39 @@ describe("auth0-sim command", () => {
     expect(await exitCode(child)).toBe(0);
     expect(output.stdout).toContain("stopped: 2 requests, 1 PUTs applied, 0 answered 429, 1 tokens issued\n");
   });
+
+  it("fails every call in the outage the flags schedule and serves the control route", async () => {
+    const { child, output } = run([
+      "--outage-after",
+      "0",
+      "--outage-for",
+      "600",
+      "--outage-from",
+      "start",
+      "--outage-status",
+      "502",
+    ]);
+    try {
+      while (!/outage .*\n/.test(output.stdout)) {
+        if (child.exitCode !== null) throw new Error(`exited early: ${output.stderr}`);
+        await once(child.stdout as NodeJS.ReadableStream, "data");
+      }
+      expect(output.stdout).toContain(
+        "  outage         0 s after the start, for 600 s: every call answers 502\n",
+      );
+      const url = /url\s+(\S+)/.exec(output.stdout)?.[1] ?? "";
+      const token = await fetch(`${url}/oauth/token`, { method: "POST" });
+      expect(token.status).toBe(502);
+      const ended = await fetch(`${url}/_simulator/control`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ outage: null }),
+      });
+      expect(await ended.json()).toEqual({});
+      expect((await fetch(`${url}/oauth/token`, { method: "POST" })).status).toBe(400);
+    } finally {
+      child.kill("SIGINT");
+    }
+    expect(await exitCode(child)).toBe(0);
+  });
 });

@@ -1,9 +1,17 @@
+import type { SQSRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { applyBatch } from "../../../lib/apply/applyBatch.js";
-import type { ApplyOptions, ApplyOutcomeEvent } from "../../../lib/apply/types.js";
+import { CircuitBreaker } from "../../../lib/apply/CircuitBreaker.js";
+import type {
+  ApplyDeps,
+  ApplyOptions,
+  ApplyOutcomeEvent,
+  ConfigurationErrorEvent,
+} from "../../../lib/apply/types.js";
 import { toAuth0Endpoint } from "../../../lib/auth0/Auth0Endpoint.js";
 import { ManagementApiClient } from "../../../lib/auth0/ManagementApiClient.js";
 import { TokenProvider } from "../../../lib/auth0/TokenProvider.js";
+import type { RecordHistory } from "../../../lib/messages/RecordHistory.js";
 import { Pacer } from "../../../lib/pacing/Pacer.js";
 import {
   RecordingApplyQueue,
@@ -26,6 +34,16 @@ import { capturedLogger, sensitiveValues } from "../../helpers/capturedLogger.js
 import { ManualClock } from "../../helpers/manualClock.js";
 
 const endpoint = toAuth0Endpoint("tenant.eu.auth0.com");
+/** The history a requeued record carries: nothing before, plus what this receive adds. */
+const historyOf = (record: SQSRecord, change: Partial<RecordHistory>): RecordHistory => ({
+  attempts: 0,
+  firstSentAtMs: Number(record.attributes.SentTimestamp),
+  holds: 0,
+  ...change,
+});
+const firstReceive = (record: SQSRecord) => Number(record.attributes.ApproximateFirstReceiveTimestamp);
+/** The counts of a batch that held nothing, of work sent when the test began. */
+const NO_HOLDS = { heldByCircuit: 0, heldByConfiguration: 0, oldestWorkAgeSeconds: 0 };
 const ok = () => jsonResponse(200, []);
 const tooMany = (resetAtMs: number) =>
   jsonResponse(
@@ -67,9 +85,14 @@ function harness(reply: (request: RecordedRequest, putIndex: number) => FakeRepl
   const queue = new RecordingApplyQueue();
   const { logger, lines } = capturedLogger();
   const events: ApplyOutcomeEvent[] = [];
-  const run = (records: Parameters<typeof applyBatch>[0], options?: ApplyOptions) =>
+  const run = (
+    records: Parameters<typeof applyBatch>[0],
+    options?: ApplyOptions,
+    extra: Partial<ApplyDeps> = {},
+  ) =>
     clock.run(
       applyBatch(records, {
+        ...extra,
         client,
         pacer,
         queue,
@@ -105,6 +128,7 @@ describe("applyBatch", () => {
         throttled: 0,
         cancelled: 0,
         alreadyCounted: 0,
+        ...NO_HOLDS,
       },
     });
     expect(putUsers().sort()).toEqual(["auth0|user-1", "auth0|user-2", "auth0|user-3"]);
@@ -114,7 +138,7 @@ describe("applyBatch", () => {
 
   it.each([
     [400, "Payload validation error: 'Invalid phone number'", "invalid_body"],
-    [403, "Insufficient scope, expected any of: update:authentication_methods", "insufficient_scope"],
+    [403, "Forbidden by a rule", undefined],
     [404, "The user does not exist.", "inexistent_user"],
     [409, "Conflict", undefined],
   ])("dead-letters a %i with its reason and reports the record done", async (status, message, errorCode) => {
@@ -142,16 +166,50 @@ describe("applyBatch", () => {
     expect(events).toEqual([{ userId: "auth0|user-7", kind: "failed", status: String(status) }]);
   });
 
-  it("dead-letters a 401 that a fresh token did not cure", async () => {
-    const { run, queue, putUsers } = harness(() => auth0Error(401, "Invalid token", "invalid_token"));
-    await run([userRecord(1)]);
-    expect(putUsers()).toHaveLength(2);
-    expect(queue.deadLetters[0]?.reason).toMatchObject({
-      status: "401",
-      errorCode: "invalid_token",
-      attempts: 1,
-    });
-  });
+  it.each([
+    ["a 401 that a fresh token did not cure", () => auth0Error(401, "Invalid token", "invalid_token"), 2],
+    [
+      "a 403 for a missing scope",
+      () =>
+        auth0Error(
+          403,
+          "Insufficient scope, expected any of: update:authentication_methods",
+          "insufficient_scope",
+        ),
+      1,
+    ],
+  ])(
+    "holds the record on %s (a configuration error) and calls the pause port",
+    async (_case, reply, puts) => {
+      const { run, queue, putUsers } = harness(reply);
+      const paused: ConfigurationErrorEvent[] = [];
+      const record = userRecord(1);
+      const result = await run([record], {}, { onConfigurationError: (event) => void paused.push(event) });
+      expect(putUsers()).toHaveLength(puts);
+      expect(result).toEqual({
+        batchItemFailures: [],
+        counts: {
+          applied: 0,
+          deadLettered: 0,
+          retried: 0,
+          deferred: 0,
+          requeued: 0,
+          superseded: 0,
+          throttled: 0,
+          cancelled: 0,
+          alreadyCounted: 0,
+          ...NO_HOLDS,
+          heldByConfiguration: 1,
+        },
+      });
+      expect(queue.deadLetters).toEqual([]);
+      // About one probe interval (30 s, jitter 1 + 0.2 × 0.5), no attempt used.
+      expect(queue.requeued).toEqual([
+        { messageId: "msg-1", body: record.body, delaySeconds: 33, history: historyOf(record, { holds: 1 }) },
+      ]);
+      expect(paused).toEqual([expect.objectContaining({ sources: [TEST_SOURCE] })]);
+    },
+  );
 
   it.each([
     ["not JSON", "{not json", "body is not JSON"],
@@ -188,6 +246,9 @@ describe("applyBatch", () => {
         throttled: 1,
         cancelled: 0,
         alreadyCounted: 0,
+        ...NO_HOLDS,
+        // The record was sent when the test began, 2 s of pause ago.
+        oldestWorkAgeSeconds: 2,
       },
     });
     expect(queue.deadLetters).toEqual([]);
@@ -214,6 +275,7 @@ describe("applyBatch", () => {
       throttled: 0,
       cancelled: 0,
       alreadyCounted: 0,
+      ...NO_HOLDS,
     });
     // Backoff with random 0.5: 250/2 + 0.25 × 250 = 188 ms, then 500/2 + 0.25 × 500 = 375 ms.
     expect(clock.sleeps.filter((ms) => ms > 100)).toEqual([188, 375]);
@@ -235,6 +297,7 @@ describe("applyBatch", () => {
         throttled: 0,
         cancelled: 0,
         alreadyCounted: 0,
+        ...NO_HOLDS,
       },
     });
     expect(queue.deadLetters).toEqual([]);
@@ -255,8 +318,9 @@ describe("applyBatch", () => {
         body: record.body,
         reason: {
           status: "503",
-          message: "Service Unavailable",
-          attempts: 3,
+          // 3 tries in each of its 5 receives, counted from its first receive.
+          message: "Service Unavailable (15 attempts since 2026-11-29T18:00:00.100Z)",
+          attempts: 15,
           failedAt: new Date(clock.nowMs).toISOString(),
           sourceKey: TEST_SOURCE.key,
           sourceLine: 6,
@@ -299,6 +363,7 @@ describe("applyBatch", () => {
         throttled: 0,
         cancelled: 0,
         alreadyCounted: 0,
+        ...NO_HOLDS,
       },
     });
     expect(queue.redeliveries).toEqual([
@@ -309,7 +374,7 @@ describe("applyBatch", () => {
 
   it("stops starting work when the budget runs low in the middle of a batch", async () => {
     // Each PUT is followed by a 1 s pause (remaining 0): with 3.5 s above the margin, four users fit.
-    const { run, clock, putUsers } = harness(
+    const { run, clock, putUsers, queue } = harness(
       () =>
         jsonResponse(200, [], rateLimitHeaders({ limit: 50, remaining: 0, resetAtMs: clock.nowMs + 950 })),
       15_500,
@@ -317,25 +382,24 @@ describe("applyBatch", () => {
     const records = Array.from({ length: 10 }, (_, i) => userRecord(i));
     const result = await run(records, { timeMarginMs: 12_000, applyConcurrency: 1 });
     expect(putUsers()).toHaveLength(4);
+    // The last header pause ends after the budget: the rest go back delayed by it, no receive used.
     expect(result.counts).toEqual({
       applied: 4,
       deadLettered: 0,
       retried: 0,
-      deferred: 6,
-      requeued: 0,
+      deferred: 0,
+      requeued: 6,
       superseded: 0,
       throttled: 0,
       cancelled: 0,
       alreadyCounted: 0,
+      ...NO_HOLDS,
+      oldestWorkAgeSeconds: 3,
     });
-    expect(result.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual([
-      "msg-4",
-      "msg-5",
-      "msg-6",
-      "msg-7",
-      "msg-8",
-      "msg-9",
-    ]);
+    expect(result.batchItemFailures).toEqual([]);
+    expect(queue.requeued.map((entry) => [entry.messageId, entry.delaySeconds])).toEqual(
+      ["msg-4", "msg-5", "msg-6", "msg-7", "msg-8", "msg-9"].map((id) => [id, 1]),
+    );
   });
 
   it("gives a record back at once instead of waiting out a 429 pause that ends after the time margin", async () => {
@@ -358,9 +422,18 @@ describe("applyBatch", () => {
         throttled: 1,
         cancelled: 0,
         alreadyCounted: 0,
+        ...NO_HOLDS,
       },
     });
-    expect(queue.requeued).toEqual([{ messageId: "msg-1", body: record.body, delaySeconds: 61 }]);
+    expect(queue.requeued).toEqual([
+      {
+        messageId: "msg-1",
+        body: record.body,
+        delaySeconds: 61,
+        // Its first receive is counted as used tries (the estimate errs toward ending a failing user).
+        history: historyOf(record, { attempts: 3, firstFailureAtMs: firstReceive(record), holds: 1 }),
+      },
+    ]);
     expect(clock.sleeps).toEqual([]);
     expect(clock.nowMs).toBe(start);
   });
@@ -381,9 +454,17 @@ describe("applyBatch", () => {
         throttled: 1,
         cancelled: 0,
         alreadyCounted: 0,
+        ...NO_HOLDS,
       },
     });
-    expect(queue.requeued).toEqual([{ messageId: "msg-1", body: record.body, delaySeconds: 21 }]);
+    expect(queue.requeued).toEqual([
+      {
+        messageId: "msg-1",
+        body: record.body,
+        delaySeconds: 21,
+        history: historyOf(record, { attempts: 12, firstFailureAtMs: firstReceive(record), holds: 1 }),
+      },
+    ]);
     expect(queue.deadLetters).toEqual([]);
     expect(queue.redeliveries).toEqual([]);
   });
@@ -405,35 +486,32 @@ describe("applyBatch", () => {
         throttled: 1,
         cancelled: 0,
         alreadyCounted: 0,
+        ...NO_HOLDS,
       },
     });
     expect(queue.requeued).toEqual([]);
     expect(queue.redeliveries).toEqual([]);
-    expect(lines().filter((line) => line.includes("could not send the throttled record back"))).toHaveLength(
-      1,
-    );
+    expect(lines().filter((line) => line.includes("could not send the held record back"))).toHaveLength(1);
   });
 
-  it("does not requeue a record that had a real attempt before its 429s", async () => {
+  it("requeues a record with a real attempt before its 429 pause, its attempts carried in its history", async () => {
     const { run, clock, queue } = harness(
       (_request, index) =>
         index === 0 ? auth0Error(503, "Service Unavailable") : tooMany(clock.nowMs + 60_000),
       55_000,
     );
-    const result = await run([userRecord(1, { receiveCount: 2 })], { timeMarginMs: 32_000 });
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: "msg-1" }]);
-    expect(result.counts).toEqual({
-      applied: 0,
-      deadLettered: 0,
-      retried: 1,
-      deferred: 0,
-      requeued: 0,
-      superseded: 0,
-      throttled: 1,
-      cancelled: 0,
-      alreadyCounted: 0,
-    });
-    expect(queue.requeued).toEqual([]);
+    const record = userRecord(1, { receiveCount: 2 });
+    const result = await run([record], { timeMarginMs: 32_000 });
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.counts).toMatchObject({ retried: 0, requeued: 1, throttled: 1 });
+    expect(queue.requeued).toEqual([
+      {
+        messageId: "msg-1",
+        body: record.body,
+        delaySeconds: 60,
+        history: historyOf(record, { attempts: 4, firstFailureAtMs: firstReceive(record), holds: 1 }),
+      },
+    ]);
   });
 
   it("keeps by default a margin of one call's worst case: PUT, token request and PUT again", async () => {
@@ -515,5 +593,92 @@ describe("applyBatch", () => {
     for (const value of [...sensitiveValues(users.map((user) => user.methods)), "a@example.com"]) {
       expect(output).not.toContain(value);
     }
+  });
+
+  describe("with a circuit breaker", () => {
+    const unavailable = () => auth0Error(503, "Service Unavailable");
+    const withCircuit = (reply: Parameters<typeof harness>[0]) => {
+      const h = harness(reply);
+      const circuit = new CircuitBreaker({ probeIntervalMs: 30_000, clock: h.clock.clock });
+      const runWith = (records: SQSRecord[]) => h.run(records, { applyConcurrency: 1 }, { circuit });
+      return { ...h, circuit, runWith };
+    };
+
+    it("opens after five failures of different users and holds the rest of the batch, attempts kept", async () => {
+      const { runWith, queue, putUsers, circuit, clock } = withCircuit(unavailable);
+      const records = Array.from({ length: 10 }, (_, i) => userRecord(i));
+      const result = await runWith(records);
+      // user-0 fails 3 times (one source), user-1 twice: the fifth failure, from a second user, opens it.
+      expect(putUsers()).toEqual([
+        "auth0|user-0",
+        "auth0|user-0",
+        "auth0|user-0",
+        "auth0|user-1",
+        "auth0|user-1",
+      ]);
+      expect(circuit.state).toMatchObject({ status: "open", reason: "unavailable", lastStatus: 503 });
+      expect(result.counts).toMatchObject({ retried: 1, heldByCircuit: 9, deadLettered: 0 });
+      expect(result.batchItemFailures).toEqual([{ itemIdentifier: "msg-0" }]);
+      const held = new Map(queue.requeued.map((entry) => [entry.messageId, entry.history.attempts]));
+      expect(held).toEqual(
+        new Map([["msg-1", 2], ...[2, 3, 4, 5, 6, 7, 8, 9].map((n) => [`msg-${n}`, 0] as const)]),
+      );
+      expect(queue.requeued.every((entry) => entry.delaySeconds === 33)).toBe(true);
+      expect(queue.requeued[0]?.history.firstFailureAtMs).toBeLessThanOrEqual(clock.nowMs);
+    });
+
+    it("while open sends one probe per interval; a failed probe uses no attempt of its user", async () => {
+      const { runWith, queue, putUsers, circuit, clock } = withCircuit(unavailable);
+      for (const user of ["a", "b", "c", "d", "e"]) circuit.recordFailure(503, "Service Unavailable", user);
+      clock.advance(30_000);
+      const records = [userRecord(1), userRecord(2), userRecord(3)];
+      const result = await runWith(records);
+      expect(putUsers()).toEqual(["auth0|user-1"]);
+      expect(result.counts).toMatchObject({ heldByCircuit: 3, applied: 0, retried: 0 });
+      expect(queue.requeued.map((entry) => [entry.messageId, entry.history])).toEqual(
+        records.map((record) => [record.messageId, historyOf(record, { holds: 1 })]),
+      );
+    });
+
+    it("closes on a probe that Auth0 answers, and applies the rest of the batch", async () => {
+      const { runWith, queue, putUsers, circuit, clock } = withCircuit(ok);
+      for (const user of ["a", "b", "c", "d", "e"]) circuit.recordFailure(503, "Service Unavailable", user);
+      clock.advance(30_000);
+      const result = await runWith([userRecord(1), userRecord(2), userRecord(3)]);
+      expect(putUsers()).toEqual(["auth0|user-1", "auth0|user-2", "auth0|user-3"]);
+      expect(result.counts).toMatchObject({ applied: 3, heldByCircuit: 0 });
+      expect(queue.requeued).toEqual([]);
+      expect(circuit.state).toEqual({ status: "closed" });
+    });
+
+    it("dead-letters one user's persistent 5xx among healthy users once its attempts over requeues are used", async () => {
+      const { runWith, queue, circuit } = withCircuit((request) =>
+        request.url.includes("user-5") ? unavailable() : ok(),
+      );
+      // Its history: 12 attempts used before, over earlier receives and holds since 18:00:00.
+      const failing = userRecord(5);
+      failing.messageAttributes = {
+        "fs-attempts": { stringValue: "12", dataType: "Number" },
+        "fs-first-failure-at": { stringValue: String(Date.UTC(2026, 10, 29, 17, 0, 0)), dataType: "Number" },
+        "fs-first-sent-at": { stringValue: String(Date.UTC(2026, 10, 29, 16, 0, 0)), dataType: "Number" },
+        "fs-holds": { stringValue: "40", dataType: "Number" },
+      };
+      const result = await runWith([userRecord(1), failing, userRecord(2), userRecord(3)]);
+      expect(circuit.state).toEqual({ status: "closed" });
+      expect(result.counts).toMatchObject({
+        applied: 3,
+        deadLettered: 1,
+        heldByCircuit: 0,
+        oldestWorkAgeSeconds: 7200,
+      });
+      expect(queue.deadLetters.map((entry) => entry.reason)).toEqual([
+        expect.objectContaining({
+          status: "503",
+          attempts: 15,
+          message: "Service Unavailable (15 attempts since 2026-11-29T17:00:00.000Z)",
+          userId: "auth0|user-5",
+        }),
+      ]);
+    });
   });
 });

@@ -47,7 +47,8 @@ describe("createApplyDeps", () => {
     expect(deps.options).toEqual({
       applyConcurrency: PIPELINE_DEFAULTS.applyConcurrency,
       maxReceiveCount: PIPELINE_DEFAULTS.maxReceiveCount,
-      timeMarginMs: 32_000,
+      // A credentials read, token + PUT + token + PUT at 5 s each, two settle rounds and 2 s.
+      timeMarginMs: 38_000,
     });
     expect(deps.pacer).toBeInstanceOf(Pacer);
     // 2 workers sharing 10 rps: one request every 200 ms each.
@@ -55,7 +56,8 @@ describe("createApplyDeps", () => {
       (1000 * PIPELINE_DEFAULTS.maxConcurrency) / PIPELINE_DEFAULTS.rpsCeiling,
     );
     expect(deps.client).toBeInstanceOf(ManagementApiClient);
-    expect((deps.client as ManagementApiClient).timeoutMs).toBe(10_000);
+    expect((deps.client as ManagementApiClient).timeoutMs).toBe(5_000);
+    expect(deps.circuit.probeIntervalMs).toBe(30_000);
     // budgetShare 0.8 of 50: a reserve of 10.
     expect([pausesAt(build().deps.pacer as Pacer, 11), pausesAt(build().deps.pacer as Pacer, 10)]).toEqual([
       false,
@@ -71,11 +73,13 @@ describe("createApplyDeps", () => {
       budgetShare: 0.5,
       applyConcurrency: 3,
       maxReceiveCount: 7,
-      requestTimeoutMs: 5_000,
+      requestTimeoutMs: 2_000,
+      probeIntervalMs: 1_000,
     });
-    expect(deps.options).toEqual({ applyConcurrency: 3, maxReceiveCount: 7, timeMarginMs: 17_000 });
+    expect(deps.options).toEqual({ applyConcurrency: 3, maxReceiveCount: 7, timeMarginMs: 26_000 });
     expect((deps.pacer as Pacer).intervalMs).toBe(200);
-    expect((deps.client as ManagementApiClient).timeoutMs).toBe(5_000);
+    expect((deps.client as ManagementApiClient).timeoutMs).toBe(2_000);
+    expect(deps.circuit.probeIntervalMs).toBe(1_000);
     // budgetShare 0.5 of 50: a reserve of 25.
     const share = build({ budgetShare: 0.5 }).deps.pacer as Pacer;
     expect([pausesAt(share, 26), pausesAt(build({ budgetShare: 0.5 }).deps.pacer as Pacer, 25)]).toEqual([
@@ -104,5 +108,30 @@ describe("createApplyDeps", () => {
     expect(
       sent.map(({ name, input }) => ({ name, QueueUrl: input.QueueUrl, body: input.MessageBody })),
     ).toEqual([{ name: "SendMessageCommand", QueueUrl: DLQ_URL, body: record.body }]);
+  });
+
+  it("reads credentials given as a loader again after a failed token request", async () => {
+    const secrets = ["wrong", "secret-1"];
+    let loads = 0;
+    const tenant = fakeFetch((request) =>
+      request.url.endsWith("/oauth/token")
+        ? request.body.includes("secret-1")
+          ? tokenResponse("token-1")
+          : jsonResponse(401, { error: "access_denied", error_description: "Unauthorized" })
+        : jsonResponse(200, []),
+    );
+    const { deps } = build({
+      credentials: async () => ({ clientId: "client-1", clientSecret: secrets[Math.min(loads++, 1)] ?? "" }),
+      fetch: tenant.fetch,
+    });
+    await expect(deps.client.putAuthenticationMethods("auth0|user-1", [])).resolves.toMatchObject({
+      kind: "configuration",
+      problem: "token-refused",
+    });
+    await expect(deps.client.putAuthenticationMethods("auth0|user-1", [])).resolves.toMatchObject({
+      kind: "applied",
+    });
+    expect(loads).toBe(2);
+    expect(tenant.requests.map((request) => request.method)).toEqual(["POST", "POST", "PUT"]);
   });
 });

@@ -17,15 +17,20 @@ const reason: DeadLetterReason = {
   userId: "auth0|user-2",
 };
 
-/** One record of each decision, in this order: msg-1 … msg-6. */
+const history = { attempts: 2, firstFailureAtMs: 1764439260000, firstSentAtMs: 1764439200000, holds: 3 };
+
+/** One record of each decision, in this order: msg-1 … msg-8. */
 const decisions: Decision[] = [
   { kind: "applied", userId: "auth0|user-1", status: 200 },
   { kind: "deadLetter", reason },
-  { kind: "requeue", userId: "auth0|user-3", delaySeconds: 21, history: { attempts: 0, throttled: 2 } },
+  { kind: "requeue", userId: "auth0|user-3", delaySeconds: 21, history, cause: "throttled" },
   { kind: "redeliver", cause: "retry", delaySeconds: 10, userId: "auth0|user-4", status: 503 },
   { kind: "redeliver", cause: "deferred", delaySeconds: 0 },
   { kind: "keep", why: "unexpected error" },
+  { kind: "requeue", userId: "auth0|user-7", delaySeconds: 33, history, cause: "circuit" },
+  { kind: "requeue", userId: "auth0|user-8", delaySeconds: 31, history, cause: "configuration" },
 ];
+const noHolds = { heldByCircuit: 0, heldByConfiguration: 0, oldestWorkAgeSeconds: 0 };
 const batch = (): DecidedRecord[] =>
   decisions.map((decision, index) => ({ record: userRecord(index + 1), decision }));
 
@@ -57,10 +62,17 @@ describe("settleBatch", () => {
         throttled: 0,
         cancelled: 0,
         alreadyCounted: 0,
+        heldByCircuit: 1,
+        heldByConfiguration: 1,
+        oldestWorkAgeSeconds: 0,
       },
     });
     expect(queue.deadLetters).toEqual([{ messageId: "msg-2", body: userRecord(2).body, reason }]);
-    expect(queue.requeued).toEqual([{ messageId: "msg-3", body: userRecord(3).body, delaySeconds: 21 }]);
+    expect(queue.requeued).toEqual([
+      { messageId: "msg-3", body: userRecord(3).body, delaySeconds: 21, history },
+      { messageId: "msg-7", body: userRecord(7).body, delaySeconds: 33, history },
+      { messageId: "msg-8", body: userRecord(8).body, delaySeconds: 31, history },
+    ]);
     expect(queue.redeliveries).toEqual([
       { messageId: "msg-4", delaySeconds: 10 },
       { messageId: "msg-5", delaySeconds: 0 },
@@ -81,9 +93,9 @@ describe("settleBatch", () => {
     const result = await done;
     // Only the applied record is left to be deleted; the two whose send failed are kept as they are.
     expect(result).toEqual({
-      batchItemFailures: ["msg-2", "msg-3", "msg-4", "msg-5", "msg-6"].map((itemIdentifier) => ({
-        itemIdentifier,
-      })),
+      batchItemFailures: ["msg-2", "msg-3", "msg-4", "msg-5", "msg-6", "msg-7", "msg-8"].map(
+        (itemIdentifier) => ({ itemIdentifier }),
+      ),
       counts: {
         applied: 1,
         deadLettered: 0,
@@ -92,6 +104,7 @@ describe("settleBatch", () => {
         requeued: 0,
         superseded: 0,
         throttled: 0,
+        ...noHolds,
         cancelled: 0,
         alreadyCounted: 0,
       },
@@ -101,7 +114,7 @@ describe("settleBatch", () => {
       { userId: "auth0|user-4", kind: "retry", status: 503 },
     ]);
     const kept = lines().filter((line) => line.includes("kept for redelivery"));
-    expect(kept.map((line) => JSON.parse(line).messageId)).toEqual(["msg-2", "msg-3"]);
+    expect(kept.map((line) => JSON.parse(line).messageId)).toEqual(["msg-2", "msg-3", "msg-7", "msg-8"]);
   });
 
   it("returns every record but the applied ones whatever the mix of failures", async () => {

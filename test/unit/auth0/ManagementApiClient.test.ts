@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { toAuth0Endpoint } from "../../../lib/auth0/Auth0Endpoint.js";
+import { CredentialsUnavailableError } from "../../../lib/auth0/errors.js";
 import { ManagementApiClient } from "../../../lib/auth0/ManagementApiClient.js";
 import { TokenProvider } from "../../../lib/auth0/TokenProvider.js";
 import type { AuthenticationMethod } from "../../../lib/factors/types.js";
@@ -75,15 +76,40 @@ describe("ManagementApiClient.putAuthenticationMethods", () => {
     expect(tokenRequests()).toHaveLength(2);
   });
 
-  it("gives up with a permanent 401 when the fresh token is refused too", async () => {
+  it("reports a configuration error when the fresh token is refused too", async () => {
     const { client, putRequests } = clientWith(() => auth0Error(401, "Invalid token", "invalid_token"));
     await expect(client.putAuthenticationMethods("auth0|1", methods)).resolves.toEqual({
-      kind: "permanent",
+      kind: "configuration",
+      problem: "unauthorized",
       status: 401,
       errorCode: "invalid_token",
       message: "Invalid token",
     });
     expect(putRequests()).toHaveLength(2);
+  });
+
+  it("drops a token without the scope, so the next call fetches one that may carry a new grant", async () => {
+    const { client, putRequests, tokenRequests } = clientWith((request) =>
+      request.headers.authorization === "Bearer t1"
+        ? auth0Error(
+            403,
+            "Insufficient scope, expected any of: update:authentication_methods",
+            "insufficient_scope",
+          )
+        : jsonResponse(200, []),
+    );
+    await expect(client.putAuthenticationMethods("auth0|1", methods)).resolves.toEqual({
+      kind: "configuration",
+      problem: "missing-scope",
+      status: 403,
+      errorCode: "insufficient_scope",
+      message: "Insufficient scope, expected any of: update:authentication_methods",
+    });
+    expect(putRequests()).toHaveLength(1);
+    await expect(client.putAuthenticationMethods("auth0|1", methods)).resolves.toMatchObject({
+      kind: "applied",
+    });
+    expect(tokenRequests()).toHaveLength(2);
   });
 
   it.each([
@@ -145,12 +171,13 @@ describe("ManagementApiClient when the token request fails", () => {
     return new ManagementApiClient({ endpoint, tokens, fetch: fake.fetch });
   }
 
-  it("reports refused credentials as transient, with Auth0's reason", async () => {
+  it("reports refused credentials as a configuration error, with Auth0's reason", async () => {
     const client = failingTokens(
       jsonResponse(401, { error: "access_denied", error_description: "Unauthorized" }),
     );
     await expect(client.putAuthenticationMethods("auth0|1", methods)).resolves.toEqual({
-      kind: "transient",
+      kind: "configuration",
+      problem: "token-refused",
       status: 401,
       errorCode: "access_denied",
       message: "token request failed: Unauthorized",
@@ -173,4 +200,41 @@ describe("ManagementApiClient when the token request fails", () => {
       resetAtMs: bucket.resetAtMs,
     });
   });
+
+  it("reports a token endpoint answering 5xx as transient (an incident, not a configuration error)", async () => {
+    const client = failingTokens(jsonResponse(503, { statusCode: 503, error: "Service Unavailable" }));
+    await expect(client.putAuthenticationMethods("auth0|1", methods)).resolves.toEqual({
+      kind: "transient",
+      status: 503,
+      stage: "token",
+      errorCode: "Service Unavailable",
+      message: "token request failed: HTTP 503",
+    });
+  });
+
+  it.each([
+    [true, { kind: "configuration", problem: "credentials", status: "credentials" }],
+    [false, { kind: "transient", status: "network", stage: "token" }],
+  ])(
+    "reports credentials that cannot be read (configuration %s) without a request",
+    async (configuration, expected) => {
+      const fake = fakeFetch(() => jsonResponse(200, []));
+      const tokens = new TokenProvider({
+        endpoint,
+        credentials: {
+          get: async () => {
+            throw new CredentialsUnavailableError("ResourceNotFoundException", configuration);
+          },
+          invalidate: () => {},
+        },
+        fetch: fake.fetch,
+      });
+      const client = new ManagementApiClient({ endpoint, tokens, fetch: fake.fetch });
+      await expect(client.putAuthenticationMethods("auth0|1", methods)).resolves.toEqual({
+        ...expected,
+        message: "the Auth0 credentials could not be read: ResourceNotFoundException",
+      });
+      expect(fake.requests).toEqual([]);
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toAuth0Endpoint } from "../../../lib/auth0/Auth0Endpoint.js";
-import { TokenRequestError } from "../../../lib/auth0/errors.js";
+import { CredentialsCache } from "../../../lib/auth0/CredentialsCache.js";
+import { CredentialsUnavailableError, TokenRequestError } from "../../../lib/auth0/errors.js";
 import { TokenProvider } from "../../../lib/auth0/TokenProvider.js";
 import { connectionResetError, fakeFetch, jsonResponse, tokenResponse } from "../../helpers/auth0Fetch.js";
 import { ManualClock } from "../../helpers/manualClock.js";
@@ -119,5 +120,27 @@ describe("TokenProvider", () => {
       detail: "Global limit has been reached",
       rateLimit: { limit: 30, remaining: 0, resetAtMs: 1_764_439_201_000 },
     });
+  });
+
+  it("reads the credentials again after a failed token request, so a fixed secret is used at once", async () => {
+    const secrets = ["", "wrong", "right"];
+    let loads = 0;
+    const source = new CredentialsCache({
+      load: async () => ({ clientId: "client-1", clientSecret: secrets[Math.min(loads++, 2)] ?? "" }),
+      maxAgeMs: 300_000,
+    });
+    const fake = fakeFetch((request) =>
+      JSON.parse(request.body ?? "{}").client_secret === "right"
+        ? tokenResponse("t1")
+        : jsonResponse(401, { error: "access_denied", error_description: "Unauthorized" }),
+    );
+    const tokens = new TokenProvider({ endpoint, credentials: source, fetch: fake.fetch });
+    await expect(tokens.getToken()).rejects.toEqual(
+      new CredentialsUnavailableError("the client secret is empty", true),
+    );
+    expect(fake.requests).toHaveLength(0);
+    await expect(tokens.getToken()).rejects.toBeInstanceOf(TokenRequestError);
+    await expect(tokens.getToken()).resolves.toBe("t1");
+    expect(loads).toBe(3);
   });
 });

@@ -9,7 +9,7 @@ describe("classifyResponse", () => {
     [201, "applied"],
     [204, "applied"],
     [400, "permanent"],
-    [401, "permanent"],
+    [401, "configuration"],
     [402, "permanent"],
     [403, "permanent"],
     [404, "permanent"],
@@ -48,6 +48,22 @@ describe("classifyResponse", () => {
       kind: "permanent",
       status: 403,
       message: "Forbidden",
+    });
+  });
+
+  it("classifies a 403 for a missing scope as a configuration error, with Auth0's reason", () => {
+    const body = {
+      error: "Forbidden",
+      message: "Insufficient scope, expected any of: update:authentication_methods",
+      errorCode: "insufficient_scope",
+    };
+    expect(classifyResponse(403, body, rateLimit)).toEqual({
+      kind: "configuration",
+      problem: "missing-scope",
+      status: 403,
+      errorCode: "insufficient_scope",
+      message: "Insufficient scope, expected any of: update:authentication_methods",
+      rateLimit,
     });
   });
 

@@ -101,6 +101,29 @@ describe("progress of a run", () => {
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
   });
 
+  it("says on a line of its own when the run holds its records, and when it resumes", () => {
+    const out = stream();
+    const display = new LineProgress(out, OPTIONS, 5_000);
+    const auth0 = {
+      reason: "unavailable" as const,
+      sinceMs: new Date(2026, 11, 1, 12, 3, 10).getTime(),
+      status: "503",
+      message: "Service Unavailable",
+      probeIntervalMs: 30_000,
+    };
+    display.update(progress({ users: 600, applied: 60, elapsedMs: 7_500, auth0 }));
+    display.update(progress({ users: 600, applied: 60, elapsedMs: 12_600, auth0 }));
+    display.update(progress({ users: 600, applied: 69, elapsedMs: 909_000 }));
+
+    expect(out.text.trimEnd().split("\n")).toEqual([
+      "[7.5 s] Auth0 unavailable since 12:03:10 (503), retrying every 30 s; nothing is lost",
+      "[7.5 s] waiting for Auth0, 60/600 users, applied 60, rejected 0, failed 0",
+      "[12.6 s] waiting for Auth0, 60/600 users, applied 60, rejected 0, failed 0",
+      "[15 min 09 s] Auth0 answers again: resuming",
+      expect.stringMatching(/^\[15 min 09 s\] 69\/600 users, applied 69/),
+    ]);
+  });
+
   it("says once when the tenant's headers show it refills slower than --rps", () => {
     const out = stream();
     const display = new SilentProgress(out, OPTIONS);

@@ -19,6 +19,7 @@ describe("readApplyEnvironment", () => {
       APPLY_CONCURRENCY: 10,
       LOG_LEVEL: "info",
       OUTCOME_TTL_DAYS: 30,
+      AWS_LAMBDA_FUNCTION_NAME: "factor-sync-apply",
     });
   });
 
@@ -44,6 +45,7 @@ describe("readApplyEnvironment", () => {
         MAX_CONCURRENCY: "4",
         APPLY_CONCURRENCY: "20",
         LOG_LEVEL: "debug",
+        AWS_LAMBDA_FUNCTION_NAME: "FactorSync-ApplyFunction-abc",
       }),
     ).toMatchObject({
       MAX_RECEIVE_COUNT: 3,
@@ -52,6 +54,7 @@ describe("readApplyEnvironment", () => {
       MAX_CONCURRENCY: 4,
       APPLY_CONCURRENCY: 20,
       LOG_LEVEL: "debug",
+      AWS_LAMBDA_FUNCTION_NAME: "FactorSync-ApplyFunction-abc",
     });
   });
 

@@ -11,6 +11,7 @@ describe("readIngestConfig", () => {
       reportsPrefix: "reports/",
       sendConcurrency: 10,
       logLevel: "info",
+      functionName: "factor-sync-ingest",
     });
   });
 
@@ -26,6 +27,7 @@ describe("readIngestConfig", () => {
         RPS_CEILING: "16",
         SYNC_KEY_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:SyncKey-AbCdEf",
         AUTH0_DOMAIN: "acme.eu.auth0.com",
+        AWS_LAMBDA_FUNCTION_NAME: "FactorSync-IngestFunction-abc",
         PHONE_CHECK: "e164",
         MAX_REJECTED: "2.5%",
       }),
@@ -39,6 +41,7 @@ describe("readIngestConfig", () => {
       rpsCeiling: 16,
       syncKeySecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:SyncKey-AbCdEf",
       auth0Domain: "acme.eu.auth0.com",
+      functionName: "FactorSync-IngestFunction-abc",
       phoneCheck: "e164",
       maxRejected: { kind: "percent", tenThousandths: 25_000, text: "2.5%" },
     });
@@ -53,6 +56,7 @@ describe("readIngestConfig", () => {
       reportsPrefix: "reports/",
       sendConcurrency: 10,
       logLevel: "info",
+      functionName: "factor-sync-ingest",
     });
   });
 
