@@ -103,20 +103,25 @@ export class SyncGate {
           tenant,
           chunk.map((user) => user.userId),
         );
+    // The HMACs and the verdicts without an await per user; only the users to send wait, for their claims.
+    const users = chunk.map((user): SyncedUser => {
+      const hmac = methodSetHmac(key, user.userId, user.methods);
+      const unchanged = states !== undefined && isUnchanged(states.get(user.userId), hmac);
+      return { user, stamp: { tenant, hmac, order }, unchanged };
+    });
+    const toSend = users.filter((synced) => !synced.unchanged);
     const limit = pLimit(this.claimConcurrency);
-    const users = await Promise.all(
-      chunk.map(async (user): Promise<SyncedUser> => {
-        const hmac = methodSetHmac(key, user.userId, user.methods);
-        const unchanged = states !== undefined && isUnchanged(states.get(user.userId), hmac);
-        if (!unchanged) {
-          const claimed = await limit(() => store.claimForSend(tenant, user.userId, order, jobId));
-          if (!claimed) this.counts.claimedByNewer += 1;
-        }
-        return { user, stamp: { tenant, hmac, order }, unchanged };
-      }),
+    await Promise.all(
+      toSend.map((synced) =>
+        limit(async () => {
+          if (!(await store.claimForSend(tenant, synced.user.userId, order, jobId))) {
+            this.counts.claimedByNewer += 1;
+          }
+        }),
+      ),
     );
     this.counts.users += users.length;
-    this.counts.unchanged += users.filter((user) => user.unchanged).length;
+    this.counts.unchanged += users.length - toSend.length;
     return users;
   }
 }

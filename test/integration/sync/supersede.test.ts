@@ -26,7 +26,11 @@ let sync: SyncStateStore;
 let round = 0;
 
 beforeAll(async () => {
-  [aws, simulator] = await Promise.all([startLocalAws(), startAuth0Simulator({ rps: 1000, burst: 1000 })]);
+  [aws, simulator] = await Promise.all([
+    startLocalAws(),
+    // auth0|gone does not exist in the tenant: its PUT is refused with a 404.
+    startAuth0Simulator({ rps: 1000, burst: 1000, knownUsers: (userId) => userId !== "auth0|gone" }),
+  ]);
   store = new DynamoJobStore({ client: aws.jobs.client, tableName: aws.jobs.tableName });
   sync = new SyncStateStore({ client: aws.jobs.client, tableName: aws.jobs.tableName });
 });
@@ -35,8 +39,14 @@ afterAll(async () => {
 });
 
 /** Uploads a file and runs the real ingest handler on its event, with the given event time. */
-async function ingest(key: string, secret: string, eventTime: string, tenant: string): Promise<void> {
-  const body = `user_id,type,totp_secret\nauth0|both,totp,${secret}\n`;
+async function ingest(
+  key: string,
+  secret: string,
+  eventTime: string,
+  tenant: string,
+  options: { userId?: string; syncStore?: SyncStateStore } = {},
+) {
+  const body = `user_id,type,totp_secret\n${options.userId ?? "auth0|both"},totp,${secret}\n`;
   await aws.s3.send(new PutS3Object({ Bucket: aws.bucket, Key: key, Body: body }));
   const event = objectCreatedEvent({ bucket: aws.bucket, key, size: body.length });
   for (const record of event.Records) record.eventTime = eventTime;
@@ -45,10 +55,33 @@ async function ingest(key: string, secret: string, eventTime: string, tenant: st
     sqs: aws.sqs,
     logger: silentLogger,
     jobs: { store },
-    sync: { store: sync, key: KEY, tenant },
+    sync: { store: options.syncStore ?? sync, key: KEY, tenant },
     config: { queueUrl: aws.workQueue.url, reportsPrefix: "reports/", sendConcurrency: 2 },
   });
-  await handler(event);
+  const [summary] = await handler(event);
+  return summary;
+}
+
+/** The one message in the work queue. */
+async function receiveOne(): Promise<SQSRecord> {
+  const received = await aws.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: aws.workQueue.url,
+      MaxNumberOfMessages: 10,
+      AttributeNames: ["All"],
+      MessageAttributeNames: ["All"],
+    }),
+  );
+  const records = (received.Messages ?? []).map((message) => toSqsRecord(message, aws.workQueue.arn));
+  expect(records).toHaveLength(1);
+  return records[0] as SQSRecord;
+}
+
+/** The job of the upload whose key ends with `suffix`. */
+async function jobOf(suffix: string) {
+  const job = (await store.listJobs()).find((candidate) => candidate.source.key.endsWith(suffix));
+  if (job === undefined) throw new Error(`no job for ${suffix}`);
+  return job;
 }
 
 /** Both files' messages, in the work queue at once: the older file's first. */
@@ -122,5 +155,81 @@ describe("two files of the same user in flight", () => {
     const byKey = Object.fromEntries(jobs.map((job) => [job.source.key, job]));
     expect(byKey[`incoming/night-1-${round}.csv`]).toMatchObject({ superseded: 1, applied: 0, pending: 0 });
     expect(byKey[`incoming/night-2-${round}.csv`]).toMatchObject({ superseded: 0, applied: 1, pending: 0 });
+  });
+});
+
+describe("failure paths of the sync state", () => {
+  it("leaves the claim after a failed PUT: the older file's record is superseded behind it, and the next sync sends the user again", async () => {
+    round += 1;
+    const tenant = `tenant-${round}`;
+    const userId = "auth0|gone";
+    await ingest(`incoming/fail-1-${round}.csv`, OLDER, "2026-12-01T02:00:00.000Z", tenant, { userId });
+    await ingest(`incoming/fail-2-${round}.csv`, NEWER, "2026-12-02T02:00:00.000Z", tenant, { userId });
+    const { older, newer } = await receiveBoth();
+    const handle = applyHandler();
+    const puts = simulator.stats.puts;
+
+    // The newer file's PUT is refused (404: the user does not exist): dead-lettered, its claim kept.
+    expect(await handle({ Records: [newer] }, context)).toEqual({ batchItemFailures: [] });
+    expect(await sync.get(tenant, userId)).toEqual({
+      claimOrder: expect.stringContaining("j-"),
+      claimJob: (await jobOf(`fail-2-${round}.csv`)).id,
+    });
+    // The older file's record then finds the newer claim: superseded, no PUT.
+    expect(await handle({ Records: [older] }, context)).toEqual({ batchItemFailures: [] });
+    expect(simulator.stats.puts - puts).toBe(1);
+    expect(await jobOf(`fail-1-${round}.csv`)).toMatchObject({ superseded: 1, applied: 0, pending: 0 });
+    expect(await jobOf(`fail-2-${round}.csv`)).toMatchObject({ failed: 1, applied: 0, pending: 0 });
+
+    // Nothing was applied, so the same methods again are sent, not skipped as unchanged.
+    const again = await ingest(`incoming/fail-3-${round}.csv`, NEWER, "2026-12-03T02:00:00.000Z", tenant, {
+      userId,
+    });
+    expect(again).toMatchObject({ valid: 1, unchanged: 0, sent: 1 });
+    expect(await handle({ Records: [await receiveOne()] }, context)).toEqual({ batchItemFailures: [] });
+    expect(await jobOf(`fail-3-${round}.csv`)).toMatchObject({ failed: 1, pending: 0 });
+  });
+
+  it("counts a record delivered twice once, and PUTs it once", async () => {
+    round += 1;
+    const tenant = `tenant-${round}`;
+    await ingest(`incoming/twice-${round}.csv`, NEWER, "2026-12-02T02:00:00.000Z", tenant, {
+      userId: "auth0|twice",
+    });
+    const record = await receiveOne();
+    const handle = applyHandler();
+    const puts = simulator.stats.puts;
+    // The second delivery: e.g. the first invocation crashed after the PUT, before its batch response.
+    expect(await handle({ Records: [record] }, context)).toEqual({ batchItemFailures: [] });
+    expect(await handle({ Records: [record] }, context)).toEqual({ batchItemFailures: [] });
+    expect(simulator.stats.puts - puts).toBe(1);
+    expect(await jobOf(`twice-${round}.csv`)).toMatchObject({
+      sent: 1,
+      applied: 1,
+      superseded: 0,
+      pending: 0,
+      status: "complete",
+    });
+    expect(await sync.get(tenant, "auth0|twice")).toMatchObject({
+      appliedJob: (await jobOf(`twice-${round}.csv`)).id,
+    });
+  });
+
+  it("fails the job and sends nothing when the sync state cannot be read", async () => {
+    round += 1;
+    // A real DynamoDB error from dynalite: the state's table is not there (a wrong JOBS_TABLE, a deleted table).
+    const unreadable = new SyncStateStore({ client: aws.jobs.client, tableName: "no-such-table" });
+    await expect(
+      ingest(`incoming/unreadable-${round}.csv`, NEWER, "2026-12-02T02:00:00.000Z", `tenant-${round}`, {
+        syncStore: unreadable,
+      }),
+    ).rejects.toMatchObject({ name: "ResourceNotFoundException" });
+    const job = await jobOf(`unreadable-${round}.csv`);
+    expect(job).toMatchObject({ status: "failed", sent: 0, applied: 0, pending: 0 });
+    expect(job.reason).toMatch(/^ResourceNotFoundException: /);
+    const left = await aws.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: aws.workQueue.url, MaxNumberOfMessages: 10 }),
+    );
+    expect(left.Messages ?? []).toEqual([]);
   });
 });
