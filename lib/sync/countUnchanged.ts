@@ -1,4 +1,3 @@
-import pLimit from "p-limit";
 import type { UserFactors } from "../factors/types.js";
 import { methodSetHmac } from "./methodSetHmac.js";
 import { BATCH_GET_LIMIT, isUnchanged, type SyncStateStore } from "./SyncStateStore.js";
@@ -24,29 +23,37 @@ export async function countUnchanged(
   sync: { store: SyncStateStore; key: Uint8Array; tenant: string },
   options: { chunksInFlight?: number } = {},
 ): Promise<SyncForecast> {
-  const limit = pLimit(options.chunksInFlight ?? 8);
-  const checks: Promise<number>[] = [];
+  const inFlight = options.chunksInFlight ?? 8;
+  // At most `inFlight` chunks read ahead of their lookups: the file is never held in memory.
+  const pending: Promise<number>[] = [];
   let valid = 0;
+  let unchanged = 0;
   let chunk: UserFactors[] = [];
-  const check = (members: UserFactors[]) =>
-    limit(async () => {
-      const states = await sync.store.lookUp(
-        sync.tenant,
-        members.map((user) => user.userId),
-      );
-      return members.filter((user) =>
-        isUnchanged(states.get(user.userId), methodSetHmac(sync.key, user.userId, user.methods)),
-      ).length;
-    });
+  const check = async (members: UserFactors[]): Promise<number> => {
+    const states = await sync.store.lookUp(
+      sync.tenant,
+      members.map((user) => user.userId),
+    );
+    return members.filter((user) =>
+      isUnchanged(states.get(user.userId), methodSetHmac(sync.key, user.userId, user.methods)),
+    ).length;
+  };
+  const submit = async (members: UserFactors[]) => {
+    const checked = check(members);
+    // A failed lookup fails the forecast when its turn comes; until then it must not be unhandled.
+    checked.catch(() => {});
+    pending.push(checked);
+    if (pending.length >= inFlight) unchanged += await (pending.shift() as Promise<number>);
+  };
   for await (const user of users) {
     valid += 1;
     chunk.push(user);
     if (chunk.length === BATCH_GET_LIMIT) {
-      checks.push(check(chunk));
+      await submit(chunk);
       chunk = [];
     }
   }
-  if (chunk.length > 0) checks.push(check(chunk));
-  const unchanged = (await Promise.all(checks)).reduce((sum, count) => sum + count, 0);
+  if (chunk.length > 0) await submit(chunk);
+  for (const checked of pending.splice(0)) unchanged += await checked;
   return { valid, unchanged, toSend: valid - unchanged };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UserFactors } from "../../../lib/factors/types.js";
+import { countUnchanged } from "../../../lib/sync/countUnchanged.js";
 import { methodSetHmac } from "../../../lib/sync/methodSetHmac.js";
 import { type SyncedUser, SyncGate, type SyncPlan } from "../../../lib/sync/SyncGate.js";
 import { SyncStateStore } from "../../../lib/sync/SyncStateStore.js";
@@ -90,5 +91,23 @@ describe("SyncGate", () => {
     const full = await pass(users, { ...plan, order: "002.0.j-2", jobId: "j-2", full: true });
     expect(full.filter((entry) => entry.unchanged)).toHaveLength(0);
     expect(full).toHaveLength(120);
+  });
+
+  it("forecasts, without claiming, exactly what the gate will skip, over more chunks than it keeps in flight", async () => {
+    const tenant = `gate-${++tenantCounter}`;
+    const users = Array.from({ length: 1_050 }, (_, index) => user(index));
+    const plan: SyncPlan = { store, key: KEY, tenant, order: "001.0.j-1", jobId: "j-1" };
+    // Every user but each seventh applied.
+    await applyAll(
+      (await pass(users, plan)).filter((_, index) => index % 7 !== 0),
+      "j-1",
+    );
+    async function* valid() {
+      yield* users;
+    }
+    const forecast = await countUnchanged(valid(), { store, key: KEY, tenant }, { chunksInFlight: 2 });
+    expect(forecast).toEqual({ valid: 1_050, unchanged: 900, toSend: 150 });
+    // The forecast claimed nothing: a user left out is still only the first job's claim.
+    expect((await store.get(tenant, "auth0|u7"))?.claimOrder).toBe("001.0.j-1");
   });
 });
