@@ -5,7 +5,8 @@
  * users added. Reports the second run's PUTs (target: exactly the changed and added users), its wall time, and
  * the lookup rate: users/s through pass 2 with the sync state lookups (read, validate, HMAC, BatchGetItem,
  * claims of the users to send), measured on its own over the second file against the same state (target
- * ≥ 20,000 users/s on dynalite).
+ * ≥ 20,000 users/s on dynalite), with the event-loop utilization of the main thread and of the dynalite thread
+ * during pass 2 (1 = busy all the time: the thread that bounds it).
  * The last stdout line is one JSON object.
  *
  * `--lookups-only` writes the first run's state directly and measures pass 2 alone (seconds, not minutes).
@@ -72,7 +73,7 @@ async function measurePass2(
   stateDir: string,
   file: string,
   tenant: string,
-): Promise<{ users: number; toSend: number; usersPerSec: number }> {
+): Promise<{ users: number; toSend: number; usersPerSec: number; mainBusy: number; dynaliteBusy: number }> {
   const table = await openLocalJobsTable(stateDir, { shared: false });
   let users = 0;
   let toSend = 0;
@@ -95,12 +96,22 @@ async function measurePass2(
     // Pass 1 (validation, split users) first, untimed: the figure is pass 2's, as ingest runs it.
     await reader.check();
     const started = performance.now();
+    const main0 = performance.eventLoopUtilization();
+    const dynalite0 = table.utilization?.();
     for await (const item of reader) {
       if (item.kind === "valid") await gate.add(item.user);
     }
     await gate.close();
     const ms = performance.now() - started;
-    return { users, toSend, usersPerSec: Math.round(users / (ms / 1000)) };
+    const round2 = (value: number) => Math.round(value * 100) / 100;
+    return {
+      users,
+      toSend,
+      usersPerSec: Math.round(users / (ms / 1000)),
+      // Event-loop utilization during pass 2: which thread bounds it (1 = busy all the time).
+      mainBusy: round2(performance.eventLoopUtilization(main0).utilization),
+      dynaliteBusy: round2(table.utilization?.(dynalite0).utilization ?? 0),
+    };
   } finally {
     await table.stop();
   }
@@ -154,6 +165,8 @@ async function lookupsOnly(): Promise<void> {
         pass2ToSend: pass2.toSend,
         targetToSend: CHANGED + ADDED,
         lookupUsersPerSec: pass2.usersPerSec,
+        mainThreadBusy: pass2.mainBusy,
+        dynaliteThreadBusy: pass2.dynaliteBusy,
         loadAverage: [Math.round(loadBefore * 10) / 10, Math.round((loadavg()[0] ?? 0) * 10) / 10],
       }),
     );
@@ -224,6 +237,8 @@ async function main(): Promise<void> {
       pass2Users: pass2.users,
       pass2ToSendAfter: pass2.toSend,
       lookupUsersPerSec: pass2.usersPerSec,
+      mainThreadBusy: pass2.mainBusy,
+      dynaliteThreadBusy: pass2.dynaliteBusy,
       loadAverage: [Math.round(loadBefore * 10) / 10, Math.round((loadavg()[0] ?? 0) * 10) / 10],
     };
     console.log(JSON.stringify(result));

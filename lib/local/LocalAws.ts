@@ -6,7 +6,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-s
 import type { FauxqsServer } from "fauxqs";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import { createJobsTable } from "../jobs/createJobsTable.js";
-import { startDynaliteThread } from "./dynaliteThread.js";
+import { type DynaliteThread, startDynaliteThread } from "./dynaliteThread.js";
 import { LocalRunError } from "./errors.js";
 
 /** A queue of the local stack. */
@@ -79,6 +79,10 @@ export interface LocalJobsTable {
   tableName: string;
   /** The state folder, absolute; undefined when the table is in memory. */
   stateDir: string | undefined;
+  /**
+   * The dynalite thread's event-loop utilization (the benchmarks report it), when this process started dynalite.
+   */
+  utilization?: DynaliteThread["utilization"];
   /** Closes the client and, when this process started dynalite, dynalite (the data stays on disk). */
   stop(): Promise<void>;
 }
@@ -194,7 +198,7 @@ export async function openLocalJobsTable(
 ): Promise<LocalJobsTable> {
   const tableName = LOCAL_RESOURCES.jobsTable;
   if (stateDir === undefined) {
-    const { endpoint, stop: stopDynalite } = await startDynaliteThread(undefined);
+    const { endpoint, utilization, stop: stopDynalite } = await startDynaliteThread(undefined);
     const client = localDynamoClient(endpoint);
     const stop = async () => {
       client.destroy();
@@ -204,7 +208,7 @@ export async function openLocalJobsTable(
       await stop();
       throw error;
     });
-    return { endpoint, client, tableName, stateDir: undefined, stop };
+    return { endpoint, client, tableName, stateDir: undefined, utilization, stop };
   }
   const dir = resolve(stateDir);
   const lockPath = join(dir, LOCK_FILE);
@@ -217,7 +221,7 @@ export async function openLocalJobsTable(
     return { endpoint: lock.endpoint, client, tableName, stateDir: dir, stop: async () => client.destroy() };
   }
   await mkdir(dir, { recursive: true });
-  const { endpoint, stop: stopDynalite } = await startDynaliteThread(join(dir, "dynamodb"));
+  const { endpoint, utilization, stop: stopDynalite } = await startDynaliteThread(join(dir, "dynamodb"));
   const client = localDynamoClient(endpoint);
   const stop = async () => {
     client.destroy();
@@ -231,7 +235,7 @@ export async function openLocalJobsTable(
     await stop();
     throw new LocalRunError(`cannot open the jobs table in ${dir}: ${(error as Error).message}`);
   }
-  return { endpoint, client, tableName, stateDir: dir, stop };
+  return { endpoint, client, tableName, stateDir: dir, utilization, stop };
 }
 
 function localDynamoClient(endpoint: string): DynamoDBClient {

@@ -1,4 +1,5 @@
 import type { AddressInfo } from "node:net";
+import type { EventLoopUtilization } from "node:perf_hooks";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 
 /** Marks a worker started by {@link startDynaliteThread}: this module, re-entered with this flag set, serves it. */
@@ -16,6 +17,8 @@ type WorkerReply = { kind: "listening"; port: number } | { kind: "error"; messag
 export interface DynaliteThread {
   /** `http://127.0.0.1:<port>`. */
   endpoint: string;
+  /** How busy the thread's event loop was since `since` (or since it started): where the local lookups are bound. */
+  utilization: (since?: EventLoopUtilization) => EventLoopUtilization;
   /** Closes the server (LevelDB flushed and closed) and ends the thread. */
   stop: () => Promise<void>;
 }
@@ -56,7 +59,11 @@ export async function startDynaliteThread(path: string | undefined): Promise<Dyn
     });
     return stopped;
   };
-  return { endpoint: `http://127.0.0.1:${port}`, stop };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    utilization: (since) => worker.performance.eventLoopUtilization(since),
+    stop,
+  };
 }
 
 function startWorker(url: URL, input: WorkerInput): Worker {

@@ -206,7 +206,6 @@ export class SyncStateStore {
             [this.tableName]: {
               Keys: pending,
               ConsistentRead: true,
-              ProjectionExpression: `pk, ${STATE_FIELDS.join(", ")}, putUntil`,
             },
           },
         }),
