@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { EventLoopUtilization } from "node:perf_hooks";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { cacheDynaliteTables } from "./dynaliteTableCache.js";
 
 /** Marks a worker started by {@link startDynaliteThread}: this module, re-entered with this flag set, serves it. */
 const WORKER_FLAG = "factorSyncDynaliteThread";
@@ -76,6 +77,8 @@ function startWorker(url: URL, input: WorkerInput): Worker {
 /** Only in the worker: start dynalite, say its port, close it when asked. */
 async function serve(input: WorkerInput, port: NonNullable<typeof parentPort>): Promise<void> {
   try {
+    // Before dynalite builds its store: one read of the table's description per request, not per key.
+    cacheDynaliteTables();
     const { default: dynalite } = await import("dynalite");
     const server = dynalite({
       ...(input.path !== undefined ? { path: input.path } : {}),
