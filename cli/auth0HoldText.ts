@@ -1,3 +1,4 @@
+import { CONFIGURATION_PROBLEM_TEXT } from "../lib/apply/configurationReason.js";
 import type { Auth0Hold } from "../lib/local/types.js";
 
 /** `12:03:10`, the machine's local time. */
@@ -10,12 +11,13 @@ function clockTime(ms: number): string {
 
 /** What the operator must do about a configuration error of a local run. */
 const FIXES: Record<string, (status: string) => string> = {
-  "token-refused": (status) => `the token endpoint refused the client (${status}): fix AUTH0_CLIENT_SECRET`,
+  "token-refused": (status) =>
+    `${CONFIGURATION_PROBLEM_TEXT["token-refused"]} (${status}): fix AUTH0_CLIENT_SECRET`,
   unauthorized: (status) =>
-    `Auth0 refused a fresh token (${status}): check AUTH0_DOMAIN and the application's client grant`,
+    `${CONFIGURATION_PROBLEM_TEXT.unauthorized} (${status}): check AUTH0_DOMAIN and the application's client grant`,
   "missing-scope": (status) =>
-    `the client grant lacks update:authentication_methods (${status}): grant it to the application`,
-  credentials: () => "the client id or secret is empty: set AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET",
+    `${CONFIGURATION_PROBLEM_TEXT["missing-scope"]} (${status}): grant it to the application`,
+  credentials: () => `${CONFIGURATION_PROBLEM_TEXT.credentials}: set AUTH0_CLIENT_ID and AUTH0_CLIENT_SECRET`,
 };
 
 /**

@@ -2,7 +2,7 @@ import { countProblems } from "../lib/jobs/countProblems.js";
 import type { Job } from "../lib/jobs/types.js";
 import { formatDuration } from "./format.js";
 
-/** `jobs` for people: one line per job, newest first. */
+/** `jobs` for people: one line per job, newest first, then why each paused, failed or rejected job is so. */
 export function formatJobsTable(jobs: Job[]): string {
   if (jobs.length === 0) return "No jobs yet.\n";
   const rows = [
@@ -27,6 +27,7 @@ export function formatJobsTable(jobs: Job[]): string {
         .join("  ")
         .trimEnd(),
     )
+    .concat(jobs.flatMap((job) => (job.reason ? [`${job.id} ${job.status}: ${job.reason}`] : [])))
     .map((line) => `${line}\n`)
     .join("");
 }

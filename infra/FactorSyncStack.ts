@@ -156,6 +156,8 @@ export class FactorSyncStack extends Stack {
         QUEUE_URL: this.workQueue.queueUrl,
         REPORTS_PREFIX,
         SEND_CONCURRENCY: String(config.sendConcurrency),
+        // Recorded in each job, for the completion report's achieved rate against the apply fleet's ceiling.
+        RPS_CEILING: String(config.rpsCeiling),
         ...jobsEnvironment,
         LOG_LEVEL: config.logLevel,
         ...(config.defaultCountry === undefined ? {} : { DEFAULT_COUNTRY: config.defaultCountry }),

@@ -125,7 +125,7 @@ export class PipelineAlarms extends Construct {
         "JobPaused",
         pipelineMetric(apply, countMetricName("heldByConfiguration"), "Sum", minute),
         1,
-        'Records are held by a configuration error (the token endpoint refused the client, a missing scope, an empty or wrong secret); nothing is dead-lettered. The apply logs ("configuration error") name the problem; fix the secret or the grant, and apply resumes by itself within minutes.',
+        'Records are held by a configuration error (the token endpoint refused the client, a missing scope, an empty or wrong secret) and their job is paused with the reason (factor-sync jobs --stack NAME); nothing is dead-lettered. The apply logs ("configuration error") name the problem; fix the secret or the grant, and apply and the job resume by themselves within minutes.',
         { missing: TreatMissingData.IGNORE },
       ),
     ];

@@ -1,7 +1,6 @@
 import { isSupportedCountry } from "libphonenumber-js";
 import { z } from "zod";
 import { LOG_LEVELS, type LogLevel, PIPELINE_DEFAULTS } from "../lib/config/defaults.js";
-import { JOBS_TABLE } from "../lib/config/jobsTable.js";
 import { isMaxRejected, parseMaxRejected } from "../lib/ingest/rejectionTolerance.js";
 
 /**
@@ -76,7 +75,7 @@ export const STACK_CONFIG_DEFAULTS = {
   accessLogRetentionDays: 90,
   logRetentionDays: 30,
   logLevel: PIPELINE_DEFAULTS.logLevel,
-  outcomeTtlDays: JOBS_TABLE.defaultOutcomeTtlDays,
+  outcomeTtlDays: PIPELINE_DEFAULTS.outcomeTtlDays,
   queueAgeAlarmMinutes: 360,
   auth0UnavailableAlarmMinutes: 5,
 } as const satisfies Partial<StackConfig>;

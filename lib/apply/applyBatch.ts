@@ -7,7 +7,7 @@ import { type MessageSource, parseUserFactorsMessage } from "../messages/UserFac
 import { realSleep } from "../pacing/sleep.js";
 import type { DecideContext } from "./decideRecord.js";
 import { decideRecord, receiveCountOf } from "./decideRecord.js";
-import { batchUsersOf, decideFromJob } from "./jobDecisions.js";
+import { batchUsersOf, decideFromJob, recordLogger } from "./jobDecisions.js";
 import { type DecidedRecord, settleBatch } from "./settleBatch.js";
 import type { ApplyBatchResult, ApplyDeps, ApplyOutcomeEvent } from "./types.js";
 
@@ -78,10 +78,12 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
       limit(async (): Promise<DecidedRecord> => {
         try {
           const fromJob = lookup === undefined ? undefined : decideFromJob(record, lookup);
-          return { record, decision: fromJob ?? (await decideRecord(record, context)) };
+          const decision =
+            fromJob ?? (await decideRecord(record, { ...context, logger: recordLogger(logger, record) }));
+          return { record, decision };
         } catch (error) {
           // A defect, not an Auth0 outcome: keep the record and say so loudly.
-          logger.error(
+          recordLogger(logger, record).error(
             { messageId: record.messageId, error: error instanceof Error ? error.name : "unknown" },
             "unexpected error; the record is kept for redelivery",
           );
@@ -122,7 +124,10 @@ function sourcesOf(records: DecidedRecord[]): MessageSource[] {
   for (const { record } of records) {
     try {
       const { source } = parseUserFactorsMessage(record.body);
-      sources.set(JSON.stringify([source.bucket, source.key, source.versionId ?? ""]), source);
+      sources.set(
+        JSON.stringify([source.bucket, source.key, source.versionId ?? "", source.jobId ?? ""]),
+        source,
+      );
     } catch {
       // a malformed body was dead-lettered, it holds nothing
     }

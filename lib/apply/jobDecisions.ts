@@ -1,6 +1,8 @@
 import type { SQSRecord } from "aws-lambda";
 import type { BatchLookup, BatchUser, JobOutcome } from "../jobs/ApplyJobs.js";
 import { withoutFactorValues } from "../jobs/withoutFactorValues.js";
+import { childLogger } from "../logging/childLogger.js";
+import type { Logger } from "../logging/Logger.js";
 import {
   MalformedMessageError,
   parseUserFactorsMessage,
@@ -14,7 +16,17 @@ interface JobMessage {
   message: UserFactorsMessage;
 }
 
+/** Each record's message, read once for all the questions a batch asks of it. */
+const readMessages = new WeakMap<SQSRecord, JobMessage | undefined>();
+
 function jobMessageOf(record: SQSRecord): JobMessage | undefined {
+  if (readMessages.has(record)) return readMessages.get(record);
+  const found = readJobMessage(record);
+  readMessages.set(record, found);
+  return found;
+}
+
+function readJobMessage(record: SQSRecord): JobMessage | undefined {
   let message: UserFactorsMessage;
   try {
     message = parseUserFactorsMessage(record.body);
@@ -24,6 +36,27 @@ function jobMessageOf(record: SQSRecord): JobMessage | undefined {
   }
   const jobId = message.source.jobId;
   return jobId === undefined ? undefined : { jobId, message };
+}
+
+/**
+ * The logger of one record's lines: each carries the record's job id (when its message names one).
+ *
+ * @example
+ * recordLogger(logger, record).warn({ userId }, "user failed"); // {"jobId":"...","userId":"...",...}
+ */
+export function recordLogger(logger: Logger, record: SQSRecord): Logger {
+  const jobId = jobIdOf(record);
+  return jobId === undefined ? logger : childLogger(logger, { jobId });
+}
+
+/**
+ * The job a record's message names, if any (older messages and malformed bodies name none).
+ *
+ * @example
+ * const jobId = jobIdOf(record); // "job-..." or undefined
+ */
+export function jobIdOf(record: SQSRecord): string | undefined {
+  return jobMessageOf(record)?.jobId;
 }
 
 /**

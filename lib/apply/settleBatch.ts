@@ -2,14 +2,9 @@ import type { SQSRecord } from "aws-lambda";
 import type { ApplyJobs } from "../jobs/ApplyJobs.js";
 import type { Logger } from "../logging/Logger.js";
 import type { Decision } from "./Decision.js";
-import { jobOutcomeOf } from "./jobDecisions.js";
-import type {
-  ApplyBatchResult,
-  ApplyCounts,
-  ApplyOutcomeEvent,
-  ApplyQueue,
-  RedeliveryEntry,
-} from "./types.js";
+import { emptyApplyCounts } from "./emptyApplyCounts.js";
+import { jobIdOf, jobOutcomeOf, recordLogger } from "./jobDecisions.js";
+import type { ApplyBatchResult, ApplyOutcomeEvent, ApplyQueue, RedeliveryEntry } from "./types.js";
 
 /** What {@link settleBatch} performs the decisions with. */
 export interface SettleDeps {
@@ -46,20 +41,7 @@ export interface DecidedRecord {
  */
 export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): Promise<ApplyBatchResult> {
   const { queue, logger, emit } = deps;
-  const counts: ApplyCounts = {
-    applied: 0,
-    deadLettered: 0,
-    retried: 0,
-    deferred: 0,
-    requeued: 0,
-    superseded: 0,
-    throttled: 0,
-    cancelled: 0,
-    alreadyCounted: 0,
-    heldByCircuit: 0,
-    heldByConfiguration: 0,
-    oldestWorkAgeSeconds: 0,
-  };
+  const counts = emptyApplyCounts();
   // The visibility changes of the redelivered records run beside the sends: one round of SQS calls, which
   // the time margin counts (lib/config/clientTimeouts.ts).
   const redeliveries: RedeliveryEntry[] = [];
@@ -75,18 +57,19 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
         });
   const settledAll = Promise.all(
     decided.map(async ({ record, decision }): Promise<Decision> => {
+      const log = recordLogger(logger, record);
       if (decision.kind === "deadLetter") {
         const { reason } = decision;
         try {
           await queue.deadLetter(record, reason);
         } catch (error) {
-          logger.error(
+          log.error(
             { messageId: record.messageId, userId: reason.userId, error: errorName(error) },
             "could not send to the dead-letter queue; the record is kept for redelivery",
           );
           return { kind: "keep", why: "dead-letter send failed" };
         }
-        logger.warn(
+        log.warn(
           {
             messageId: record.messageId,
             userId: reason.userId,
@@ -100,7 +83,7 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
         try {
           await queue.requeue(record, decision.delaySeconds, decision.history);
         } catch (error) {
-          logger.warn(
+          log.warn(
             {
               messageId: record.messageId,
               userId: decision.userId,
@@ -111,7 +94,7 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
           );
           return { kind: "keep", why: "requeue send failed" };
         }
-        logger.info(
+        log.info(
           {
             messageId: record.messageId,
             userId: decision.userId,
@@ -190,6 +173,13 @@ async function recordOutcomes(
     jobOutcomeOf((decided[index] as DecidedRecord).record, decision, at),
   );
   const toRecord = outcomes.filter((outcome) => outcome !== undefined);
+  // A user delivered again after being counted: its job may have been left unfinished by a container that
+  // stopped between counting and finishing; these records are its chance to finish.
+  const countedJobs = settled.flatMap((decision, index) => {
+    const jobId = decision.kind === "counted" ? jobIdOf((decided[index] as DecidedRecord).record) : undefined;
+    return jobId === undefined ? [] : [jobId];
+  });
+  if (countedJobs.length > 0) await jobs.finishCounted(countedJobs);
   if (toRecord.length === 0) return settled;
   try {
     await jobs.record(toRecord);

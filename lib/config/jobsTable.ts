@@ -8,8 +8,9 @@ export const JOBS_TABLE = {
   partitionKey: "pk",
   /** Sort key, a string. */
   sortKey: "sk",
-  /** TTL attribute: epoch seconds, a number. DynamoDB deletes an item some time after it passes. */
+  /**
+   * TTL attribute: epoch seconds, a number. DynamoDB deletes an item some time after it passes. How long a
+   * per-user outcome is kept: `PIPELINE_DEFAULTS.outcomeTtlDays` (`OUTCOME_TTL_DAYS`, context `outcomeTtlDays`).
+   */
   ttlAttribute: "expiresAt",
-  /** Days a per-user outcome item is kept (`OUTCOME_TTL_DAYS`, context `outcomeTtlDays`). */
-  defaultOutcomeTtlDays: 30,
 } as const;

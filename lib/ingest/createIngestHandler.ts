@@ -126,7 +126,8 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
             s3: deps.s3,
             sqs: deps.sqs,
             queueUrl: config.queueUrl,
-            logger,
+            // Every line about the upload and its users carries the job id.
+            logger: job === undefined ? logger : childLogger(logger, { jobId: job.id }),
             now: deps.now,
             job,
             ...(deps.sync !== undefined ? { sync: deps.sync } : {}),

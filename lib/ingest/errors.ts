@@ -199,6 +199,22 @@ export class InputChangedError extends Error {
   }
 }
 
+/**
+ * S3 answered GetObject without a readable body: an S3 (or client) fault, not the file's. Ingest fails (its job
+ * ends `failed` with this reason) before anything of that reading is sent.
+ */
+export class MissingObjectBodyError extends Error {
+  public override readonly name = "MissingObjectBodyError";
+
+  public constructor(
+    public readonly bucket: string,
+    public readonly key: string,
+    public readonly pass: 1 | 2,
+  ) {
+    super(`GetObject returned no readable body for s3://${bucket}/${key} (pass ${pass})`);
+  }
+}
+
 /** `--phone-check`, context `phoneCheck` or the object metadata `phone-check` is not `strict` or `e164`. */
 export class InvalidPhoneCheckError extends Error {
   public override readonly name = "InvalidPhoneCheckError";

@@ -18,6 +18,7 @@ import { SyncGate } from "../sync/SyncGate.js";
 import type { SyncStateStore } from "../sync/SyncStateStore.js";
 import { sourceOrder } from "../sync/sourceOrder.js";
 import { emptyReadSummary } from "./emptyReadSummary.js";
+import { MissingObjectBodyError } from "./errors.js";
 import {
   detectFileKind,
   exceedsTolerance,
@@ -132,10 +133,7 @@ export async function ingestObject(
     // Only the class and message of an error that is not the file's fault (S3 or SQS unusable): never data.
     logger.error({ ...at, error: errorName(error), message: errorMessage(error) }, "ingest failed");
     await deps.job?.fail(`${errorName(error)}: ${errorMessage(error)}`).catch((jobError: unknown) => {
-      logger.error(
-        { ...at, jobId: deps.job?.id, error: errorName(jobError) },
-        "could not mark the job failed",
-      );
+      logger.error({ ...at, error: errorName(jobError) }, "could not mark the job failed");
     });
     throw error;
   }
@@ -175,7 +173,7 @@ async function ingest(
       new GetObjectCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId }),
     );
     body = response.Body instanceof Readable ? response.Body : undefined;
-    if (body === undefined) throw new TypeError("GetObject returned no readable body");
+    if (body === undefined) throw new MissingObjectBodyError(object.bucket, object.key, 1);
     source = {
       ...object,
       ...(response.VersionId ? { versionId: response.VersionId } : {}),
@@ -232,7 +230,7 @@ async function ingest(
     }
     if (job !== undefined && !(await job.beforeSend())) {
       cancelled = true;
-      logger.info({ ...at, jobId: job.id }, "job cancelled: ingest stops sending");
+      logger.info(at, "job cancelled: ingest stops sending");
       return;
     }
     await queue.enqueue(user);
@@ -271,7 +269,7 @@ async function ingest(
             ...(source.etag !== undefined ? { IfMatch: `"${source.etag}"` } : {}),
           }),
         );
-        if (!(again.Body instanceof Readable)) throw new TypeError("GetObject returned no readable body");
+        if (!(again.Body instanceof Readable)) throw new MissingObjectBodyError(object.bucket, object.key, 2);
         body = again.Body;
         return body;
       };

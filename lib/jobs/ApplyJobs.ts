@@ -1,6 +1,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "../logging/Logger.js";
 import { finishJob } from "./completionReport.js";
+import { JobNotFoundError, JobStatusError } from "./errors.js";
 import type { JobStore } from "./JobStore.js";
 import type { Job, UserOutcome, UserOutcomeRecord } from "./types.js";
 
@@ -14,6 +15,11 @@ export interface ApplyJobsDeps {
   reportsPrefix?: string;
   /** Epoch milliseconds. @default Date.now */
   clock?: () => number;
+  /**
+   * A job this container paused is not paused again by it sooner than this (every held batch reports the
+   * configuration error: one write a job and minute, not one a batch). @default 60_000
+   */
+  repauseAfterMs?: number;
 }
 
 /** One user of a batch and its job. */
@@ -48,6 +54,9 @@ export interface JobOutcome {
  * await jobs.record(outcomes); // throws: keep the records, they come back and count once
  */
 export class ApplyJobs {
+  /** When this container last paused each job, epoch ms. */
+  private readonly pausedAt = new Map<string, number>();
+
   public constructor(private readonly deps: ApplyJobsDeps) {}
 
   public async lookUp(users: BatchUser[]): Promise<BatchLookup> {
@@ -73,7 +82,54 @@ export class ApplyJobs {
     };
   }
 
-  /** Records the outcomes (once per job), then finishes the jobs that are done. */
+  /**
+   * A configuration error held records of these jobs: each is paused with `reason` (design.md). A job that is
+   * no longer sending or applying, or has nothing pending, is left as it is.
+   */
+  public async pause(jobIds: string[], reason: string): Promise<void> {
+    const now = (this.deps.clock ?? Date.now)();
+    const every = this.deps.repauseAfterMs ?? 60_000;
+    await Promise.all(
+      [...new Set(jobIds)].map(async (jobId) => {
+        if (now - (this.pausedAt.get(jobId) ?? Number.NEGATIVE_INFINITY) < every) return;
+        this.pausedAt.set(jobId, now);
+        try {
+          const job = await this.deps.store.pause(jobId, reason);
+          this.deps.logger.warn({ jobId, status: job.status, reason }, "job paused");
+        } catch (error) {
+          if (error instanceof JobStatusError || error instanceof JobNotFoundError) return;
+          this.pausedAt.delete(jobId);
+          throw error;
+        }
+      }),
+    );
+  }
+
+  /** Auth0 accepts us again: these jobs, if paused, go back to where they were. Never throws (logged). */
+  public async resume(jobIds: string[]): Promise<void> {
+    await Promise.all([...new Set(jobIds)].map((jobId) => this.resumeOne(jobId)));
+  }
+
+  private async resumeOne(jobId: string): Promise<void> {
+    this.pausedAt.delete(jobId);
+    try {
+      const job = await this.deps.store.resume(jobId);
+      this.deps.logger.info({ jobId, status: job.status }, "job resumed");
+    } catch (error) {
+      // Not paused (any more): resumed by another batch, cancelled, finished. Anything else: the next outcome
+      // of the job resumes it, and a job with nothing pending completes paused or not.
+      if (error instanceof JobStatusError || error instanceof JobNotFoundError) return;
+      this.deps.logger.error(
+        { jobId, error: error instanceof Error ? error.name : "unknown" },
+        "could not resume the job",
+      );
+    }
+  }
+
+  /**
+   * Records the outcomes (once per job), resumes a paused job when Auth0 answered one of its users (whichever
+   * container's circuit closed), then finishes the jobs that are done.
+   */
   public async record(outcomes: JobOutcome[]): Promise<void> {
     const byJob = groupBy(outcomes, (entry) => entry.jobId);
     await Promise.all(
@@ -87,31 +143,67 @@ export class ApplyJobs {
           return;
         }
         const job = recorded.job;
-        if (job.pending > 0 || job.ingestFinishedAt === undefined) return;
+        if (job.status === "paused" && answeredByAuth0(entries, recorded.changed))
+          await this.resumeOne(jobId);
+        await this.finishIfDone(jobId, job);
+      }),
+    );
+  }
+
+  /**
+   * Finishes these jobs if they are done: called for records of users already counted (delivered again), so
+   * that a job whose last outcomes were counted by a container that stopped before finishing it still
+   * completes, with its reports, when any of its records comes back. Never throws (logged).
+   */
+  public async finishCounted(jobIds: string[]): Promise<void> {
+    await Promise.all(
+      [...new Set(jobIds)].map(async (jobId) => {
         try {
-          const finished = await finishJob(jobId, this.deps);
-          if (finished !== undefined) {
-            this.deps.logger.info(
-              {
-                jobId,
-                status: finished.status,
-                applied: finished.applied,
-                failed: finished.failed,
-                cancelled: finished.cancelled,
-              },
-              "job finished; reports written",
-            );
-          }
+          const job = await this.deps.store.getJob(jobId);
+          if (job !== undefined) await this.finishIfDone(jobId, job);
         } catch (error) {
-          // The outcomes are counted: the records may be deleted. The next batch or redrive finishes the job.
           this.deps.logger.error(
             { jobId, error: error instanceof Error ? error.name : "unknown" },
-            "could not finish the job",
+            "could not read the job to finish it",
           );
         }
       }),
     );
   }
+
+  private async finishIfDone(jobId: string, job: Job): Promise<void> {
+    if (job.pending > 0 || job.ingestFinishedAt === undefined) return;
+    try {
+      const finished = await finishJob(jobId, this.deps);
+      if (finished !== undefined) {
+        this.deps.logger.info(
+          {
+            jobId,
+            status: finished.status,
+            applied: finished.applied,
+            failed: finished.failed,
+            cancelled: finished.cancelled,
+          },
+          "job finished; reports written",
+        );
+      }
+    } catch (error) {
+      // The outcomes are counted: the records may be deleted. The next batch or redrive finishes the job.
+      this.deps.logger.error(
+        { jobId, error: error instanceof Error ? error.name : "unknown" },
+        "could not finish the job",
+      );
+    }
+  }
+}
+
+/** Whether Auth0 answered a PUT of one of these newly counted users (applied, or failed): it accepts us again. */
+function answeredByAuth0(entries: JobOutcome[], changed: string[]): boolean {
+  const counted = new Set(changed);
+  return entries.some(
+    ({ outcome }) =>
+      counted.has(outcome.userId) && (outcome.outcome === "applied" || outcome.outcome === "failed"),
+  );
 }
 
 function groupBy<T>(items: T[], keyOf: (item: T) => string): Map<string, T[]> {

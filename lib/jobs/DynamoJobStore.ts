@@ -9,6 +9,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
+import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import {
   type Item,
   JOBS_PARTITION,
@@ -21,7 +22,7 @@ import {
   reportsValue,
   s,
 } from "./dynamoItems.js";
-import { JobConflictError, JobNotFoundError, JobStatusError } from "./errors.js";
+import { JobConflictError, JobNotFoundError, JobStatusError, JobStoreOptionsError } from "./errors.js";
 import type { IngestTotals, JobStore, NewJob, RecordedOutcomes } from "./JobStore.js";
 import {
   FINISHED_STATUSES,
@@ -38,7 +39,7 @@ import {
 export interface DynamoJobStoreOptions {
   client: DynamoDBClient;
   tableName: string;
-  /** Days a per-user outcome item is kept (its `expiresAt`). @default 30 */
+  /** Days a per-user outcome item is kept (its `expiresAt`). @default PIPELINE_DEFAULTS.outcomeTtlDays (30) */
   outcomeTtlDays?: number;
   /** Epoch milliseconds. @default Date.now */
   clock?: () => number;
@@ -105,8 +106,8 @@ export class DynamoJobStore implements JobStore {
   public constructor(options: DynamoJobStoreOptions) {
     this.client = options.client;
     this.tableName = options.tableName;
-    const days = options.outcomeTtlDays ?? 30;
-    if (!(days > 0)) throw new RangeError(`outcomeTtlDays must be positive, got ${days}`);
+    const days = options.outcomeTtlDays ?? PIPELINE_DEFAULTS.outcomeTtlDays;
+    if (!(days > 0)) throw new JobStoreOptionsError(`outcomeTtlDays must be positive, got ${days}`);
     this.outcomeTtlSeconds = Math.round(days * 86_400);
     this.clock = options.clock ?? Date.now;
     this.token = options.token ?? randomUUID;
@@ -432,19 +433,27 @@ export class DynamoJobStore implements JobStore {
     const revision = Number(item.revision?.N ?? 0);
     const reported = Number(item.reportedRevision?.N ?? -1);
     if (job.ingestFinishedAt === undefined || job.pending !== 0 || revision <= reported) return undefined;
-    if (job.status === "validating" || job.status === "sending" || job.status === "paused") return undefined;
+    if (job.status === "validating" || job.status === "sending") return undefined;
+    // Paused with nothing pending (paused a moment before its last users were counted): nothing is held, so
+    // the job completes like an applying one.
+    const paused = job.status === "paused";
     const finisher = this.token();
     const target: JobStatus =
-      job.status === "applying" || job.status === "complete" || job.status === "complete-with-failures"
+      paused ||
+      job.status === "applying" ||
+      job.status === "complete" ||
+      job.status === "complete-with-failures"
         ? job.failed > 0
           ? "complete-with-failures"
           : "complete"
         : job.status;
     const done = await this.conditionalUpdate(id, {
       UpdateExpression:
-        "SET #status = :target, #finishedAt = if_not_exists(#finishedAt, :at), #reportedRevision = :revision, #finishedBy = :by",
+        "SET #status = :target, #finishedAt = if_not_exists(#finishedAt, :at), #reportedRevision = :revision, #finishedBy = :by" +
+        (paused ? " REMOVE #before, #reason" : ""),
       ConditionExpression: "#status = :current AND #revision = :revision AND #pending = :zero",
       ExpressionAttributeNames: {
+        ...(paused ? { "#before": "statusBeforePause", "#reason": "reason" } : {}),
         "#status": "status",
         "#finishedAt": "finishedAt",
         "#reportedRevision": "reportedRevision",
@@ -495,9 +504,15 @@ export class DynamoJobStore implements JobStore {
   public async cancel(id: string): Promise<Job> {
     const open = ["validating", "sending", "applying", "paused"] as const;
     const item = await this.conditionalUpdate(id, {
-      UpdateExpression: "SET #status = :cancelled ADD #revision :one",
+      // A paused job's reason goes with its pause.
+      UpdateExpression: "SET #status = :cancelled REMOVE #before, #reason ADD #revision :one",
       ConditionExpression: `#status IN (${open.map((_, index) => `:s${index}`).join(", ")})`,
-      ExpressionAttributeNames: { "#status": "status", "#revision": "revision" },
+      ExpressionAttributeNames: {
+        "#status": "status",
+        "#revision": "revision",
+        "#before": "statusBeforePause",
+        "#reason": "reason",
+      },
       ExpressionAttributeValues: {
         ":cancelled": s("cancelled"),
         ":one": n(1),
@@ -512,15 +527,22 @@ export class DynamoJobStore implements JobStore {
   }
 
   public async pause(id: string, reason: string): Promise<Job> {
+    // Only while users are pending: a job whose last user was just counted is finishing, not paused.
     const item = await this.conditionalUpdate(id, {
       UpdateExpression: "SET #before = #status, #status = :paused, #reason = :reason",
-      ConditionExpression: "#status IN (:sending, :applying)",
-      ExpressionAttributeNames: { "#status": "status", "#before": "statusBeforePause", "#reason": "reason" },
+      ConditionExpression: "#status IN (:sending, :applying) AND #pending > :zero",
+      ExpressionAttributeNames: {
+        "#status": "status",
+        "#before": "statusBeforePause",
+        "#reason": "reason",
+        "#pending": "pending",
+      },
       ExpressionAttributeValues: {
         ":paused": s("paused"),
         ":reason": s(reason),
         ":sending": s("sending"),
         ":applying": s("applying"),
+        ":zero": n(0),
       },
     });
     if (item !== undefined) return jobFromItem(item);
@@ -530,15 +552,30 @@ export class DynamoJobStore implements JobStore {
   }
 
   public async resume(id: string): Promise<Job> {
-    const item = await this.conditionalUpdate(id, {
-      UpdateExpression: "SET #status = #before REMOVE #before, #reason",
-      ConditionExpression: "#status = :paused AND attribute_exists(#before)",
-      ExpressionAttributeNames: { "#status": "status", "#before": "statusBeforePause", "#reason": "reason" },
-      ExpressionAttributeValues: { ":paused": s("paused") },
-    });
-    if (item !== undefined) return jobFromItem(item);
-    const job = await this.requireJob(id);
-    throw new JobStatusError(id, job.status, "resume");
+    for (let attempt = 1; attempt <= MAX_TRIES_PER_USER; attempt += 1) {
+      const current = await this.getJobItem(id);
+      if (current === undefined) throw new JobNotFoundError(id);
+      const before = current.statusBeforePause?.S;
+      if (current.status?.S !== "paused" || before === undefined) {
+        throw new JobStatusError(id, jobFromItem(current).status, "resume");
+      }
+      // Paused while sending, and ingest finished meanwhile: the job is applying now.
+      const finishedIngest = current.ingestFinishedAt !== undefined;
+      const target = before === "sending" && finishedIngest ? "applying" : before;
+      const item = await this.conditionalUpdate(id, {
+        UpdateExpression: "SET #status = :target REMOVE #before, #reason",
+        ConditionExpression: `#status = :paused AND #before = :before AND ${finishedIngest ? "attribute_exists" : "attribute_not_exists"}(#ingestFinishedAt)`,
+        ExpressionAttributeNames: {
+          "#status": "status",
+          "#before": "statusBeforePause",
+          "#reason": "reason",
+          "#ingestFinishedAt": "ingestFinishedAt",
+        },
+        ExpressionAttributeValues: { ":paused": s("paused"), ":before": s(before), ":target": s(target) },
+      });
+      if (item !== undefined) return jobFromItem(item);
+    }
+    throw new JobConflictError(id, `could not resume the job in ${MAX_TRIES_PER_USER} tries`);
   }
 
   // ---- the four steps of recordOutcomes ----

@@ -4,15 +4,22 @@ import {
   type DynamoDBClient,
   ResourceInUseException,
 } from "@aws-sdk/client-dynamodb";
+import { JobsTableNotActiveError } from "./errors.js";
 
 /**
  * Creates the jobs table as the stack defines it (`pk`/`sk` strings, on demand), unless it exists. For the local
- * runtime: on AWS the stack owns the table.
+ * runtime: on AWS the stack owns the table. Returns once the table is ACTIVE.
  *
+ * @throws {@link JobsTableNotActiveError} when it is still not ACTIVE after `wait.tries` looks (500, 10 ms apart).
  * @example
  * await createJobsTable(client, "factor-sync-jobs");
  */
-export async function createJobsTable(client: DynamoDBClient, tableName: string): Promise<void> {
+export async function createJobsTable(
+  client: DynamoDBClient,
+  tableName: string,
+  wait: { tries?: number; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<void> {
+  const { tries = 500, sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms)) } = wait;
   try {
     await client.send(
       new CreateTableCommand({
@@ -33,10 +40,12 @@ export async function createJobsTable(client: DynamoDBClient, tableName: string)
   }
   // A new table answers writes only once ACTIVE; dynalite gets there a moment after CreateTable returns, and a
   // write in that moment fails with ResourceNotFoundException (seen under load).
-  for (let tries = 0; tries < 500; tries++) {
+  let status = "unknown";
+  for (let tried = 0; tried < tries; tried++) {
     const described = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (described.Table?.TableStatus === "ACTIVE") return;
-    await new Promise((done) => setTimeout(done, 10));
+    status = described.Table?.TableStatus ?? "unknown";
+    if (status === "ACTIVE") return;
+    await sleep(10);
   }
-  throw new Error(`the jobs table ${tableName} did not become ACTIVE`);
+  throw new JobsTableNotActiveError(tableName, status);
 }

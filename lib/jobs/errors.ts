@@ -25,6 +25,23 @@ export class JobStatusError extends JobError {
   }
 }
 
+/** A {@link DynamoJobStore} option out of range (an outcome TTL of 0 days, say). */
+export class JobStoreOptionsError extends JobError {
+  public override readonly name = "JobStoreOptionsError";
+}
+
+/** A jobs table just created did not become ACTIVE in time (the local runtime's dynalite table). */
+export class JobsTableNotActiveError extends JobError {
+  public override readonly name = "JobsTableNotActiveError";
+
+  public constructor(
+    public readonly tableName: string,
+    public readonly status: string,
+  ) {
+    super(`the jobs table ${tableName} did not become ACTIVE (last status: ${status})`);
+  }
+}
+
 /** The table answered with something the store cannot read (a foreign or damaged item). */
 export class JobRecordError extends JobError {
   public override readonly name = "JobRecordError";

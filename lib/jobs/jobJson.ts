@@ -5,6 +5,8 @@ export interface JobJson extends JobCounts {
   id: string;
   source: { bucket: string; key: string; versionId?: string };
   status: JobStatus;
+  /** Why the job is `paused`, `failed` or `rejected` (beside design.md's fields, only when there is one). */
+  reason?: string;
   startedAt: string;
   finishedAt?: string;
   ingestInvocations: number;
@@ -22,6 +24,7 @@ export function toJobJson(job: Job): JobJson {
     id: job.id,
     source: { bucket, key, ...(versionId ? { versionId } : {}) },
     status: job.status,
+    ...(job.reason ? { reason: job.reason } : {}),
     ...(Object.fromEntries(COUNT_NAMES.map((name) => [name, job[name]])) as unknown as JobCounts),
     startedAt: job.startedAt,
     ...(job.finishedAt ? { finishedAt: job.finishedAt } : {}),

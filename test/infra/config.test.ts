@@ -7,7 +7,6 @@ import {
   STACK_CONFIG_DEFAULTS,
 } from "../../infra/config.js";
 import { PIPELINE_DEFAULTS } from "../../lib/config/defaults.js";
-import { JOBS_TABLE } from "../../lib/config/jobsTable.js";
 
 /** CDK context as the CLI hands it over: `-c key=value` values are strings, cdk.json ones keep their type. */
 function context(values: Record<string, unknown>): ContextSource {
@@ -40,11 +39,11 @@ describe("readStackConfig", () => {
       accessLogRetentionDays: 90,
       logRetentionDays: 30,
       logLevel: "info",
-      outcomeTtlDays: JOBS_TABLE.defaultOutcomeTtlDays,
+      outcomeTtlDays: PIPELINE_DEFAULTS.outcomeTtlDays,
       queueAgeAlarmMinutes: 360,
       auth0UnavailableAlarmMinutes: 5,
     });
-    expect(JOBS_TABLE.defaultOutcomeTtlDays).toBe(30);
+    expect(PIPELINE_DEFAULTS.outcomeTtlDays).toBe(30);
     expect(STACK_CONFIG_DEFAULTS.inputRetentionDays).toBe(7);
   });
 

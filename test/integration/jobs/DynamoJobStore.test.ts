@@ -321,6 +321,57 @@ describe("DynamoJobStore", () => {
     expect((await jobs.store.getJob(job.id))?.ingestInvocations).toBe(2);
   });
 
+  it("pauses a sending job, which resumes as applying once ingest has finished meanwhile", async () => {
+    counter += 1;
+    const source = { bucket: "b", key: `incoming/p${counter}.csv`, sequencer: `01${counter}` };
+    const id = jobIdFor(source);
+    await jobs.store.createJob({ id, source, startedAt: AT });
+    await jobs.store.markSending(id);
+    await jobs.store.reserveSent(id, 5, 1);
+    expect(await jobs.store.pause(id, "why")).toMatchObject({ status: "paused", reason: "why", pending: 5 });
+    const totals = { users: 3, valid: 3, rejected: 0, unchanged: 0, sent: 3, failedToSend: 0 };
+    const finished = await jobs.store.finishIngest(id, { ...totals, finishedAt: AT, reports: {} }, 5);
+    expect(finished).toMatchObject({
+      status: "paused",
+      reason: "why",
+      sent: 3,
+      pending: 3,
+      ingestFinishedAt: AT,
+    });
+    const resumed = await jobs.store.resume(id);
+    expect(resumed).toMatchObject({ status: "applying", pending: 3 });
+    expect(resumed.reason).toBeUndefined();
+    await expect(jobs.store.resume(id)).rejects.toBeInstanceOf(JobStatusError);
+  });
+
+  it("pauses only a job with users pending, and completes a paused job once nothing is pending", async () => {
+    const job = await jobWithPending(2);
+    await jobs.store.recordOutcomes(job.id, [applied("a")]);
+    await jobs.store.pause(job.id, "configuration error: x");
+    // The last user is counted while the job is paused (its pause landed a moment before): it still completes.
+    const last = await jobs.store.recordOutcomes(job.id, [failed("b")]);
+    expect(last.job).toMatchObject({ status: "paused", pending: 0 });
+    const done = await jobs.store.finish(job.id, AT);
+    expect(done).toMatchObject({ status: "complete-with-failures", applied: 1, failed: 1, pending: 0 });
+    expect(done?.reason).toBeUndefined();
+    expect(await jobs.store.finish(job.id, AT)).toBeUndefined();
+    await expect(jobs.store.pause(job.id, "late")).rejects.toBeInstanceOf(JobStatusError);
+
+    const settled = await jobWithPending(1);
+    await jobs.store.recordOutcomes(settled.id, [applied("c")]);
+    // Nothing pending: a late pause (its records were applied by another container) is refused.
+    await expect(jobs.store.pause(settled.id, "late")).rejects.toBeInstanceOf(JobStatusError);
+    expect((await jobs.store.getJob(settled.id))?.status).toBe("applying");
+  });
+
+  it("cancels a paused job without its pause reason", async () => {
+    const job = await jobWithPending(1);
+    await jobs.store.pause(job.id, "configuration error: x");
+    const cancelled = await jobs.store.cancel(job.id);
+    expect(cancelled.status).toBe("cancelled");
+    expect(cancelled.reason).toBeUndefined();
+  });
+
   it("lists jobs newest first and keeps an outcome for 30 days", async () => {
     const listed = await jobs.store.listJobs();
     expect(listed.length).toBeGreaterThan(3);

@@ -75,6 +75,8 @@ async function startPipeline(simulatorOptions: Auth0SimulatorOptions = {}): Prom
               dlqUrl: aws.dlq.url,
               rpsCeiling: 100,
               maxReceiveCount: 5,
+              // Random 5xx can open the circuit (five in a row from two users): probe within the test's time.
+              probeIntervalMs: 1_000,
             },
             { sqs: aws.sqs, logger: silentLogger },
           );

@@ -4,10 +4,12 @@ import { type DecidedRecord, settleBatch } from "../../../lib/apply/settleBatch.
 import { ApplyJobs } from "../../../lib/jobs/ApplyJobs.js";
 import { DynamoJobStore } from "../../../lib/jobs/DynamoJobStore.js";
 import { jobIdFor } from "../../../lib/jobs/jobId.js";
+import { startLocalAws } from "../../../lib/local/LocalAws.js";
 import { toUserFactorsMessage } from "../../../lib/messages/UserFactorsMessage.js";
 import { RecordingApplyQueue, sqsRecord, TEST_SOURCE, userFactors } from "../../helpers/applyRecords.js";
 import { capturedLogger } from "../../helpers/capturedLogger.js";
 import { startJobsTable, type TestJobsTable } from "../../helpers/jobsTable.js";
+import { getJson, listKeys } from "../../helpers/s3.js";
 
 const AT = "2026-12-01T12:00:00.000Z";
 /** The job never finishes in these tests: no report is written. */
@@ -101,5 +103,59 @@ describe("settleBatch with jobs", () => {
     expect(lines().map((line) => (JSON.parse(line) as { msg: string }).msg)).toContain(
       "could not record the batch's outcomes in its job; the records are kept for redelivery",
     );
+  });
+
+  it("finishes a job, reports and all, when a counted user comes back after its last count was never finished", async () => {
+    const aws = await startLocalAws();
+    try {
+      // Every user counted, then the container stopped before it finished the job: it stays applying.
+      const source = { bucket: aws.bucket, key: "incoming/crashed.csv", sequencer: "0B" };
+      const id = jobIdFor(source);
+      await jobs.store.createJob({ id, source, startedAt: AT });
+      await jobs.store.markSending(id);
+      await jobs.store.reserveSent(id, 2, 1);
+      const totals = { users: 2, valid: 2, rejected: 0, unchanged: 0, sent: 2, failedToSend: 0 };
+      await jobs.store.finishIngest(id, { ...totals, finishedAt: AT, reports: {} }, 2);
+      await jobs.store.recordOutcomes(id, [
+        { userId: "auth0|user-1", outcome: "applied", line: 2, at: AT },
+        { userId: "auth0|user-2", outcome: "applied", line: 3, at: AT },
+      ]);
+      expect(await jobs.store.getJob(id)).toMatchObject({ status: "applying", applied: 2, pending: 0 });
+
+      // The first user's record is delivered again: already counted, not sent, and the job finishes.
+      const body = JSON.stringify(
+        toUserFactorsMessage(userFactors(1), { bucket: source.bucket, key: source.key, jobId: id }),
+      );
+      const { logger } = capturedLogger();
+      const applyJobs = new ApplyJobs({ store: jobs.store, s3: aws.s3, logger });
+      const settle = () =>
+        settleBatch(
+          [
+            {
+              record: sqsRecord(body, { messageId: "again-1" }),
+              decision: { kind: "counted", userId: "auth0|user-1", outcome: "applied" },
+            },
+          ],
+          { queue: new RecordingApplyQueue(), logger, emit: () => {}, jobs: applyJobs },
+        );
+      const result = await settle();
+      expect(result.batchItemFailures).toEqual([]);
+      expect(result.counts).toMatchObject({ alreadyCounted: 1, applied: 0 });
+      expect(await jobs.store.getJob(id)).toMatchObject({ status: "complete", applied: 2, pending: 0 });
+      expect(await listKeys(aws.s3, aws.bucket, "reports/")).toEqual([
+        "reports/crashed.csv.failures.csv",
+        "reports/crashed.csv.result.json",
+      ]);
+      expect(await getJson(aws.s3, aws.bucket, "reports/crashed.csv.result.json")).toMatchObject({
+        jobId: id,
+        status: "complete",
+        counts: { applied: 2, pending: 0 },
+      });
+      // Once more: finished once, nothing changes.
+      await settle();
+      expect(await jobs.store.getJob(id)).toMatchObject({ status: "complete", applied: 2 });
+    } finally {
+      await aws.stop();
+    }
   });
 });

@@ -2,6 +2,7 @@ import type { SQSRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { applyBatch } from "../../../lib/apply/applyBatch.js";
 import { CircuitBreaker } from "../../../lib/apply/CircuitBreaker.js";
+import { emptyApplyCounts } from "../../../lib/apply/emptyApplyCounts.js";
 import type {
   ApplyDeps,
   ApplyOptions,
@@ -42,8 +43,6 @@ const historyOf = (record: SQSRecord, change: Partial<RecordHistory>): RecordHis
   ...change,
 });
 const firstReceive = (record: SQSRecord) => Number(record.attributes.ApproximateFirstReceiveTimestamp);
-/** The counts of a batch that held nothing, of work sent when the test began. */
-const NO_HOLDS = { heldByCircuit: 0, heldByConfiguration: 0, oldestWorkAgeSeconds: 0 };
 const ok = () => jsonResponse(200, []);
 const tooMany = (resetAtMs: number) =>
   jsonResponse(
@@ -119,16 +118,8 @@ describe("applyBatch", () => {
     expect(result).toEqual({
       batchItemFailures: [],
       counts: {
+        ...emptyApplyCounts(),
         applied: 3,
-        deadLettered: 0,
-        retried: 0,
-        deferred: 0,
-        requeued: 0,
-        superseded: 0,
-        throttled: 0,
-        cancelled: 0,
-        alreadyCounted: 0,
-        ...NO_HOLDS,
       },
     });
     expect(putUsers().sort()).toEqual(["auth0|user-1", "auth0|user-2", "auth0|user-3"]);
@@ -189,16 +180,7 @@ describe("applyBatch", () => {
       expect(result).toEqual({
         batchItemFailures: [],
         counts: {
-          applied: 0,
-          deadLettered: 0,
-          retried: 0,
-          deferred: 0,
-          requeued: 0,
-          superseded: 0,
-          throttled: 0,
-          cancelled: 0,
-          alreadyCounted: 0,
-          ...NO_HOLDS,
+          ...emptyApplyCounts(),
           heldByConfiguration: 1,
         },
       });
@@ -237,16 +219,9 @@ describe("applyBatch", () => {
     expect(result).toEqual({
       batchItemFailures: [],
       counts: {
+        ...emptyApplyCounts(),
         applied: 1,
-        deadLettered: 0,
-        retried: 0,
-        deferred: 0,
-        requeued: 0,
-        superseded: 0,
         throttled: 1,
-        cancelled: 0,
-        alreadyCounted: 0,
-        ...NO_HOLDS,
         // The record was sent when the test began, 2 s of pause ago.
         oldestWorkAgeSeconds: 2,
       },
@@ -266,16 +241,8 @@ describe("applyBatch", () => {
     );
     const result = await run([userRecord(1)]);
     expect(result.counts).toEqual({
+      ...emptyApplyCounts(),
       applied: 1,
-      deadLettered: 0,
-      retried: 0,
-      deferred: 0,
-      requeued: 0,
-      superseded: 0,
-      throttled: 0,
-      cancelled: 0,
-      alreadyCounted: 0,
-      ...NO_HOLDS,
     });
     // Backoff with random 0.5: 250/2 + 0.25 × 250 = 188 ms, then 500/2 + 0.25 × 500 = 375 ms.
     expect(clock.sleeps.filter((ms) => ms > 100)).toEqual([188, 375]);
@@ -288,16 +255,8 @@ describe("applyBatch", () => {
     expect(result).toEqual({
       batchItemFailures: [{ itemIdentifier: "msg-1" }],
       counts: {
-        applied: 0,
-        deadLettered: 0,
+        ...emptyApplyCounts(),
         retried: 1,
-        deferred: 0,
-        requeued: 0,
-        superseded: 0,
-        throttled: 0,
-        cancelled: 0,
-        alreadyCounted: 0,
-        ...NO_HOLDS,
       },
     });
     expect(queue.deadLetters).toEqual([]);
@@ -354,16 +313,8 @@ describe("applyBatch", () => {
     expect(result).toEqual({
       batchItemFailures: [{ itemIdentifier: "msg-1" }, { itemIdentifier: "msg-2" }],
       counts: {
-        applied: 0,
-        deadLettered: 0,
-        retried: 0,
+        ...emptyApplyCounts(),
         deferred: 2,
-        requeued: 0,
-        superseded: 0,
-        throttled: 0,
-        cancelled: 0,
-        alreadyCounted: 0,
-        ...NO_HOLDS,
       },
     });
     expect(queue.redeliveries).toEqual([
@@ -384,16 +335,9 @@ describe("applyBatch", () => {
     expect(putUsers()).toHaveLength(4);
     // The last header pause ends after the budget: the rest go back delayed by it, no receive used.
     expect(result.counts).toEqual({
+      ...emptyApplyCounts(),
       applied: 4,
-      deadLettered: 0,
-      retried: 0,
-      deferred: 0,
       requeued: 6,
-      superseded: 0,
-      throttled: 0,
-      cancelled: 0,
-      alreadyCounted: 0,
-      ...NO_HOLDS,
       oldestWorkAgeSeconds: 3,
     });
     expect(result.batchItemFailures).toEqual([]);
@@ -413,16 +357,10 @@ describe("applyBatch", () => {
     expect(result).toEqual({
       batchItemFailures: [],
       counts: {
-        applied: 0,
-        deadLettered: 0,
-        retried: 0,
-        deferred: 0,
+        ...emptyApplyCounts(),
         requeued: 1,
         superseded: 0,
         throttled: 1,
-        cancelled: 0,
-        alreadyCounted: 0,
-        ...NO_HOLDS,
       },
     });
     expect(queue.requeued).toEqual([
@@ -445,16 +383,10 @@ describe("applyBatch", () => {
     expect(result).toEqual({
       batchItemFailures: [],
       counts: {
-        applied: 0,
-        deadLettered: 0,
-        retried: 0,
-        deferred: 0,
+        ...emptyApplyCounts(),
         requeued: 1,
         superseded: 0,
         throttled: 1,
-        cancelled: 0,
-        alreadyCounted: 0,
-        ...NO_HOLDS,
       },
     });
     expect(queue.requeued).toEqual([
@@ -477,16 +409,8 @@ describe("applyBatch", () => {
     expect(result).toEqual({
       batchItemFailures: [{ itemIdentifier: "msg-1" }],
       counts: {
-        applied: 0,
-        deadLettered: 0,
-        retried: 0,
-        deferred: 0,
-        requeued: 0,
-        superseded: 0,
+        ...emptyApplyCounts(),
         throttled: 1,
-        cancelled: 0,
-        alreadyCounted: 0,
-        ...NO_HOLDS,
       },
     });
     expect(queue.requeued).toEqual([]);
@@ -666,9 +590,9 @@ describe("applyBatch", () => {
       const result = await runWith([userRecord(1), failing, userRecord(2), userRecord(3)]);
       expect(circuit.state).toEqual({ status: "closed" });
       expect(result.counts).toMatchObject({
+        ...emptyApplyCounts(),
         applied: 3,
         deadLettered: 1,
-        heldByCircuit: 0,
         oldestWorkAgeSeconds: 7200,
       });
       expect(queue.deadLetters.map((entry) => entry.reason)).toEqual([

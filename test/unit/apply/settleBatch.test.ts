@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Decision } from "../../../lib/apply/Decision.js";
+import { emptyApplyCounts } from "../../../lib/apply/emptyApplyCounts.js";
 import { type DecidedRecord, settleBatch } from "../../../lib/apply/settleBatch.js";
 import type { ApplyOutcomeEvent } from "../../../lib/apply/types.js";
 import type { DeadLetterReason } from "../../../lib/messages/DeadLetter.js";
@@ -30,7 +31,6 @@ const decisions: Decision[] = [
   { kind: "requeue", userId: "auth0|user-7", delaySeconds: 33, history, cause: "circuit" },
   { kind: "requeue", userId: "auth0|user-8", delaySeconds: 31, history, cause: "configuration" },
 ];
-const noHolds = { heldByCircuit: 0, heldByConfiguration: 0, oldestWorkAgeSeconds: 0 };
 const batch = (): DecidedRecord[] =>
   decisions.map((decision, index) => ({ record: userRecord(index + 1), decision }));
 
@@ -53,18 +53,14 @@ describe("settleBatch", () => {
         { itemIdentifier: "msg-6" },
       ],
       counts: {
+        ...emptyApplyCounts(),
         applied: 1,
         deadLettered: 1,
         retried: 1,
         deferred: 1,
         requeued: 1,
-        superseded: 0,
-        throttled: 0,
-        cancelled: 0,
-        alreadyCounted: 0,
         heldByCircuit: 1,
         heldByConfiguration: 1,
-        oldestWorkAgeSeconds: 0,
       },
     });
     expect(queue.deadLetters).toEqual([{ messageId: "msg-2", body: userRecord(2).body, reason }]);
@@ -97,16 +93,10 @@ describe("settleBatch", () => {
         (itemIdentifier) => ({ itemIdentifier }),
       ),
       counts: {
+        ...emptyApplyCounts(),
         applied: 1,
-        deadLettered: 0,
         retried: 1,
         deferred: 1,
-        requeued: 0,
-        superseded: 0,
-        throttled: 0,
-        ...noHolds,
-        cancelled: 0,
-        alreadyCounted: 0,
       },
     });
     expect(events()).toEqual([
