@@ -62,8 +62,8 @@ async function ingest(
   return summary;
 }
 
-/** The one message in the work queue. */
-async function receiveOne(): Promise<SQSRecord> {
+/** The messages in the work queue (up to 10), as the event source would deliver them. */
+async function receiveRecords(): Promise<SQSRecord[]> {
   const received = await aws.sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: aws.workQueue.url,
@@ -72,7 +72,12 @@ async function receiveOne(): Promise<SQSRecord> {
       MessageAttributeNames: ["All"],
     }),
   );
-  const records = (received.Messages ?? []).map((message) => toSqsRecord(message, aws.workQueue.arn));
+  return (received.Messages ?? []).map((message) => toSqsRecord(message, aws.workQueue.arn));
+}
+
+/** The one message in the work queue. */
+async function receiveOne(): Promise<SQSRecord> {
+  const records = await receiveRecords();
   expect(records).toHaveLength(1);
   return records[0] as SQSRecord;
 }
@@ -86,15 +91,7 @@ async function jobOf(suffix: string) {
 
 /** Both files' messages, in the work queue at once: the older file's first. */
 async function receiveBoth(): Promise<{ older: SQSRecord; newer: SQSRecord }> {
-  const received = await aws.sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: aws.workQueue.url,
-      MaxNumberOfMessages: 10,
-      AttributeNames: ["All"],
-      MessageAttributeNames: ["All"],
-    }),
-  );
-  const records = (received.Messages ?? []).map((message) => toSqsRecord(message, aws.workQueue.arn));
+  const records = await receiveRecords();
   expect(records).toHaveLength(2);
   const holding = (secret: string) => {
     const record = records.find((candidate) => candidate.body.includes(secret));
