@@ -33,6 +33,7 @@ export function jsonSummary(summary: LocalMigrationSummary, cwd = process.cwd())
     durationMs: summary.durationMs,
     jobId: summary.jobId,
     reportsDir: here(summary.reports.dir, cwd),
+    ...(summary.superseded > 0 ? { superseded: summary.superseded } : {}),
     ...(summary.cancelled > 0 ? { cancelled: summary.cancelled } : {}),
     ...(summary.interrupted ? { interrupted: true, pending: summary.pending } : {}),
     ...(summary.tooManyRejected ? { error: summary.tooManyRejected.message } : {}),
@@ -71,6 +72,9 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
     `Summary of ${typed}`,
     row("users", summary.users),
     row("applied", summary.applied),
+    ...(summary.unchanged > 0
+      ? [row("unchanged", summary.unchanged, "not sent: already applied by this tool with these factors")]
+      : []),
     row("rejected", summary.rejected, summary.rejected > 0 ? "invalid input (the rejects report)" : ""),
     row(
       "failed",
@@ -80,6 +84,15 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
   ];
   if (summary.failedToSend > 0) {
     lines.push(row("not sent", summary.failedToSend, "SQS refused them (the unsent report)"));
+  }
+  if (summary.superseded > 0) {
+    lines.push(
+      row(
+        "superseded",
+        summary.superseded,
+        "not sent: a newer file's factors were applied or are on the way",
+      ),
+    );
   }
   if (summary.cancelled > 0) {
     lines.push(row("cancelled", summary.cancelled, "not applied: the job was cancelled"));
@@ -127,7 +140,7 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
     lines.push(
       "",
       `Interrupted: ${formatCount(summary.applied)} users applied, ${formatCount(summary.failed)} failed, ${formatCount(summary.rejected)} rejected; ${formatCount(summary.pending)} not applied.`,
-      "Run the same file again to finish: applying a user's factors again leaves them as they are.",
+      "Run the same file again to finish: only the users not yet applied with these factors are sent.",
     );
   }
   return `${lines.join("\n")}\n`;

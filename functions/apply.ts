@@ -12,6 +12,8 @@ import { DynamoJobStore } from "../lib/jobs/DynamoJobStore.js";
 import { createLogger } from "../lib/logging/Logger.js";
 import { EmfMetrics } from "../lib/metrics/EmfMetrics.js";
 import { functionDimensions } from "../lib/metrics/names.js";
+import { ApplySync } from "../lib/sync/ApplySync.js";
+import { SyncStateStore } from "../lib/sync/SyncStateStore.js";
 import { readApplyEnvironment } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<ApplyHandler> {
@@ -37,12 +39,13 @@ async function handlerFromEnvironment(): Promise<ApplyHandler> {
   );
   const table = environment.JOBS_TABLE;
   if (table === undefined) logger.warn({}, "JOBS_TABLE is not set: outcomes are not recorded in jobs");
+  const dynamo = new DynamoDBClient(awsClientOptions());
   const jobs =
     table === undefined
       ? undefined
       : new ApplyJobs({
           store: new DynamoJobStore({
-            client: new DynamoDBClient(awsClientOptions()),
+            client: dynamo,
             tableName: table,
             outcomeTtlDays: environment.OUTCOME_TTL_DAYS,
           }),
@@ -50,8 +53,18 @@ async function handlerFromEnvironment(): Promise<ApplyHandler> {
           s3: new S3Client(awsClientOptions()),
           logger,
         });
+  // The sync state: claim before the PUT, the state after a 2xx (with the HMAC the message carries: no key here).
+  const sync =
+    table === undefined
+      ? undefined
+      : new ApplySync(new SyncStateStore({ client: dynamo, tableName: table }), { logger });
   const metrics = new EmfMetrics({ dimensions: functionDimensions(environment.AWS_LAMBDA_FUNCTION_NAME) });
-  return createApplyHandler({ ...deps, metrics, ...(jobs !== undefined ? { jobs } : {}) });
+  return createApplyHandler({
+    ...deps,
+    metrics,
+    ...(jobs !== undefined ? { jobs } : {}),
+    ...(sync !== undefined ? { sync } : {}),
+  });
 }
 
 const built = buildOnce(handlerFromEnvironment);

@@ -81,6 +81,9 @@ const ingestSchema = () =>
     LOG_LEVEL: optional(z.optional(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(", ")}` }))),
     JOBS_TABLE: optional(z.optional(z.string().check(z.minLength(3)))),
     RPS_CEILING: optional(z.optional(z.coerce.number().check(z.positive()))),
+    // The sync state (issue 11), with JOBS_TABLE: the key's secret and the tenant it is kept under.
+    SYNC_KEY_SECRET_ARN: optional(z.optional(z.string().check(z.minLength(1)))),
+    AUTH0_DOMAIN: optional(z.optional(z.string().check(z.minLength(1)))),
     // Set by Lambda: the metrics' only dimension.
     AWS_LAMBDA_FUNCTION_NAME: optional(z.optional(z.string())),
     PHONE_CHECK: optional(z.optional(z.enum(["strict", "e164"], { error: "must be strict or e164" }))),
@@ -107,6 +110,10 @@ export interface IngestConfig extends IngestHandlerConfig {
   timeoutSeconds: number;
   /** `RPS_CEILING`: the apply fleet's ceiling, recorded in each job for its completion report. @default none */
   rpsCeiling?: number;
+  /** `SYNC_KEY_SECRET_ARN`: the sync state's HMAC key; with `JOBS_TABLE` and `AUTH0_DOMAIN`. @default none (no sync state) */
+  syncKeySecretArn?: string;
+  /** `AUTH0_DOMAIN`: the tenant the sync state is kept under. @default none */
+  auth0Domain?: string;
   /** `AWS_LAMBDA_FUNCTION_NAME` (Lambda sets it), the dimension of the function's metrics. @default "factor-sync-ingest" */
   functionName: string;
 }
@@ -134,6 +141,8 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     ...(env.CONTROL_QUEUE_URL !== undefined ? { controlQueueUrl: env.CONTROL_QUEUE_URL } : {}),
     timeoutSeconds: env.INGEST_TIMEOUT_SECONDS ?? PIPELINE_DEFAULTS.ingestTimeoutSeconds,
     ...(env.RPS_CEILING !== undefined ? { rpsCeiling: env.RPS_CEILING } : {}),
+    ...(env.SYNC_KEY_SECRET_ARN !== undefined ? { syncKeySecretArn: env.SYNC_KEY_SECRET_ARN } : {}),
+    ...(env.AUTH0_DOMAIN !== undefined ? { auth0Domain: env.AUTH0_DOMAIN } : {}),
     functionName: env.AWS_LAMBDA_FUNCTION_NAME ?? "factor-sync-ingest",
     ...(env.PHONE_CHECK !== undefined ? { phoneCheck: env.PHONE_CHECK } : {}),
     ...(env.MAX_REJECTED !== undefined ? { maxRejected: parseMaxRejected(env.MAX_REJECTED) } : {}),

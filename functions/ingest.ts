@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { S3Event, ScheduledEvent, SQSEvent } from "aws-lambda";
 import { buildOnce } from "../lib/config/buildOnce.js";
@@ -15,37 +16,62 @@ import { createLogger } from "../lib/logging/Logger.js";
 import { EmfMetrics } from "../lib/metrics/EmfMetrics.js";
 import { functionDimensions } from "../lib/metrics/names.js";
 import type { IngestSummary } from "../lib/reports/IngestSummary.js";
+import { SyncStateStore } from "../lib/sync/SyncStateStore.js";
+import { loadSyncKey } from "../lib/sync/syncKey.js";
+import { tenantId } from "../lib/sync/tenantId.js";
 import { readIngestConfig } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<IngestHandler> {
-  const { logLevel, functionName, jobsTable, controlQueueUrl, timeoutSeconds, rpsCeiling, ...config } =
-    readIngestConfig(process.env);
+  const {
+    logLevel,
+    functionName,
+    jobsTable,
+    controlQueueUrl,
+    timeoutSeconds,
+    rpsCeiling,
+    syncKeySecretArn,
+    auth0Domain,
+    ...config
+  } = readIngestConfig(process.env);
   const logger = createLogger({ level: logLevel, base: { fn: "ingest" } });
   if (jobsTable === undefined) logger.warn({}, "JOBS_TABLE is not set: uploads are not tracked as jobs");
   else if (controlQueueUrl === undefined) {
     logger.warn({}, "CONTROL_QUEUE_URL is not set: an ingest must finish within one invocation");
   }
-  const dynamodb = jobsTable !== undefined ? new DynamoDBClient(awsClientOptions()) : undefined;
+  const dynamo = new DynamoDBClient(awsClientOptions());
+  const syncOn = jobsTable !== undefined && syncKeySecretArn !== undefined && auth0Domain !== undefined;
+  if (!syncOn)
+    logger.warn({}, "no sync state (JOBS_TABLE, SYNC_KEY_SECRET_ARN, AUTH0_DOMAIN): every user is sent");
   return createIngestHandler({
     s3: new S3Client(awsClientOptions({ requestTimeoutMs: CLIENT_TIMEOUTS.ingestS3RequestMs })),
     sqs: new SQSClient(awsClientOptions()),
     config,
     logger,
     metrics: new EmfMetrics({ dimensions: functionDimensions(functionName) }),
-    ...(jobsTable !== undefined && dynamodb !== undefined
+    ...(jobsTable !== undefined
       ? {
           jobs: {
-            store: new DynamoJobStore({ client: dynamodb, tableName: jobsTable }),
+            store: new DynamoJobStore({ client: dynamo, tableName: jobsTable }),
             rpsCeiling,
             ...(controlQueueUrl !== undefined
               ? {
                   continuation: {
-                    checkpoints: new DynamoCheckpointStore({ client: dynamodb, tableName: jobsTable }),
+                    checkpoints: new DynamoCheckpointStore({ client: dynamo, tableName: jobsTable }),
                     controlQueueUrl,
                     timeoutMs: timeoutSeconds * 1000,
                   },
                 }
               : {}),
+          },
+        }
+      : {}),
+    ...(syncOn
+      ? {
+          sync: {
+            store: new SyncStateStore({ client: dynamo, tableName: jobsTable }),
+            // Once per container: the key never changes under a running stack.
+            key: await loadSyncKey(new SecretsManagerClient(awsClientOptions()), syncKeySecretArn),
+            tenant: tenantId(auth0Domain),
           },
         }
       : {}),

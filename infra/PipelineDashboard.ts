@@ -165,6 +165,7 @@ export class PipelineDashboard extends Construct {
             [
               sum(ingest, METRIC.usersIngested, "read"),
               sum(ingest, METRIC.usersSent, "sent"),
+              sum(ingest, METRIC.usersUnchanged, "unchanged"),
               sum(ingest, METRIC.usersRejected, "rejected"),
               sum(ingest, METRIC.usersFailedToSend, "not sent"),
             ],

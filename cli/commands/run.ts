@@ -44,6 +44,8 @@ export interface RunOptions {
   dryRun?: boolean;
   ingestTimeout?: number;
   yes?: boolean;
+  /** Send every valid user, whatever the sync state says. @default false */
+  full?: boolean;
   /** Where the jobs table is kept. @default DEFAULT_STATE_DIR */
   stateDir?: string;
 }
@@ -129,6 +131,7 @@ export function runCommand(): Command {
         .argParser(positiveNumber),
     )
     .option("--dry-run", "read and validate the file and count its users; send nothing")
+    .option("--full", "send every valid user, even those already applied with these factors")
     .option("--state-dir <dir>", "where the jobs table is kept (see jobs, status)", DEFAULT_STATE_DIR)
     .addHelpText(
       "after",
@@ -341,6 +344,14 @@ async function migrate(
         maxConcurrency: options.concurrency,
         ingestTimeoutSeconds: options.ingestTimeout,
         stateDir: options.stateDir ?? DEFAULT_STATE_DIR,
+        full: options.full,
+        onForecast: ({ valid, unchanged, toSend }) => {
+          if (unchanged > 0) {
+            output.say(
+              `${unchanged} of ${valid} users already applied with these factors; ${toSend} to send (--full sends all)`,
+            );
+          }
+        },
         signal: controller.signal,
         onProgress: (snapshot) => {
           // The job's id early, for 'status --watch' elsewhere; a terminal's progress line is not broken up.

@@ -4,9 +4,10 @@ import type { RecordHistory } from "../messages/RecordHistory.js";
 
 /**
  * Why a record is sent back to the work queue without a final answer: a 429 pause that outlasts the
- * invocation, Auth0 unavailable (the circuit is open), or a configuration error (the job is paused).
+ * invocation, Auth0 unavailable (the circuit is open), a configuration error (the job is paused), or another
+ * record's PUT of the same user in flight (`busy`: the sync state's lease, issue 11).
  */
-export type HoldCause = "throttled" | "circuit" | "configuration";
+export type HoldCause = "throttled" | "circuit" | "configuration" | "busy";
 
 /**
  * What is to happen to one SQS record of a batch, decided by {@link decideRecord} and performed by
@@ -20,12 +21,12 @@ export type HoldCause = "throttled" | "circuit" | "configuration";
  * - `redeliver`: a batch item failure, visible again after `delaySeconds` (`retry`: transient failures;
  *   `deferred`: not tried, or cut short by the time budget).
  * - `keep`: a batch item failure, nothing changed (it returns after the visibility timeout).
+ * - `superseded`: a newer file's methods for the user were applied or are being applied (the sync state's
+ *   claim, issue 11); deleted without a PUT, outcome recorded.
  *
  * - `cancelled`: the record's job was cancelled: deleted without a PUT, counted `cancelled` in the job.
  * - `counted`: the user is already counted in its job as applied, superseded or cancelled (a record delivered
  *   again, e.g. after a crash between the PUT and the batch response): deleted without a second PUT.
- *
- * Issue 11 adds `superseded` here (delete without a PUT, outcome recorded), not elsewhere.
  */
 export type Decision =
   | { kind: "applied"; userId: string; status: number }
@@ -39,5 +40,6 @@ export type Decision =
       status?: number | string;
     }
   | { kind: "keep"; why: string }
+  | { kind: "superseded"; userId: string; line: number }
   | { kind: "cancelled"; userId: string }
   | { kind: "counted"; userId: string; outcome: UserOutcome };

@@ -42,6 +42,7 @@ export async function applyBatch(records: SQSRecord[], deps: ApplyDeps): Promise
     clock: deps.clock ?? Date.now,
     sleep: deps.sleep ?? realSleep,
     random: deps.random ?? Math.random,
+    sync: deps.sync,
     emit: (event) => {
       if (event.kind === "throttled") throttled++;
       emit(event);

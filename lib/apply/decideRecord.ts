@@ -10,6 +10,7 @@ import {
 } from "../messages/UserFactorsMessage.js";
 import { type BackoffOptions, backoffDelayMs } from "../pacing/backoff.js";
 import type { Sleep } from "../pacing/sleep.js";
+import type { ApplySync } from "../sync/ApplySync.js";
 import type { CircuitBreaker } from "./CircuitBreaker.js";
 import type { Decision, HoldCause } from "./Decision.js";
 import { reasonFromOutcome } from "./deadLetterReason.js";
@@ -34,6 +35,8 @@ export interface DecideContext {
   emit: (event: ApplyOutcomeEvent) => void;
   /** The container's breaker; without one every call goes to Auth0. */
   circuit: CircuitBreaker | undefined;
+  /** The sync state: claim before the PUT, state after a 2xx. @default none */
+  sync?: ApplySync;
 }
 
 /** Delay of a record held by an open circuit or a configuration error: about one probe interval. */
@@ -57,12 +60,15 @@ const HOLD_JITTER = 0.2;
  *   or on the last allowed receive (`ApproximateReceiveCount ≥ maxReceiveCount`), so no DLQ message lacks one.
  * - No request starts, and no pacer wait runs, past `timeMarginMs` before the end: `redeliver` (`deferred`, at
  *   once), or on the last receive `deadLetter` with a timeout reason.
+ * - With a sync state and a stamped message, the user is claimed first: a newer file's claim or state makes it
+ *   `superseded` (no PUT); another record's PUT of the user in flight makes it `requeue`d for a few seconds (no
+ *   receive used). After the PUT, a 2xx writes the user's state; anything else ends the lease, keeping the claim.
  *
  * @example
  * const decision = await decideRecord(record, context); // { kind: "applied", userId, status: 200 }
  */
 export async function decideRecord(record: SQSRecord, context: DecideContext): Promise<Decision> {
-  const { client, pacer, logger, clock, emit, remainingTimeMs, timeMarginMs } = context;
+  const { clock, remainingTimeMs } = context;
   let message: UserFactorsMessage;
   try {
     message = parseUserFactorsMessage(record.body);
@@ -78,6 +84,32 @@ export async function decideRecord(record: SQSRecord, context: DecideContext): P
       },
     };
   }
+  const { sync } = context;
+  if (sync === undefined || message.sync === undefined) return put(message, record, context);
+  const claim = await sync.claim(message, remainingTimeMs());
+  if (claim === "superseded") return { kind: "superseded", userId: message.userId, line: message.line };
+  if (claim === "busy") {
+    return {
+      kind: "requeue",
+      userId: message.userId,
+      delaySeconds: sync.busyDelaySeconds,
+      // Waiting behind another record's PUT uses none of this user's attempts: its history goes on unchanged.
+      history: readRecordHistory(record, clock()),
+      cause: "busy",
+    };
+  }
+  const decision = await put(message, record, context);
+  await sync.afterPut(message, decision.kind === "applied");
+  return decision;
+}
+
+/** The PUT of one parsed record, with its 429 waits, holds and transient retries, to a decision. */
+async function put(
+  message: UserFactorsMessage,
+  record: SQSRecord,
+  context: DecideContext,
+): Promise<Decision> {
+  const { client, pacer, logger, clock, emit, remainingTimeMs, timeMarginMs } = context;
   const receiveCount = receiveCountOf(record);
   const hasTime = (extraMs = 0) => remainingTimeMs() - extraMs >= timeMarginMs;
   const history = readRecordHistory(record, clock());

@@ -14,6 +14,7 @@ export function emptyApplyCounts(): ApplyCounts {
     retried: 0,
     deferred: 0,
     requeued: 0,
+    superseded: 0,
     throttled: 0,
     cancelled: 0,
     alreadyCounted: 0,

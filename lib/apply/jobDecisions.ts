@@ -92,14 +92,19 @@ export function decideFromJob(record: SQSRecord, lookup: BatchLookup): Decision 
 
 /**
  * The outcome a settled decision records in the record's job: `applied`, `failed` (a dead letter, its reason
- * without the user's factor values) or `cancelled`. Undefined for a record that is not done (requeued,
+ * without the user's factor values), `cancelled` or `superseded`. Undefined for a record that is not done (requeued,
  * redelivered, kept), already counted, or names no job.
  *
  * @example
  * const outcome = jobOutcomeOf(record, decision, new Date().toISOString());
  */
 export function jobOutcomeOf(record: SQSRecord, decision: Decision, at: string): JobOutcome | undefined {
-  if (decision.kind !== "applied" && decision.kind !== "deadLetter" && decision.kind !== "cancelled") {
+  if (
+    decision.kind !== "applied" &&
+    decision.kind !== "deadLetter" &&
+    decision.kind !== "cancelled" &&
+    decision.kind !== "superseded"
+  ) {
     return undefined;
   }
   const found = jobMessageOf(record);

@@ -27,7 +27,7 @@ export interface DecidedRecord {
 /**
  * Performs a batch's decisions: the one place where apply's SQS calls for a record are made, and where the one
  * fall-back rule holds: a record whose call fails (DLQ or work-queue send) is kept as a batch item failure,
- * never deleted unrecorded. `applied`, `deadLetter`d and `requeue`d records are left out of the batch item
+ * never deleted unrecorded. `applied`, `superseded`, `deadLetter`d and `requeue`d records are left out of the batch item
  * failures (the event source deletes them); `redeliver`ed ones are returned with their visibility delay (best
  * effort), `keep`s returned as they are.
  *
@@ -106,6 +106,12 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
         );
       } else if (decision.kind === "applied") {
         emit({ userId: decision.userId, kind: "applied", status: decision.status });
+      } else if (decision.kind === "superseded") {
+        logger.info(
+          { messageId: record.messageId, userId: decision.userId },
+          "superseded by a newer file's methods; not sent",
+        );
+        emit({ userId: decision.userId, kind: "superseded" });
       } else if (decision.kind === "redeliver" && decision.cause === "retry") {
         emit({ userId: decision.userId ?? "", kind: "retry", status: decision.status });
       }
@@ -130,6 +136,9 @@ export async function settleBatch(decided: DecidedRecord[], deps: SettleDeps): P
         if (decision.cause === "circuit") counts.heldByCircuit++;
         else if (decision.cause === "configuration") counts.heldByConfiguration++;
         else counts.requeued++;
+        break;
+      case "superseded":
+        counts.superseded++;
         break;
       case "redeliver":
         counts[decision.cause === "retry" ? "retried" : "deferred"]++;

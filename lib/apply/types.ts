@@ -8,6 +8,7 @@ import type { RecordHistory } from "../messages/RecordHistory.js";
 import type { MessageSource } from "../messages/UserFactorsMessage.js";
 import type { BackoffOptions } from "../pacing/backoff.js";
 import type { Sleep } from "../pacing/sleep.js";
+import type { ApplySync } from "../sync/ApplySync.js";
 import type { CircuitBreaker } from "./CircuitBreaker.js";
 
 /** The Management API call apply needs ({@link ManagementApiClient} implements it). */
@@ -49,8 +50,8 @@ export interface ApplyQueue {
 /** What happened to one user, for a progress display. */
 export interface ApplyOutcomeEvent {
   userId: string;
-  /** `applied` and `failed` are final; `retry` and `throttled` are steps on the way. */
-  kind: "applied" | "failed" | "retry" | "throttled";
+  /** `applied`, `failed` and `superseded` are final; `retry` and `throttled` are steps on the way. */
+  kind: "applied" | "failed" | "superseded" | "retry" | "throttled";
   status?: number | string;
 }
 
@@ -111,6 +112,11 @@ export interface ApplyDeps {
    */
   jobs?: ApplyJobs;
   /**
+   * The sync state (issue 11): a record is claimed before its PUT (an older file's record is `superseded`), and
+   * a 2xx writes the user's state. @default none: every record is PUT as it is
+   */
+  sync?: ApplySync;
+  /**
    * The container's circuit breaker in front of Auth0 (it outlives invocations). @default none: every call
    * goes to Auth0; configuration errors still hold their records
    */
@@ -137,6 +143,8 @@ export interface ApplyCounts {
   deferred: number;
   /** Sent back to the work queue as new messages, delayed by the rest of a 429 pause the budget did not cover. */
   requeued: number;
+  /** Deleted without a PUT: a newer file's methods for the user were applied or are being applied. */
+  superseded: number;
   /** 429s waited out. */
   throttled: number;
   /** Dropped without a PUT: their job was cancelled. */

@@ -1,9 +1,8 @@
 import type { BatchResultErrorEntry } from "@aws-sdk/client-sqs";
 import pLimit, { type LimitFunction } from "p-limit";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
-import type { UserFactors } from "../factors/types.js";
 import { type Logger, silentLogger } from "../logging/Logger.js";
-import type { MessageSource } from "../messages/UserFactorsMessage.js";
+import type { MessageSource, OutgoingUser } from "../messages/UserFactorsMessage.js";
 import { backoffDelayMs } from "../pacing/backoff.js";
 import { QueueSendError, UserQueueOptionsError } from "./errors.js";
 import { toMessageBody } from "./messageBody.js";
@@ -132,7 +131,7 @@ export class UserQueue {
    *
    * @throws {@link QueueSendError} when an earlier call failed on every attempt.
    */
-  public async enqueue(user: UserFactors, settled?: SettledCallback): Promise<void> {
+  public async enqueue(user: OutgoingUser, settled?: SettledCallback): Promise<void> {
     if (this.closed) throw new Error("UserQueue.enqueue called after close");
     if (this.failure !== undefined) throw this.failure;
     const body = toMessageBody(user, this.source);

@@ -1,5 +1,8 @@
-import type { UserFactors } from "../factors/types.js";
-import { type MessageSource, toUserFactorsMessage } from "../messages/UserFactorsMessage.js";
+import {
+  type MessageSource,
+  type OutgoingUser,
+  toUserFactorsMessage,
+} from "../messages/UserFactorsMessage.js";
 
 /**
  * The JSON body of a user's message, safe for SQS. SQS refuses bodies with characters outside #x9 #xA #xD
@@ -10,7 +13,7 @@ import { type MessageSource, toUserFactorsMessage } from "../messages/UserFactor
  * @example
  * toMessageBody(user, source) // JSON.stringify(toUserFactorsMessage(user, source)), U+FFFE/U+FFFF escaped
  */
-export function toMessageBody(user: UserFactors, source: MessageSource): string {
+export function toMessageBody(user: OutgoingUser, source: MessageSource): string {
   return JSON.stringify(toUserFactorsMessage(user, source)).replace(
     /[\uFFFE\uFFFF]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16)}`,

@@ -26,10 +26,19 @@ export interface IngestCheckpoint {
   position: { byte: number; line: number; header?: string[] };
   source: { bucket: string; key: string; versionId?: string; etag?: string };
   /** The file's settings, resolved by the first invocation (options and object metadata). */
-  settings: { allowClear: boolean; phoneCheck: "strict" | "e164"; maxRejected?: string };
+  settings: {
+    allowClear: boolean;
+    /** Every user sent whatever the sync state says (`--full`, metadata `sync: full`). */
+    full: boolean;
+    phoneCheck: "strict" | "e164";
+    maxRejected?: string;
+    /** The S3 event's time and sequencer: the file's order for the sync state (issue 11). */
+    upload?: { eventTime: string; sequencer?: string };
+  };
   summary: ReadSummary;
   progress: { users: number; valid: number; rejected: number };
-  fanout: { sent: number; failedToSend: number };
+  /** Users sent and refused by SQS so far, and found unchanged (incremental sync: not sent). */
+  fanout: { sent: number; failedToSend: number; unchanged: number };
   reservation: { reserved: number; rounds: number; cancelled: boolean };
   /** Pass 1's file error (its rejected places are still reported in pass 2; nothing is sent). */
   fileError?: { name: string; message: string; line?: number };
@@ -62,8 +71,10 @@ const checkpointSchema = z.object({
   }),
   settings: z.object({
     allowClear: z.boolean(),
+    full: z.boolean(),
     phoneCheck: z.enum(["strict", "e164"]),
     maxRejected: z.string().optional(),
+    upload: z.object({ eventTime: z.string(), sequencer: z.string().optional() }).optional(),
   }),
   summary: z.object({
     users: count,
@@ -75,7 +86,7 @@ const checkpointSchema = z.object({
     bytes: count,
   }),
   progress: z.object({ users: count, valid: count, rejected: count }),
-  fanout: z.object({ sent: count, failedToSend: count }),
+  fanout: z.object({ sent: count, failedToSend: count, unchanged: count }),
   reservation: z.object({ reserved: count, rounds: count, cancelled: z.boolean() }),
   fileError: z.object({ name: z.string(), message: z.string(), line: count.optional() }).optional(),
   tooManyRejected: z

@@ -20,6 +20,7 @@ import { CheckpointStateError } from "./errors.js";
 import {
   type IngestContinuation,
   type IngestObjectOptions,
+  type IngestSync,
   ingestObject,
   runIngest,
 } from "./ingestObject.js";
@@ -84,6 +85,8 @@ export interface IngestHandlerDeps {
   jobs?: IngestJobsDeps;
   /** @default () => new Date() */
   now?: () => Date;
+  /** The sync state: unchanged users are not sent (issue 11). @default none */
+  sync?: IngestSync;
   /**
    * Users ingested, rejected and sent of each file, and the sweep's stalled ingests, flushed at the end of each
    * invocation. @default silentMetrics
@@ -200,6 +203,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         logger: childLogger(logger, { jobId: message.jobId }),
         now: deps.now,
         job,
+        ...(deps.sync !== undefined ? { sync: deps.sync } : {}),
         continuation: {
           ...handover,
           resume: checkpoint,
@@ -267,12 +271,26 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         ...(versionId ? { versionId } : {}),
         ...(eTag ? { etag: eTag } : {}),
       };
+      // The upload's order: a newer file's methods are never replaced by an older one's.
+      const withUpload: IngestObjectOptions = {
+        ...options,
+        ...(record.eventTime
+          ? { upload: { eventTime: record.eventTime, ...(sequencer ? { sequencer } : {}) } }
+          : {}),
+      };
       if (jobs === undefined) {
         summaries.push(
           await ingestObject(
             object,
-            { s3: deps.s3, sqs: deps.sqs, queueUrl: config.queueUrl, logger, now: deps.now },
-            options,
+            {
+              s3: deps.s3,
+              sqs: deps.sqs,
+              queueUrl: config.queueUrl,
+              logger,
+              now: deps.now,
+              ...(deps.sync !== undefined ? { sync: deps.sync } : {}),
+            },
+            withUpload,
           ),
         );
         continue;
@@ -301,11 +319,12 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
           logger: childLogger(logger, { jobId: opened.job.id }),
           now: deps.now,
           job: opened.job,
+          ...(deps.sync !== undefined ? { sync: deps.sync } : {}),
           ...(jobs.continuation !== undefined && remaining !== undefined
             ? { continuation: continuationFor(jobs.continuation, remaining) }
             : {}),
         },
-        options,
+        withUpload,
       );
       if (outcome.kind === "finished") summaries.push(outcome.summary);
     }

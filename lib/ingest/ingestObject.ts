@@ -7,13 +7,17 @@ import { sqsSendBatch } from "../fanout/sqsSendBatch.js";
 import type { FanoutCounts } from "../fanout/types.js";
 import { UserQueue } from "../fanout/UserQueue.js";
 import type { IngestJob } from "../jobs/IngestJob.js";
+import { jobIdFor } from "../jobs/jobId.js";
 import { type Logger, silentLogger } from "../logging/Logger.js";
-import type { MessageSource } from "../messages/UserFactorsMessage.js";
+import type { MessageSource, OutgoingUser } from "../messages/UserFactorsMessage.js";
 import { CsvReportUpload } from "../reports/CsvReportUpload.js";
 import { type IngestFileError, type IngestSummary, putIngestSummary } from "../reports/IngestSummary.js";
 import { PartedCsvReport } from "../reports/PartedCsvReport.js";
 import { reportKeys } from "../reports/reportKeys.js";
 import { REJECTS_COLUMNS, rejectsRow, UNSENT_COLUMNS, unsentRow } from "../reports/reportRows.js";
+import { SyncGate } from "../sync/SyncGate.js";
+import type { SyncStateStore } from "../sync/SyncStateStore.js";
+import { sourceOrder } from "../sync/sourceOrder.js";
 import type { CheckpointStore } from "./CheckpointStore.js";
 import type { ContinuationMessage } from "./ContinuationMessage.js";
 import { emptyReadSummary } from "./emptyReadSummary.js";
@@ -54,6 +58,27 @@ export interface IngestObjectDeps {
    * @default none
    */
   continuation?: IngestContinuation;
+  /**
+   * The sync state (issue 11): users whose methods this tool already applied are counted `unchanged` and not
+   * sent; every user sent is claimed for this file's order first. @default none (every valid user is sent)
+   */
+  sync?: IngestSync;
+}
+
+/** What ingest needs of the sync state. */
+export interface IngestSync {
+  store: SyncStateStore;
+  /** The HMAC key (only ingest holds it). */
+  key: Uint8Array;
+  /** The tenant the state is kept under (`tenantId` of the Auth0 domain). */
+  tenant: string;
+}
+
+/** The S3 event's facts that order one upload against another (see `sourceOrder`). */
+export interface UploadEvent {
+  /** ISO 8601. */
+  eventTime: string;
+  sequencer?: string;
 }
 
 /**
@@ -97,6 +122,10 @@ export interface IngestObjectOptions {
   sendConcurrency?: number;
   /** Allow empty method sets even without the object's `allow-clear: true` metadata. @default false */
   allowClear?: boolean;
+  /** Send every valid user whatever the sync state says (`--full`; or object metadata `sync: full`). @default false */
+  full?: boolean;
+  /** When and in which sequence S3 made the upload. @default the start of ingest, no sequencer */
+  upload?: UploadEvent;
   /** How phone numbers are checked; the object's `phone-check` metadata overrides it. @default "strict" */
   phoneCheck?: PhoneCheck;
   /**
@@ -114,6 +143,9 @@ export const ALLOW_CLEAR_METADATA = "allow-clear";
 export const PHONE_CHECK_METADATA = "phone-check";
 /** Name of the S3 user metadata that sets the rejection tolerance of one file (`10`, `2.5%`). */
 export const MAX_REJECTED_METADATA = "max-rejected";
+
+/** Name of the S3 user metadata (`x-amz-meta-sync`) whose value `full` sends every user of the file. */
+export const SYNC_METADATA = "sync";
 
 const NOTHING_READ: ReadSummary = emptyReadSummary();
 
@@ -194,6 +226,7 @@ async function ingest(
 
   let source: MessageSource = resume !== undefined ? { ...object, ...resume.source } : object;
   let allowClear = resume?.settings.allowClear ?? options.allowClear ?? false;
+  let full = resume?.settings.full ?? options.full ?? false;
   let phoneCheck = resume?.settings.phoneCheck ?? options.phoneCheck ?? "strict";
   let maxRejected =
     resume !== undefined
@@ -201,6 +234,8 @@ async function ingest(
         ? parseMaxRejected(resume.settings.maxRejected)
         : undefined
       : options.maxRejected;
+  // When and in which sequence S3 made the upload: the first invocation's event says, the checkpoint keeps it.
+  const upload = resume !== undefined ? resume.settings.upload : options.upload;
   let fileError: IngestFileError | undefined;
   let tooMany: ToleranceExceeded | undefined = resume?.tooManyRejected;
   let read = NOTHING_READ;
@@ -227,6 +262,7 @@ async function ingest(
     };
     const metadata = response.Metadata ?? {};
     allowClear ||= metadata[ALLOW_CLEAR_METADATA]?.trim().toLowerCase() === "true";
+    full ||= metadata[SYNC_METADATA]?.trim().toLowerCase() === "full";
     try {
       const check = metadata[PHONE_CHECK_METADATA];
       if (check !== undefined) phoneCheck = parsePhoneCheck(check);
@@ -303,6 +339,40 @@ async function ingest(
     sent: (resume?.fanout.sent ?? 0) + (recovered?.sent ?? 0),
     failedToSend: resume?.fanout.failedToSend ?? 0,
   };
+  // Users found unchanged (incremental sync), by the invocations before this one too.
+  let unchanged = (resume?.fanout.unchanged ?? 0) + (recovered?.unchanged ?? 0);
+  const send = async (user: OutgoingUser, isUnchanged: boolean): Promise<void> => {
+    if (cancelled) return;
+    if (isUnchanged) {
+      unchanged += 1;
+      mark?.unchanged(user.line);
+      return;
+    }
+    if (job !== undefined && !(await job.beforeSend(markValue))) {
+      // The rest is read on (the rejects report stays complete) but not sent.
+      cancelled = true;
+      logger.info(at, "job cancelled: ingest stops sending");
+      return;
+    }
+    await queue.enqueue(user, mark?.track(user.line));
+  };
+  const jobId = job?.id ?? jobIdFor({ ...source, sequencer: upload?.sequencer });
+  const gate =
+    deps.sync === undefined
+      ? undefined
+      : new SyncGate(
+          {
+            ...deps.sync,
+            jobId,
+            order: sourceOrder({
+              eventTime: upload?.eventTime ?? startedAt.toISOString(),
+              sequencer: upload?.sequencer,
+              jobId,
+            }),
+            full,
+          },
+          ({ user, stamp, unchanged: same }) => send({ ...user, sync: stamp }, same),
+        );
   try {
     if (kind !== undefined && (body !== undefined || resume !== undefined)) {
       const fileKind = kind;
@@ -371,6 +441,8 @@ async function ingest(
       const handOver = async (pass: 1 | 2, position: ReadPosition, progress: PassProgress) => {
         const cont = continuation as IngestContinuation;
         const jobId = (job as IngestJob).id;
+        // The users handed to the sync gate before the cut are decided and sent first: the position is after them.
+        await gate?.close();
         const sent = await queue.close();
         const rejectsParts = await (rejects as PartedCsvReport).closePart();
         const unsentParts = await (partedUnsent as PartedCsvReport).closePart();
@@ -396,14 +468,24 @@ async function ingest(
           },
           settings: {
             allowClear,
+            full,
             phoneCheck,
             ...(maxRejected !== undefined ? { maxRejected: maxRejected.text } : {}),
+            ...(upload !== undefined
+              ? {
+                  upload: {
+                    eventTime: upload.eventTime,
+                    ...(upload.sequencer !== undefined ? { sequencer: upload.sequencer } : {}),
+                  },
+                }
+              : {}),
           },
           summary: { ...reader.summary },
           progress: { ...progress },
           fanout: {
             sent: sentBefore.sent + sent.sent,
             failedToSend: sentBefore.failedToSend + sent.failedToSend,
+            unchanged,
           },
           reservation: {
             reserved: (job as IngestJob).reserved,
@@ -454,12 +536,9 @@ async function ingest(
               if (item.kind === "rejected") await rejects.writeRow(rejectsRow(item.user));
               else if (sending && !cancelled) {
                 if (recovered !== undefined && item.user.line <= recovered.line) {
-                  // Sent by the invocation that died holding this checkpoint (within its mark): not again.
-                } else if (job !== undefined && !(await job.beforeSend(markValue))) {
-                  // The rest is read on (the rejects report stays complete) but not sent.
-                  cancelled = true;
-                  logger.info(at, "job cancelled: ingest stops sending");
-                } else await queue.enqueue(item.user, mark?.track(item.user.line));
+                  // Sent (or found unchanged) by the invocation that died holding this checkpoint: not again.
+                } else if (gate !== undefined) await gate.add(item.user);
+                else await send(item.user, false);
               }
               // A checkpoint only after a user completely handled, at a place whose end is known exactly.
               const end = reader.lastEnd;
@@ -468,6 +547,8 @@ async function ingest(
                 break;
               }
             }
+            // Every user handed to the sync gate is decided and sent (or counted unchanged) before the end.
+            if (handedOver === undefined) await gate?.close();
           } catch (error) {
             fileError = toFileError(error);
           } finally {
@@ -507,11 +588,13 @@ async function ingest(
     valid: read.valid,
     rejected: read.rejected,
     methods: read.methods,
+    unchanged,
     sent: counts.sent,
     failedToSend: counts.failedToSend,
     lines: read.lines,
     bytes: read.bytes,
     allowClear,
+    ...(deps.sync !== undefined ? { full } : {}),
     phoneCheck,
     ...(maxRejected !== undefined ? { maxRejected: maxRejected.text } : {}),
     ...(read.duplicated > 0 ? { duplicated: read.duplicated } : {}),
@@ -529,12 +612,12 @@ async function ingest(
   await putIngestSummary(deps.s3, object.bucket, keys.summary, summary);
   // Valid users not sent although SQS would have taken them: the job was cancelled (they count as sent and
   // cancelled), or the file was stopped as a whole (they count as not sent).
-  const notSent = Math.max(0, summary.valid - summary.sent - summary.failedToSend);
+  const notSent = Math.max(0, summary.valid - summary.unchanged - summary.sent - summary.failedToSend);
   await job?.finish({
     users: summary.users,
     valid: summary.valid,
     rejected: summary.rejected,
-    unchanged: 0,
+    unchanged: summary.unchanged,
     sent: summary.sent,
     failedToSend: summary.failedToSend + (cancelled ? 0 : notSent),
     ...(cancelled ? { cancelledUnsent: notSent } : {}),
@@ -563,6 +646,7 @@ async function ingest(
       users: summary.users,
       valid: summary.valid,
       rejected: summary.rejected,
+      unchanged: summary.unchanged,
       sent: summary.sent,
       failedToSend: summary.failedToSend,
       lines: summary.lines,

@@ -1,6 +1,4 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
@@ -8,6 +6,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-s
 import type { FauxqsServer } from "fauxqs";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import { createJobsTable } from "../jobs/createJobsTable.js";
+import { type DynaliteThread, startDynaliteThread } from "./dynaliteThread.js";
 import { LocalRunError } from "./errors.js";
 
 /** A queue of the local stack. */
@@ -80,6 +79,10 @@ export interface LocalJobsTable {
   tableName: string;
   /** The state folder, absolute; undefined when the table is in memory. */
   stateDir: string | undefined;
+  /**
+   * The dynalite thread's event-loop utilization (the benchmarks report it), when this process started dynalite.
+   */
+  utilization?: DynaliteThread["utilization"];
   /** Closes the client and, when this process started dynalite, dynalite (the data stays on disk). */
   stop(): Promise<void>;
 }
@@ -177,7 +180,8 @@ interface StateLock {
 const LOCK_FILE = "dynamodb.json";
 
 /**
- * Opens the jobs table of a state folder: starts dynalite in-process on a free loopback port with its LevelDB in
+ * Opens the jobs table of a state folder: starts dynalite on a worker thread of this process
+ * ({@link startDynaliteThread}: its CPU on another core than the pipeline's) on a free loopback port with its LevelDB in
  * `<stateDir>/dynamodb` (creating the folder and the table the first time), or, when another process (a `run`
  * in progress) serves that folder, connects to it: LevelDB allows one process per folder. `shared: false` (a
  * `run`) refuses a folder another run is using. Without a folder, the table is in memory. The only place
@@ -194,17 +198,17 @@ export async function openLocalJobsTable(
 ): Promise<LocalJobsTable> {
   const tableName = LOCAL_RESOURCES.jobsTable;
   if (stateDir === undefined) {
-    const { server, endpoint } = await startDynalite(undefined);
+    const { endpoint, utilization, stop: stopDynalite } = await startDynaliteThread(undefined);
     const client = localDynamoClient(endpoint);
     const stop = async () => {
       client.destroy();
-      await new Promise<void>((done) => server.close(() => done()));
+      await stopDynalite();
     };
     await createJobsTable(client, tableName).catch(async (error: unknown) => {
       await stop();
       throw error;
     });
-    return { endpoint, client, tableName, stateDir: undefined, stop };
+    return { endpoint, client, tableName, stateDir: undefined, utilization, stop };
   }
   const dir = resolve(stateDir);
   const lockPath = join(dir, LOCK_FILE);
@@ -217,12 +221,12 @@ export async function openLocalJobsTable(
     return { endpoint: lock.endpoint, client, tableName, stateDir: dir, stop: async () => client.destroy() };
   }
   await mkdir(dir, { recursive: true });
-  const { server, endpoint } = await startDynalite(join(dir, "dynamodb"));
+  const { endpoint, utilization, stop: stopDynalite } = await startDynaliteThread(join(dir, "dynamodb"));
   const client = localDynamoClient(endpoint);
   const stop = async () => {
     client.destroy();
     await rm(lockPath, { force: true });
-    await new Promise<void>((done) => server.close(() => done()));
+    await stopDynalite();
   };
   try {
     await writeFile(lockPath, `${JSON.stringify({ pid: process.pid, endpoint } satisfies StateLock)}\n`);
@@ -231,22 +235,7 @@ export async function openLocalJobsTable(
     await stop();
     throw new LocalRunError(`cannot open the jobs table in ${dir}: ${(error as Error).message}`);
   }
-  return { endpoint, client, tableName, stateDir: dir, stop };
-}
-
-async function startDynalite(path: string | undefined): Promise<{ server: Server; endpoint: string }> {
-  const { default: dynalite } = await import("dynalite");
-  const server = dynalite({
-    ...(path ? { path } : {}),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  await new Promise<void>((done, fail) => {
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => done());
-  });
-  return { server, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  return { endpoint, client, tableName, stateDir: dir, utilization, stop };
 }
 
 function localDynamoClient(endpoint: string): DynamoDBClient {

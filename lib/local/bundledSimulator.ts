@@ -9,6 +9,9 @@ export function isKnownSampleUser(userId: string): boolean {
   return !userId.includes(UNKNOWN_USER_MARKER);
 }
 
+/** The tenant name of the bundled simulator's sync state (see `Auth0Target.tenant`). */
+export const BUNDLED_SIMULATOR_TENANT = "bundled-simulator";
+
 /** Options of {@link startBundledSimulator}. */
 export interface BundledSimulatorOptions {
   /** The tenant's rate limit, requests per second. @default 16 (Auth0 Enterprise production) */
@@ -39,6 +42,12 @@ export async function startBundledSimulator(
   });
   return {
     simulator,
-    target: { domain: simulator.url, clientId: simulator.clientId, clientSecret: simulator.clientSecret },
+    target: {
+      domain: simulator.url,
+      clientId: simulator.clientId,
+      clientSecret: simulator.clientSecret,
+      // Its port changes every run: the sync state is kept under one fixed name instead.
+      tenant: BUNDLED_SIMULATOR_TENANT,
+    },
   };
 }

@@ -12,6 +12,7 @@ import { toAuth0Endpoint } from "../auth0/Auth0Endpoint.js";
 import { TokenProvider } from "../auth0/TokenProvider.js";
 import { INCOMING_PREFIX, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../config/defaults.js";
 import { createIngestHandler, type IngestContext } from "../ingest/createIngestHandler.js";
+import { ALLOW_CLEAR_METADATA, SYNC_METADATA } from "../ingest/ingestObject.js";
 import { ApplyJobs } from "../jobs/ApplyJobs.js";
 import { completionReport, failuresCsv, finishJob } from "../jobs/completionReport.js";
 import { countProblems } from "../jobs/countProblems.js";
@@ -24,6 +25,7 @@ import { reportKeys } from "../reports/reportKeys.js";
 import { auth0HoldOf } from "./auth0Hold.js";
 import { LocalRunError } from "./errors.js";
 import { type LocalAws, startLocalAws } from "./LocalAws.js";
+import { forecastLocalFile, openLocalSync } from "./localSync.js";
 import { objectCreatedEvent } from "./objectCreatedEvent.js";
 import { queueDepth } from "./queueDepth.js";
 import { SqsEventSource } from "./SqsEventSource.js";
@@ -121,7 +123,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       progress.applied = appliedUsers.size;
     } else if (event.kind === "failed") progress.failed += 1;
     else if (event.kind === "retry") progress.retries += 1;
-    else progress.throttled += 1;
+    else if (event.kind === "throttled") progress.throttled += 1;
     report();
   };
 
@@ -134,13 +136,28 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     });
     const local = aws;
     const store = new DynamoJobStore({ client: local.jobs.client, tableName: local.jobs.tableName, clock });
+    // The sync state lives in the same table: what this tool applied, per tenant and user (issue 11).
+    const sync = await openLocalSync(local.jobs, options.target, { clock });
+    if (options.onForecast !== undefined && !options.full) {
+      options.onForecast(
+        await forecastLocalFile(options.file, sync.ingest, {
+          allowClear: options.allowClear,
+          defaultCountry: options.defaultCountry,
+          ...(options.phoneCheck ? { phoneCheck: options.phoneCheck } : {}),
+        }),
+      );
+    }
+    const metadata: Record<string, string> = {
+      ...(options.allowClear ? { [ALLOW_CLEAR_METADATA]: "true" } : {}),
+      ...(options.full ? { [SYNC_METADATA]: "full" } : {}),
+    };
     const upload = await new Upload({
       client: local.s3,
       params: {
         Bucket: local.bucket,
         Key: key,
         Body: createReadStream(options.file),
-        ...(options.allowClear ? { Metadata: { "allow-clear": "true" } } : {}),
+        ...(Object.keys(metadata).length > 0 ? { Metadata: metadata } : {}),
       },
     }).done();
 
@@ -176,6 +193,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
           options: { ...deps.options, ...options.applyOptions },
           onOutcome,
           jobs: new ApplyJobs({ store, s3: local.s3, logger, clock }),
+          sync: sync.createApplySync(logger),
         });
       },
     });
@@ -195,6 +213,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       s3: local.s3,
       sqs: local.sqs,
       logger,
+      sync: sync.ingest,
       onReadProgress: (read) => {
         progress.read = { lines: read.lines, users: read.users, bytes: read.bytes };
         report();
@@ -327,7 +346,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     // Valid users of a file stopped as a whole (file error, over max-rejected) were never sent.
     const withheld =
       ingest.fileError !== undefined || ingest.tooManyRejected !== undefined
-        ? ingest.valid - ingest.sent - ingest.failedToSend
+        ? ingest.valid - ingest.unchanged - ingest.sent - ingest.failedToSend
         : 0;
     const durationMs = clock() - startedAt;
     const summary: LocalMigrationSummary = {
@@ -340,6 +359,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       applied: job.applied,
       rejected: job.rejected,
       unchanged: job.unchanged,
+      superseded: job.superseded,
       cancelled: job.cancelled,
       failed: job.failed,
       // SQS refused them; the job counts the withheld ones as not sent too.
@@ -375,6 +395,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
         rejected: summary.rejected,
         failed: summary.failed,
         failedToSend: summary.failedToSend,
+        unchanged: summary.unchanged,
+        superseded: summary.superseded,
         cancelled: summary.cancelled,
         pending: summary.pending,
         queued,

@@ -7,6 +7,7 @@ import type { PhoneCheck } from "../ingest/types.js";
 import type { JobStatus } from "../jobs/types.js";
 import type { Logger } from "../logging/Logger.js";
 import type { IngestTooManyRejected } from "../reports/IngestSummary.js";
+import type { SyncForecast } from "../sync/countUnchanged.js";
 import type { ObservedRateLimit } from "./TenantRateObserver.js";
 
 /** The Auth0 tenant a local run writes to: a real one, or the bundled simulator. */
@@ -15,6 +16,11 @@ export interface Auth0Target {
   domain: string;
   clientId: string;
   clientSecret: string;
+  /**
+   * The name the sync state is kept under (issue 11). @default the domain's host, lower-case; the bundled
+   * simulator, whose port changes every run, is always `bundled-simulator`
+   */
+  tenant?: string;
   /**
    * Reads the credentials again (the CLI re-reads `.env`): then they are re-read after every failed token
    * request and every 5 minutes, a refused secret pauses the run instead of stopping it, and fixing it resumes
@@ -78,6 +84,13 @@ export interface LocalMigrationOptions {
    * passes `./.factor-sync`). @default none: the jobs table lives in memory for the run only
    */
   stateDir?: string;
+  /**
+   * Send every valid user whatever the sync state says (uploads the file with `sync: full` metadata).
+   * @default false: users this tool already applied with the same methods are `unchanged`, not sent
+   */
+  full?: boolean;
+  /** Called once before anything is sent with what the sync state will skip (not on a full sync). */
+  onForecast?: (forecast: SyncForecast) => void;
   /** Names the run and its reports folder. @default the start time, e.g. `2026-11-29T18-30-05-123Z` */
   runId?: string;
   /** Used for every Auth0 request. @default globalThis.fetch */
@@ -167,8 +180,10 @@ export interface LocalMigrationSummary {
   users: number;
   applied: number;
   rejected: number;
-  /** Valid users whose methods were already applied (incremental sync): 0 until then. */
+  /** Valid users this tool already applied with the same methods (incremental sync): not sent. */
   unchanged: number;
+  /** Users not sent to Auth0 because a newer file's methods for them were applied or are being applied. */
+  superseded: number;
   /** Users the operator cancelled before they were applied. */
   cancelled: number;
   /** Users in the DLQ (refused by Auth0, or transient failures that used up their attempts). */

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import type { AuthenticationMethod, UserFactors } from "../factors/types.js";
+import type { SyncStamp } from "../sync/types.js";
 
 /** The version of the message body written by ingest and read by apply. Bumped on any incompatible change. */
 export const MESSAGE_FORMAT_VERSION = 1;
@@ -21,7 +22,15 @@ export interface UserFactorsMessage {
   line: number;
   userId: string;
   methods: AuthenticationMethod[];
+  /**
+   * The sync state's stamp (issue 11): apply claims the user for `order` before the PUT and, after a 2xx, records
+   * `hmac` as the user's state in `tenant`. Absent when ingest ran without a sync state.
+   */
+  sync?: SyncStamp;
 }
+
+/** A valid user as ingest sends it: its methods, and the sync stamp when the sync state is in use. */
+export type OutgoingUser = UserFactors & { sync?: SyncStamp };
 
 /** Thrown when a message body is not a {@link UserFactorsMessage}; such a message is dead-lettered as `malformed`. */
 export class MalformedMessageError extends Error {
@@ -64,6 +73,9 @@ const messageSchema = z.strictObject({
   line: z.number().check(z.int(), z.positive()),
   userId: nonEmptyString(),
   methods: z.array(methodSchema),
+  sync: z.optional(
+    z.strictObject({ tenant: nonEmptyString(), hmac: nonEmptyString(), order: nonEmptyString() }),
+  ),
 });
 
 /**
@@ -72,13 +84,14 @@ const messageSchema = z.strictObject({
  * @example
  * const body = JSON.stringify(toUserFactorsMessage(user, { bucket: "b", key: "incoming/a.csv" }));
  */
-export function toUserFactorsMessage(user: UserFactors, source: MessageSource): UserFactorsMessage {
+export function toUserFactorsMessage(user: OutgoingUser, source: MessageSource): UserFactorsMessage {
   return {
     version: MESSAGE_FORMAT_VERSION,
     source,
     line: user.line,
     userId: user.userId,
     methods: user.methods,
+    ...(user.sync !== undefined ? { sync: user.sync } : {}),
   };
 }
 

@@ -16,6 +16,8 @@ export const METRIC = {
   usersRejected: "UsersRejected",
   /** Users put on the work queue. */
   usersSent: "UsersSent",
+  /** Valid users not sent: this tool already applied the same methods (the sync state). */
+  usersUnchanged: "UsersUnchanged",
   /** Valid users SQS would not take. */
   usersFailedToSend: "UsersFailedToSend",
   /** Files that a file-level error stopped. */

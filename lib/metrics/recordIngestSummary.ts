@@ -3,7 +3,7 @@ import { METRIC } from "./names.js";
 import type { Metrics } from "./types.js";
 
 /**
- * Records what ingesting one file did: users read, rejected, sent and not sent, and whether a file-level error
+ * Records what ingesting one file did: users read, rejected, sent, unchanged and not sent, and whether a file-level error
  * stopped it.
  *
  * @example
@@ -13,6 +13,7 @@ export function recordIngestSummary(metrics: Metrics, summary: IngestSummary): v
   metrics.add(METRIC.usersIngested, summary.users, "Count");
   metrics.add(METRIC.usersRejected, summary.rejected, "Count");
   metrics.add(METRIC.usersSent, summary.sent, "Count");
+  metrics.add(METRIC.usersUnchanged, summary.unchanged, "Count");
   metrics.add(METRIC.usersFailedToSend, summary.failedToSend, "Count");
   metrics.add(METRIC.fileErrors, summary.fileError === undefined ? 0 : 1, "Count");
 }

@@ -27,7 +27,7 @@ export interface IngestTooManyRejected {
 /**
  * What ingesting one input object did: the `<key>.summary.json` report, and the value the ingest handler returns.
  * `users = valid + rejected` and, unless `fileError` or `tooManyRejected` says why nothing was sent,
- * `valid = sent + failedToSend`.
+ * `valid = unchanged + sent + failedToSend`.
  */
 export interface IngestSummary {
   /** The input object (bucket, key, and its versionId and etag when known). */
@@ -42,6 +42,8 @@ export interface IngestSummary {
   duplicated?: number;
   /** Methods of the valid users. */
   methods: number;
+  /** Valid users this tool already applied with the same methods (incremental sync): not sent. */
+  unchanged: number;
   /** Users put on the work queue (one message each). */
   sent: number;
   /** Valid users SQS would not take after retries (one row each in the unsent report). */
@@ -52,6 +54,8 @@ export interface IngestSummary {
   bytes: number;
   /** Whether empty method sets were allowed (object metadata `allow-clear: true`). */
   allowClear: boolean;
+  /** Whether every user was sent whatever the sync state said (`sync: full`, `--full`); absent without a sync state. */
+  full?: boolean;
   /** How phone numbers were checked (object metadata `phone-check`, else the function's setting). */
   phoneCheck: PhoneCheck;
   /** The rejection tolerance applied (object metadata `max-rejected`, else the function's), when there was one. */

@@ -330,6 +330,8 @@ describe("FactorSyncStack with default settings", () => {
           JOBS_TABLE: ref(ids.jobs),
           OUTCOME_TTL_DAYS: "30",
           LOG_LEVEL: "info",
+          AUTH0_DOMAIN: PLACEHOLDER_AUTH0_DOMAIN,
+          SYNC_KEY_SECRET_ARN: ref(s.logicalId(s.stack.syncKey)),
           NODE_OPTIONS: "--enable-source-maps",
           CONTROL_QUEUE_URL: ref(ids.control),
           INGEST_TIMEOUT_SECONDS: "900",
@@ -541,6 +543,7 @@ describe("FactorSyncStack with default settings", () => {
       expect(drawn("Ingest")).toEqual([
         `FactorSync UsersIngested ${ingest} Sum`,
         `FactorSync UsersSent ${ingest} Sum`,
+        `FactorSync UsersUnchanged ${ingest} Sum`,
         `FactorSync UsersRejected ${ingest} Sum`,
         `FactorSync UsersFailedToSend ${ingest} Sum`,
       ]);
@@ -737,6 +740,7 @@ describe("FactorSyncStack with default settings", () => {
       "IngestFailureQueueUrl",
       "ControlQueueUrl",
       "Auth0SecretArn",
+      "SyncKeySecretArn",
       "IngestFunctionName",
       "ApplyFunctionName",
       "JobsTableName",
@@ -745,6 +749,7 @@ describe("FactorSyncStack with default settings", () => {
     s.template.hasOutput("JobsTableName", { Value: ref(ids.jobs) });
     s.template.hasOutput("DeadLetterQueueArn", { Value: getAtt(ids.dlq) });
     s.template.hasOutput("Auth0SecretArn", { Value: ref(ids.secret) });
+    s.template.hasOutput("SyncKeySecretArn", { Value: ref(s.logicalId(s.stack.syncKey)) });
   });
 
   it("warns at synth that the Auth0 domain is a placeholder", () => {
@@ -796,6 +801,8 @@ describe("FactorSyncStack with every setting given", () => {
         OUTCOME_TTL_DAYS: "90",
         LOG_LEVEL: "debug",
         DEFAULT_COUNTRY: "DE",
+        AUTH0_DOMAIN: "acme.eu.auth0.com",
+        SYNC_KEY_SECRET_ARN: ref(s.logicalId(s.stack.syncKey)),
         PHONE_CHECK: "e164",
         MAX_REJECTED: "2.5%",
         NODE_OPTIONS: "--enable-source-maps",
@@ -832,7 +839,13 @@ describe("FactorSyncStack with every setting given", () => {
   });
 
   it("references the existing secret instead of creating one", () => {
-    s.template.resourceCountIs("AWS::SecretsManager::Secret", 0);
+    // The one secret left is the sync key, which the stack always generates.
+    s.template.resourceCountIs("AWS::SecretsManager::Secret", 1);
+    expect(propertiesOf(s.template, s.logicalId(s.stack.syncKey)).GenerateSecretString).toEqual({
+      ExcludePunctuation: true,
+      IncludeSpace: false,
+      PasswordLength: 64,
+    });
     s.template.hasOutput("Auth0SecretArn", { Value: EXISTING_SECRET_ARN });
   });
 

@@ -72,6 +72,7 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-S1 at FactorSync/Storage/AccessLogs",
       "AwsSolutions-SQS3 at FactorSync/IngestFailureQueue",
       "AwsSolutions-SMG4 at FactorSync/Auth0Credentials",
+      "AwsSolutions-SMG4 at FactorSync/SyncKey",
       `AwsSolutions-IAM5[Resource::${bucketArn}/incoming/*] at FactorSync/Ingest/Role`,
       `AwsSolutions-IAM5[Resource::${bucketArn}/reports/*] at FactorSync/Ingest/Role`,
       `AwsSolutions-IAM5[Resource::${bucketArn}/reports/.ingest/*] at FactorSync/Ingest/Role`,

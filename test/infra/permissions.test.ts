@@ -51,6 +51,7 @@ describe("IAM permissions", () => {
     | "dlq"
     | "failures"
     | "secret"
+    | "syncKey"
     | "ingestLogs"
     | "applyLogs"
     | "jobs"
@@ -66,6 +67,7 @@ describe("IAM permissions", () => {
       dlq: s.logicalId(s.stack.deadLetterQueue),
       failures: s.logicalId(s.stack.ingestFailureQueue),
       secret: s.logicalId(s.stack.secret),
+      syncKey: s.logicalId(s.stack.syncKey),
       ingestLogs: s.logicalId(s.stack.ingest.logGroup),
       applyLogs: s.logicalId(s.stack.apply.logGroup),
       jobs: s.logicalId(s.stack.jobsTable),
@@ -87,7 +89,7 @@ describe("IAM permissions", () => {
     `kms:Encrypt on ${id.key}.Arn`,
   ];
 
-  it("let ingest read input files (the exact version each event names), write reports, send to the work queue, record its failures, use the jobs table and continue through the control queue: nothing else", () => {
+  it("let ingest read input files (the exact version each event names), write reports, send to the work queue, read the sync key, record its failures, use the jobs table and continue through the control queue: nothing else", () => {
     expect(permissionsOf(s, s.stack.ingest)).toEqual(
       [
         ...jobsTable(),
@@ -102,6 +104,8 @@ describe("IAM permissions", () => {
         // An ingest's own state across invocations (pass 1's table, report parts): read back, then deleted.
         `s3:DeleteObject on ${id.bucket}.Arn/reports/.ingest/*`,
         `s3:GetObject on ${id.bucket}.Arn/reports/.ingest/*`,
+        // The sync state's HMAC key: ingest only (apply writes the HMAC its message carries).
+        `secretsmanager:GetSecretValue on ${id.syncKey}`,
         `sqs:SendMessage on ${id.failures}.Arn`,
         `sqs:SendMessage on ${id.workQueue}.Arn`,
         // The control queue: ingest sends the next continuation and consumes them (its event source).

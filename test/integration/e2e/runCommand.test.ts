@@ -147,7 +147,8 @@ describe("run and demo, as child processes", () => {
     async (answer, sends) => {
       simulator.reset();
 
-      const result = await startCli(["run", "users.csv", "--rps", "500"], {
+      // A state folder of its own, so the sync state of the other tests sends nothing less.
+      const result = await startCli(["run", "users.csv", "--rps", "500", "--state-dir", `state-${answer}`], {
         env: tenantEnv,
         cwd: dir,
         terminalInput: `${answer}\n`,
@@ -239,7 +240,11 @@ describe("run and demo, as child processes", () => {
     "stops on Ctrl-C, lets the running batches finish, says what was and was not applied, and exits 130",
     async () => {
       simulator.reset();
-      const cli = startCli(["run", path, "--yes", "--json", "--rps", "20"], { env: tenantEnv, cwd: dir });
+      // A state folder of its own: the folder of the first test remembers this file as applied (and sends nothing).
+      const cli = startCli(
+        ["run", path, "--yes", "--json", "--rps", "20", "--state-dir", "state-interrupted"],
+        { env: tenantEnv, cwd: dir },
+      );
       await cli.waitFor("stderr", "Running ");
       await expect.poll(() => simulator.stats.applied, { timeout: 60_000 }).toBeGreaterThan(20);
 
@@ -253,6 +258,36 @@ describe("run and demo, as child processes", () => {
       expect(summary.pending).toBeGreaterThan(0);
       expect(summary.applied + summary.rejected + summary.failed + summary.pending).toBe(file.users);
       expect(simulator.allMethods().size).toBe(summary.applied);
+    },
+    E2E_TIMEOUT,
+  );
+
+  it(
+    "runs the same file again sending nothing, says so before it starts, and sends everyone with --full",
+    async () => {
+      simulator.reset();
+      const args = ["run", path, "--yes", "--json", "--rps", "500", "--state-dir", "state-again"];
+      const first = JSON.parse((await runCli(args, tenantEnv, dir)).stdout);
+      expect(first).toMatchObject({ applied: file.applied.size, unchanged: 0 });
+      const puts = simulator.stats.puts;
+
+      const again = await runCli(args, tenantEnv, dir);
+      const valid = file.applied.size + file.refused.size;
+      // Users Auth0 refused (404) were never applied: they are sent again.
+      expect(again.stderr).toContain(
+        `${file.applied.size} of ${valid} users already applied with these factors; ${file.refused.size} to send (--full sends all)`,
+      );
+      expect(JSON.parse(again.stdout)).toMatchObject({
+        users: file.users,
+        applied: 0,
+        unchanged: file.applied.size,
+        failed: file.refused.size,
+      });
+      expect(simulator.stats.puts - puts).toBe(file.refused.size);
+
+      const full = JSON.parse((await runCli([...args, "--full"], tenantEnv, dir)).stdout);
+      expect(full).toMatchObject({ applied: file.applied.size, unchanged: 0 });
+      expect(simulator.stats.puts - puts).toBe(file.refused.size + valid);
     },
     E2E_TIMEOUT,
   );

@@ -135,6 +135,7 @@ describe("the entry points' metrics", () => {
         Retried: 0,
         Deferred: 0,
         Requeued: 0,
+        Superseded: 0,
         Throttled: 0,
         Cancelled: 0,
         AlreadyCounted: 0,

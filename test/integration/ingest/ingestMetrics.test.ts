@@ -68,6 +68,7 @@ describe("ingest metrics and request ids", () => {
         UsersIngested: 4,
         UsersRejected: 1,
         UsersSent: 3,
+        UsersUnchanged: 0,
         UsersFailedToSend: 0,
         FileErrors: 1,
       },

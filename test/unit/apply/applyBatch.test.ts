@@ -359,6 +359,7 @@ describe("applyBatch", () => {
       counts: {
         ...emptyApplyCounts(),
         requeued: 1,
+        superseded: 0,
         throttled: 1,
       },
     });
@@ -384,6 +385,7 @@ describe("applyBatch", () => {
       counts: {
         ...emptyApplyCounts(),
         requeued: 1,
+        superseded: 0,
         throttled: 1,
       },
     });

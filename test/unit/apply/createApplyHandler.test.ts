@@ -92,6 +92,7 @@ describe("createApplyHandler", () => {
       Retried: 0,
       Deferred: 0,
       Requeued: 0,
+      Superseded: 0,
       Throttled: 0,
       Cancelled: 0,
       AlreadyCounted: 0,

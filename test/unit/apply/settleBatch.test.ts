@@ -126,3 +126,26 @@ describe("settleBatch", () => {
     }
   });
 });
+
+describe("settleBatch with superseded records", () => {
+  it("deletes a superseded record without any SQS call, counts it and reports it superseded", async () => {
+    const queue = new RecordingApplyQueue();
+    const { logger } = capturedLogger();
+    const events: ApplyOutcomeEvent[] = [];
+    const result = await settleBatch(
+      [
+        { record: userRecord(1), decision: { kind: "superseded", userId: "auth0|user-1", line: 2 } },
+        { record: userRecord(2), decision: { kind: "applied", userId: "auth0|user-2", status: 200 } },
+      ],
+      { queue, logger, emit: (event) => events.push(event) },
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    expect(result.counts).toMatchObject({ applied: 1, superseded: 1, deadLettered: 0, requeued: 0 });
+    expect(queue.deadLetters).toEqual([]);
+    expect(queue.requeued).toEqual([]);
+    expect(events).toEqual([
+      { userId: "auth0|user-1", kind: "superseded" },
+      { userId: "auth0|user-2", kind: "applied", status: 200 },
+    ]);
+  });
+});

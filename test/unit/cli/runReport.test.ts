@@ -13,6 +13,7 @@ function summary(overrides: Partial<LocalMigrationSummary> = {}): LocalMigration
     applied: 10,
     rejected: 0,
     unchanged: 0,
+    superseded: 0,
     cancelled: 0,
     failed: 0,
     failedToSend: 0,

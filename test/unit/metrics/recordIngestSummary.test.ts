@@ -17,7 +17,8 @@ describe("recordIngestSummary", () => {
     valid: 8,
     rejected: 2,
     methods: 9,
-    sent: 7,
+    sent: 5,
+    unchanged: 2,
     failedToSend: 1,
     lines: 12,
     bytes: 400,
@@ -29,11 +30,12 @@ describe("recordIngestSummary", () => {
     reports: { rejects: "reports/users.csv.rejects.csv", summary: "reports/users.csv.summary.json" },
   };
 
-  it("records users ingested, rejected, sent and not sent, and no file error", () => {
+  it("records users ingested, rejected, sent, unchanged and not sent, and no file error", () => {
     expect(recorded((metrics) => recordIngestSummary(metrics, summary))).toEqual({
       UsersIngested: 10,
       UsersRejected: 2,
-      UsersSent: 7,
+      UsersSent: 5,
+      UsersUnchanged: 2,
       UsersFailedToSend: 1,
       FileErrors: 0,
     });
