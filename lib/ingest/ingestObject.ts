@@ -356,6 +356,14 @@ async function ingest(
     }
     await queue.enqueue(user, mark?.track(user.line));
   };
+  // Users after a dead invocation's send mark that it sent and apply has applied since (the sync state says so):
+  // counted as sent, not sent again.
+  let appliedEarlier = 0;
+  const sentEarlier = async (line: number): Promise<void> => {
+    if (cancelled) return;
+    appliedEarlier += 1;
+    mark?.track(line)(true);
+  };
   const jobId = job?.id ?? jobIdFor({ ...source, sequencer: upload?.sequencer });
   const gate =
     deps.sync === undefined
@@ -371,7 +379,8 @@ async function ingest(
             }),
             full,
           },
-          ({ user, stamp, unchanged: same }) => send({ ...user, sync: stamp }, same),
+          ({ user, stamp, unchanged: same, appliedByThisFile }) =>
+            appliedByThisFile === true ? sentEarlier(user.line) : send({ ...user, sync: stamp }, same),
         );
   try {
     if (kind !== undefined && (body !== undefined || resume !== undefined)) {
@@ -483,7 +492,7 @@ async function ingest(
           summary: { ...reader.summary },
           progress: { ...progress },
           fanout: {
-            sent: sentBefore.sent + sent.sent,
+            sent: sentBefore.sent + sent.sent + appliedEarlier,
             failedToSend: sentBefore.failedToSend + sent.failedToSend,
             unchanged,
           },
@@ -560,7 +569,7 @@ async function ingest(
     if (handedOver !== undefined) return { kind: "continued", checkpoint: handedOver };
     const sentHere = await queue.close();
     counts = {
-      sent: sentBefore.sent + sentHere.sent,
+      sent: sentBefore.sent + sentHere.sent + appliedEarlier,
       failedToSend: sentBefore.failedToSend + sentHere.failedToSend,
     };
     if (rejects instanceof PartedCsvReport) await rejects.finish();

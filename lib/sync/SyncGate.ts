@@ -25,6 +25,11 @@ export interface SyncedUser {
   stamp: SyncStamp;
   /** The same methods were last applied by this tool and no other job's claim is open: not sent. */
   unchanged: boolean;
+  /**
+   * Present (true) when this very file's methods were already applied to the user: an invocation of this ingest
+   * that died between checkpoints sent it (issue 14). It is counted as sent, and not sent again.
+   */
+  appliedByThisFile?: true;
 }
 
 /** Options of {@link SyncGate}. */
@@ -106,10 +111,15 @@ export class SyncGate {
     // The HMACs and the verdicts without an await per user; only the users to send wait, for their claims.
     const users = chunk.map((user): SyncedUser => {
       const hmac = methodSetHmac(key, user.userId, user.methods);
-      const unchanged = states !== undefined && isUnchanged(states.get(user.userId), hmac);
+      const state = states?.get(user.userId);
+      // The order names this job: only an earlier invocation of this very ingest can have applied it.
+      if (state?.appliedOrder === order) {
+        return { user, stamp: { tenant, hmac, order }, unchanged: false, appliedByThisFile: true };
+      }
+      const unchanged = states !== undefined && isUnchanged(state, hmac);
       return { user, stamp: { tenant, hmac, order }, unchanged };
     });
-    const toSend = users.filter((synced) => !synced.unchanged);
+    const toSend = users.filter((synced) => !synced.unchanged && synced.appliedByThisFile !== true);
     const limit = pLimit(this.claimConcurrency);
     await Promise.all(
       toSend.map((synced) =>
