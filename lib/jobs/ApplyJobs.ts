@@ -1,6 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "../logging/Logger.js";
-import { finishJob } from "./completionReport.js";
+import { finishJob, writeJobReports } from "./completionReport.js";
 import { JobNotFoundError, JobStatusError } from "./errors.js";
 import type { JobStore } from "./JobStore.js";
 import type { Job, UserOutcome, UserOutcomeRecord } from "./types.js";
@@ -160,11 +160,18 @@ export class ApplyJobs {
       [...new Set(jobIds)].map(async (jobId) => {
         try {
           const job = await this.deps.store.getJob(jobId);
-          if (job !== undefined) await this.finishIfDone(jobId, job);
+          if (job === undefined) return;
+          if (finishedWithoutReports(job)) {
+            // Finished by a writer that stopped before its reports were written: write them now.
+            await writeJobReports(job, this.deps);
+            this.deps.logger.info({ jobId, status: job.status }, "job's reports written");
+            return;
+          }
+          await this.finishIfDone(jobId, job);
         } catch (error) {
           this.deps.logger.error(
             { jobId, error: error instanceof Error ? error.name : "unknown" },
-            "could not read the job to finish it",
+            "could not finish the job or write its reports",
           );
         }
       }),
@@ -195,6 +202,15 @@ export class ApplyJobs {
       );
     }
   }
+}
+
+/** A job counted as finished whose completion report was never recorded. */
+function finishedWithoutReports(job: Job): boolean {
+  return (
+    (job.status === "complete" || job.status === "complete-with-failures") &&
+    job.pending === 0 &&
+    job.reports.result === undefined
+  );
 }
 
 /** Whether Auth0 answered a PUT of one of these newly counted users (applied, or failed): it accepts us again. */
