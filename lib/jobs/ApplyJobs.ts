@@ -128,7 +128,8 @@ export class ApplyJobs {
 
   /**
    * Records the outcomes (once per job), resumes a paused job when Auth0 answered one of its users (whichever
-   * container's circuit closed), then finishes the jobs that are done.
+   * container's circuit closed), then finishes the jobs that are done. Throws when a job could not be finished:
+   * the batch's records are kept, and their redelivery finishes it.
    */
   public async record(outcomes: JobOutcome[]): Promise<void> {
     const byJob = groupBy(outcomes, (entry) => entry.jobId);
@@ -178,29 +179,33 @@ export class ApplyJobs {
     );
   }
 
+  /**
+   * Finishes the job if it is done. A failure is logged and thrown: the batch's records are then kept, come
+   * back as counted users, and {@link finishCounted} finishes the job or writes its reports on their delivery.
+   */
   private async finishIfDone(jobId: string, job: Job): Promise<void> {
     if (job.pending > 0 || job.ingestFinishedAt === undefined) return;
+    let finished: Job | undefined;
     try {
-      const finished = await finishJob(jobId, this.deps);
-      if (finished !== undefined) {
-        this.deps.logger.info(
-          {
-            jobId,
-            status: finished.status,
-            applied: finished.applied,
-            failed: finished.failed,
-            cancelled: finished.cancelled,
-          },
-          "job finished; reports written",
-        );
-      }
+      finished = await finishJob(jobId, this.deps);
     } catch (error) {
-      // The outcomes are counted: the records may be deleted. The next batch or redrive finishes the job.
       this.deps.logger.error(
         { jobId, error: error instanceof Error ? error.name : "unknown" },
-        "could not finish the job",
+        "could not finish the job; its last records are kept to finish it on their redelivery",
       );
+      throw error;
     }
+    if (finished === undefined) return;
+    this.deps.logger.info(
+      {
+        jobId,
+        status: finished.status,
+        applied: finished.applied,
+        failed: finished.failed,
+        cancelled: finished.cancelled,
+      },
+      "job finished; reports written",
+    );
   }
 }
 
