@@ -1,6 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "../logging/Logger.js";
-import { finishJob } from "./completionReport.js";
+import { finishJob, writeJobReports } from "./completionReport.js";
 import { JobNotFoundError, JobStatusError } from "./errors.js";
 import type { JobStore } from "./JobStore.js";
 import type { Job, UserOutcome, UserOutcomeRecord } from "./types.js";
@@ -128,7 +128,8 @@ export class ApplyJobs {
 
   /**
    * Records the outcomes (once per job), resumes a paused job when Auth0 answered one of its users (whichever
-   * container's circuit closed), then finishes the jobs that are done.
+   * container's circuit closed), then finishes the jobs that are done. Throws when a job could not be finished:
+   * the batch's records are kept, and their redelivery finishes it.
    */
   public async record(outcomes: JobOutcome[]): Promise<void> {
     const byJob = groupBy(outcomes, (entry) => entry.jobId);
@@ -160,41 +161,61 @@ export class ApplyJobs {
       [...new Set(jobIds)].map(async (jobId) => {
         try {
           const job = await this.deps.store.getJob(jobId);
-          if (job !== undefined) await this.finishIfDone(jobId, job);
+          if (job === undefined) return;
+          if (finishedWithoutReports(job)) {
+            // Finished by a writer that stopped before its reports were written: write them now.
+            await writeJobReports(job, this.deps);
+            this.deps.logger.info({ jobId, status: job.status }, "job's reports written");
+            return;
+          }
+          await this.finishIfDone(jobId, job);
         } catch (error) {
           this.deps.logger.error(
             { jobId, error: error instanceof Error ? error.name : "unknown" },
-            "could not read the job to finish it",
+            "could not finish the job or write its reports",
           );
         }
       }),
     );
   }
 
+  /**
+   * Finishes the job if it is done. A failure is logged and thrown: the batch's records are then kept, come
+   * back as counted users, and {@link finishCounted} finishes the job or writes its reports on their delivery.
+   */
   private async finishIfDone(jobId: string, job: Job): Promise<void> {
     if (job.pending > 0 || job.ingestFinishedAt === undefined) return;
+    let finished: Job | undefined;
     try {
-      const finished = await finishJob(jobId, this.deps);
-      if (finished !== undefined) {
-        this.deps.logger.info(
-          {
-            jobId,
-            status: finished.status,
-            applied: finished.applied,
-            failed: finished.failed,
-            cancelled: finished.cancelled,
-          },
-          "job finished; reports written",
-        );
-      }
+      finished = await finishJob(jobId, this.deps);
     } catch (error) {
-      // The outcomes are counted: the records may be deleted. The next batch or redrive finishes the job.
       this.deps.logger.error(
         { jobId, error: error instanceof Error ? error.name : "unknown" },
-        "could not finish the job",
+        "could not finish the job; its last records are kept to finish it on their redelivery",
       );
+      throw error;
     }
+    if (finished === undefined) return;
+    this.deps.logger.info(
+      {
+        jobId,
+        status: finished.status,
+        applied: finished.applied,
+        failed: finished.failed,
+        cancelled: finished.cancelled,
+      },
+      "job finished; reports written",
+    );
   }
+}
+
+/** A job counted as finished whose completion report was never recorded. */
+function finishedWithoutReports(job: Job): boolean {
+  return (
+    (job.status === "complete" || job.status === "complete-with-failures") &&
+    job.pending === 0 &&
+    job.reports.result === undefined
+  );
 }
 
 /** Whether Auth0 answered a PUT of one of these newly counted users (applied, or failed): it accepts us again. */

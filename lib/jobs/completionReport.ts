@@ -104,6 +104,19 @@ export async function finishJob(jobId: string, deps: FinishJobDeps): Promise<Job
   const clock = deps.clock ?? Date.now;
   const job = await deps.store.finish(jobId, new Date(clock()).toISOString());
   if (job === undefined) return undefined;
+  return writeJobReports(job, deps);
+}
+
+/**
+ * Writes a finished job's completion and failures reports and records their keys in the job. {@link finishJob}
+ * calls it once the job is finished; called again for a finished job whose reports were never recorded (the
+ * writer that finished it stopped before), it writes the same reports.
+ *
+ * @example
+ * const job = await store.getJob(jobId);
+ * if (job?.status === "complete" && job.reports.result === undefined) await writeJobReports(job, { store, s3 });
+ */
+export async function writeJobReports(job: Job, deps: FinishJobDeps): Promise<Job> {
   const keys = reportKeys(job.source.key, deps.reportsPrefix);
   const reports: JobReports = { ...job.reports, result: keys.result, failures: keys.failures };
   const failed = await deps.store.listOutcomes(job.id, "failed");

@@ -158,4 +158,108 @@ describe("settleBatch with jobs", () => {
       await aws.stop();
     }
   });
+
+  it("writes the reports of a job finished by a writer that stopped before writing them", async () => {
+    const aws = await startLocalAws();
+    try {
+      const source = { bucket: aws.bucket, key: "incoming/unreported.csv", sequencer: "0C" };
+      const id = jobIdFor(source);
+      await jobs.store.createJob({ id, source, startedAt: AT });
+      await jobs.store.markSending(id);
+      await jobs.store.reserveSent(id, 1, 1);
+      const totals = { users: 1, valid: 1, rejected: 0, unchanged: 0, sent: 1, failedToSend: 0 };
+      await jobs.store.finishIngest(id, { ...totals, finishedAt: AT, reports: {} }, 1);
+      await jobs.store.recordOutcomes(id, [{ userId: "auth0|user-1", outcome: "applied", line: 2, at: AT }]);
+      // Finished (the one conditional update), then the writer stopped: no report.
+      expect(await jobs.store.finish(id, AT)).toMatchObject({ status: "complete" });
+      expect(await listKeys(aws.s3, aws.bucket, "reports/")).toEqual([]);
+
+      const body = JSON.stringify(
+        toUserFactorsMessage(userFactors(1), { bucket: source.bucket, key: source.key, jobId: id }),
+      );
+      const { logger } = capturedLogger();
+      await settleBatch(
+        [
+          {
+            record: sqsRecord(body, { messageId: "again-1" }),
+            decision: { kind: "counted", userId: "auth0|user-1", outcome: "applied" },
+          },
+        ],
+        {
+          queue: new RecordingApplyQueue(),
+          logger,
+          emit: () => {},
+          jobs: new ApplyJobs({ store: jobs.store, s3: aws.s3, logger }),
+        },
+      );
+      expect(await listKeys(aws.s3, aws.bucket, "reports/")).toEqual([
+        "reports/unreported.csv.failures.csv",
+        "reports/unreported.csv.result.json",
+      ]);
+      expect((await jobs.store.getJob(id))?.reports).toEqual({
+        result: "reports/unreported.csv.result.json",
+        failures: "reports/unreported.csv.failures.csv",
+      });
+    } finally {
+      await aws.stop();
+    }
+  });
+
+  it("keeps the last records when their job cannot be finished, and finishes it on their redelivery", async () => {
+    const aws = await startLocalAws();
+    try {
+      // The reports' bucket does not exist yet: the completion report cannot be written.
+      const source = { bucket: "created-later", key: "incoming/late.csv", sequencer: "0D" };
+      const id = jobIdFor(source);
+      await jobs.store.createJob({ id, source, startedAt: AT });
+      await jobs.store.markSending(id);
+      await jobs.store.reserveSent(id, 1, 1);
+      const totals = { users: 1, valid: 1, rejected: 0, unchanged: 0, sent: 1, failedToSend: 0 };
+      await jobs.store.finishIngest(id, { ...totals, finishedAt: AT, reports: {} }, 1);
+      const body = JSON.stringify(
+        toUserFactorsMessage(userFactors(1), { bucket: source.bucket, key: source.key, jobId: id }),
+      );
+      const { logger } = capturedLogger();
+      const deps = {
+        queue: new RecordingApplyQueue(),
+        logger,
+        emit: () => {},
+        jobs: new ApplyJobs({ store: jobs.store, s3: aws.s3, logger }),
+      };
+      const first = await settleBatch(
+        [
+          {
+            record: sqsRecord(body, { messageId: "last-1" }),
+            decision: { kind: "applied", userId: "auth0|user-1", status: 200 },
+          },
+        ],
+        deps,
+      );
+      expect(first.batchItemFailures).toEqual([{ itemIdentifier: "last-1" }]);
+      expect(await jobs.store.getJob(id)).toMatchObject({ status: "complete", applied: 1, reports: {} });
+
+      await aws.createBucket("created-later");
+      const again = await settleBatch(
+        [
+          {
+            record: sqsRecord(body, { messageId: "last-1" }),
+            decision: { kind: "counted", userId: "auth0|user-1", outcome: "applied" },
+          },
+        ],
+        deps,
+      );
+      expect(again.batchItemFailures).toEqual([]);
+      expect(await jobs.store.getJob(id)).toMatchObject({
+        status: "complete",
+        applied: 1,
+        reports: { result: "reports/late.csv.result.json", failures: "reports/late.csv.failures.csv" },
+      });
+      expect(await listKeys(aws.s3, "created-later", "reports/")).toEqual([
+        "reports/late.csv.failures.csv",
+        "reports/late.csv.result.json",
+      ]);
+    } finally {
+      await aws.stop();
+    }
+  });
 });
