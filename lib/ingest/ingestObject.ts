@@ -203,9 +203,17 @@ export async function runIngest(
   } catch (error) {
     // Only the class and message of an error that is not the file's fault (S3 or SQS unusable): never data.
     logger.error({ ...at, error: errorName(error), message: errorMessage(error) }, "ingest failed");
-    await deps.job?.fail(`${errorName(error)}: ${errorMessage(error)}`).catch((jobError: unknown) => {
-      logger.error({ ...at, error: errorName(jobError) }, "could not mark the job failed");
-    });
+    const failed = await deps.job
+      ?.fail(`${errorName(error)}: ${errorMessage(error)}`)
+      .then(() => true)
+      .catch((jobError: unknown) => {
+        logger.error({ ...at, error: errorName(jobError) }, "could not mark the job failed");
+        return false;
+      });
+    // The job's ingest has ended: nobody reads the table of the checkpoint it held any more.
+    if (failed === true && resumed !== undefined) {
+      await deleteStateObject({ s3: deps.s3, bucket: object.bucket, key: resumed.places }).catch(() => {});
+    }
     throw error;
   }
 }
@@ -278,6 +286,7 @@ async function ingest(
 
   // With continuations, each invocation writes numbered parts that the last one joins (PartedCsvReport).
   const statePrefix = `${reportsPrefix === "" || reportsPrefix.endsWith("/") ? reportsPrefix : `${reportsPrefix}/`}.ingest/${deps.job?.id ?? "none"}`;
+  const stateAt = (name: string) => ({ s3: deps.s3, bucket: object.bucket, key: `${statePrefix}/${name}` });
   const rejects: ReportSink =
     continuation !== undefined
       ? new PartedCsvReport({
@@ -414,17 +423,12 @@ async function ingest(
         body = again.Body;
         return body;
       };
-      const stateAt = (name: string) => ({
-        s3: deps.s3,
-        bucket: object.bucket,
-        key: `${statePrefix}/${name}`,
-      });
       const readerResume: ReaderResume | undefined =
         resume !== undefined
           ? {
               pass: resume.pass,
               position: resume.position,
-              places: await loadPlaces(stateAt("places.bin")),
+              places: await loadPlaces({ s3: deps.s3, bucket: object.bucket, key: resume.places }),
               summary: resume.summary,
               progress: resume.progress,
               ...(resume.fileError !== undefined
@@ -455,14 +459,17 @@ async function ingest(
         const sent = await queue.close();
         const rejectsParts = await (rejects as PartedCsvReport).closePart();
         const unsentParts = await (partedUnsent as PartedCsvReport).closePart();
+        const seq = (resume?.seq ?? 0) + 1;
         // Pass 1's table changes until pass 1 is over; once complete it is written once, for every later reading.
-        if (pass === 1 || resume === undefined || resume.pass === 1) {
-          await savePlaces(stateAt("places.bin"), reader.places);
-        }
+        // Each checkpoint names its own table: one written by an invocation that died before saving its checkpoint
+        // never replaces the table of the checkpoint the next invocation takes over.
+        const newTable = pass === 1 || resume === undefined || resume.pass === 1;
+        const places = newTable ? `${statePrefix}/places-${seq}.bin` : (resume as IngestCheckpoint).places;
+        if (newTable) await savePlaces(stateAt(`places-${seq}.bin`), reader.places);
         const check = await reader.check();
         const checkpoint: IngestCheckpoint = {
           version: 1,
-          seq: (resume?.seq ?? 0) + 1,
+          seq,
           pass,
           position: {
             byte: position.byte,
@@ -503,12 +510,22 @@ async function ingest(
           },
           ...(check.fileError !== undefined ? { fileError: toFileError(check.fileError) } : {}),
           ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}),
-          places: `${statePrefix}/places.bin`,
+          places,
           reports: { rejectsParts, unsentParts },
           startedAt: startedAt.toISOString(),
           savedAt: now().toISOString(),
         };
-        await cont.checkpoints.save(jobId, checkpoint, cont.holder);
+        try {
+          await cont.checkpoints.save(jobId, checkpoint, cont.holder);
+        } catch (error) {
+          // Another invocation went on from the checkpoint: the table written here is nobody's.
+          if (newTable) await deleteStateObject(stateAt(`places-${seq}.bin`)).catch(() => {});
+          throw error;
+        }
+        // The table of the checkpoint taken over is nobody's any more once the next one is saved.
+        if (newTable && resume !== undefined && resume.places !== places) {
+          await deleteStateObject({ s3: deps.s3, bucket: object.bucket, key: resume.places });
+        }
         await cont.next({
           kind: "ingest-continuation",
           version: 1,
@@ -579,6 +596,8 @@ async function ingest(
     } else await unsent?.close();
     if (continuation !== undefined && resume !== undefined) {
       await deleteStateObject({ s3: deps.s3, bucket: object.bucket, key: resume.places });
+      // A table an invocation that held this checkpoint wrote before it died, its checkpoint never saved.
+      await deleteStateObject(stateAt(`places-${resume.seq + 1}.bin`));
       if (job !== undefined) await continuation.checkpoints.clear(job.id, resume.seq);
     }
   } catch (error) {

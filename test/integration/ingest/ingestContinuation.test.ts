@@ -462,6 +462,89 @@ describe("ingest continued across invocations from checkpoints", () => {
     });
   }, 120_000);
 
+  it("takes over a pass-1 checkpoint whose next invocation wrote its table of users and died before saving its checkpoint: the same counts as a clean run", async () => {
+    const generated = generateUsersCsv({ users: 3_000, seed: 19, invalidEvery: 97 });
+    const key = "incoming/continue/table-crash.csv";
+    const { etag, size } = await upload(key, generated.csv);
+    const expected = await reference(key, etag);
+    const { work, control } = await newQueues();
+    const handler = handlerFor(work.url, control.url);
+    // Checkpoint 1 inside pass 1.
+    await handler(
+      objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
+      countingContext(1_000 + MARGIN),
+    );
+    const event = await nextContinuation(control.url);
+    if (event === undefined) throw new Error("no continuation event");
+    const { jobId } = parseContinuationMessage(event.Records[0]?.body ?? "");
+    expect(parseIngestCheckpoint((await store.getJob(jobId))?.checkpoint)).toMatchObject({ seq: 1, pass: 1 });
+
+    // The next invocation cuts inside pass 1 again, writes its table, and dies before its checkpoint is saved
+    // (its save never returns).
+    let saving: () => void = () => {};
+    const reachedSave = new Promise<void>((done) => {
+      saving = done;
+    });
+    const dying = createIngestHandler({
+      s3: aws.s3,
+      sqs: aws.sqs,
+      logger: silentLogger,
+      config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
+      jobs: {
+        store,
+        continuation: {
+          checkpoints: {
+            claim: (...args) => checkpoints.claim(...args),
+            clear: (...args) => checkpoints.clear(...args),
+            save: () => {
+              saving();
+              return new Promise<void>(() => {});
+            },
+          },
+          controlQueueUrl: control.url,
+          marginMs: MARGIN,
+        },
+      },
+    });
+    void dying(event, countingContext(1_000 + MARGIN));
+    await reachedSave;
+    expect(parseIngestCheckpoint((await store.getJob(jobId))?.checkpoint)).toMatchObject({ seq: 1, pass: 1 });
+
+    // Its lease runs out and the redelivered event is taken over from checkpoint 1.
+    const later = new DynamoCheckpointStore({
+      client: aws.jobs.client,
+      tableName: aws.jobs.tableName,
+      clock: () => Date.now() + 3_600_000,
+    });
+    const takeOver = createIngestHandler({
+      s3: aws.s3,
+      sqs: aws.sqs,
+      logger: silentLogger,
+      config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
+      jobs: { store, continuation: { checkpoints: later, controlQueueUrl: control.url, marginMs: MARGIN } },
+    });
+    const [summary] = await takeOver(event, countingContext(1_000_000));
+    expect(stable(summary as IngestSummary)).toEqual(stable(expected.summary));
+    expect(summary?.duplicated).toBe(expected.summary.duplicated);
+    expect(await text(expected.summary.reports.rejects)).toBe(expected.rejects);
+    const sent = usersOf(peekAllBodies(aws, work.url));
+    expect(sent).toHaveLength(expected.summary.sent);
+    expect(new Set(sent)).toEqual(new Set(usersOf(expected.bodies)));
+    expect(await store.getJob(jobId)).toMatchObject({
+      status: "applying",
+      users: expected.summary.users,
+      valid: expected.summary.valid,
+      rejected: expected.summary.rejected,
+      sent: expected.summary.sent,
+      failedToSend: 0,
+    });
+    // Neither table is left behind: the one of checkpoint 1, nor the dead invocation's.
+    const left = await aws.s3.send(
+      new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: `reports/.ingest/${jobId}/places` }),
+    );
+    expect(left.KeyCount ?? 0).toBe(0);
+  }, 60_000);
+
   it("goes on reading a job cancelled between invocations, for its rejects report, and sends nothing more", async () => {
     const generated = generateUsersCsv({ users: 3_000, seed: 18, invalidEvery: 97 });
     const key = "incoming/continue/cancelled.csv";
