@@ -27,12 +27,14 @@ export interface CheckpointStore {
    * Saves `checkpoint` (its `seq` one more than the previous, or 1) on condition that the job's current
    * checkpoint is `checkpoint.seq - 1` and is held by `holder`, this invocation (or, for seq 1, that there is
    * none). The saved checkpoint is held by nobody until claimed.
+   * Safe to retry: saving again the checkpoint this holder has saved at this `seq` succeeds.
    * @throws {@link CheckpointConflictError} when the condition fails.
    */
   save(jobId: string, checkpoint: IngestCheckpoint, holder: string): Promise<void>;
   /**
    * Takes over checkpoint `seq` for `leaseMs` (the function's timeout): only when it is the job's current one,
    * the job's ingest has not ended (it may be cancelled: ingest still reads on for the reports), and no other invocation holds it (or its lease has run out: that invocation died).
+   * Safe to retry: the same `holder` claiming the checkpoint it holds gets it again, counted once.
    */
   claim(jobId: string, seq: number, leaseMs: number, holder: string): Promise<CheckpointClaim>;
   /** Removes the checkpoint once the ingest has finished (only checkpoint `seq`). */

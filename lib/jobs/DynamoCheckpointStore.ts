@@ -17,8 +17,9 @@ export interface DynamoCheckpointStoreOptions {
 /**
  * The ingest checkpoint in the job item (the jobs table, issue 10): the checkpoint as JSON in `checkpoint` (what
  * `Job.checkpoint` shows), its number in `checkpointSeq`, and who holds it: `checkpointHolder` (an invocation's
- * token), `claimedSeq` and `claimedUntil` (epoch ms: the holder's lease, its function's timeout). Single-item
- * conditional updates only.
+ * token), `claimedSeq` and `claimedUntil` (epoch ms: the holder's lease, its function's timeout), and who saved
+ * it, `checkpointSavedBy`. Single-item conditional updates only; claim and save are safe to retry (the SDK
+ * retries a call whose response was lost): the same holder claiming or saving the same checkpoint again succeeds.
  *
  * @example
  * const store = new DynamoCheckpointStore({ client: dynamodb, tableName: env.JOBS_TABLE });
@@ -35,7 +36,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
   public async save(jobId: string, checkpoint: IngestCheckpoint, holder: string): Promise<void> {
     const first = checkpoint.seq === 1;
     const saved = await this.update(jobId, {
-      UpdateExpression: "SET #checkpoint = :checkpoint, #seq = :seq, #claimed = :none REMOVE #holder, #until",
+      UpdateExpression:
+        "SET #checkpoint = :checkpoint, #seq = :seq, #claimed = :none, #savedBy = :saver REMOVE #holder, #until",
       ConditionExpression: first
         ? "attribute_exists(pk) AND attribute_not_exists(#seq) AND attribute_not_exists(#ingestFinishedAt)"
         : "#seq = :previous AND #holder = :holder AND attribute_not_exists(#ingestFinishedAt)",
@@ -46,15 +48,29 @@ export class DynamoCheckpointStore implements CheckpointStore {
         "#holder": "checkpointHolder",
         "#until": "claimedUntil",
         "#ingestFinishedAt": "ingestFinishedAt",
+        "#savedBy": "checkpointSavedBy",
       },
       ExpressionAttributeValues: {
         ":checkpoint": s(JSON.stringify(checkpoint)),
         ":seq": n(checkpoint.seq),
         ":none": n(0),
+        ":saver": s(holder),
         ...(first ? {} : { ":previous": n(checkpoint.seq - 1), ":holder": s(holder) }),
       },
     });
-    if (saved === undefined) throw new CheckpointConflictError(jobId, checkpoint.seq);
+    if (saved !== undefined) return;
+    // A retry of a save that went through (its response lost): saved by this invocation at this number already.
+    const mine = await this.update(jobId, {
+      UpdateExpression: "SET #savedBy = :saver",
+      ConditionExpression: "#seq = :seq AND #savedBy = :saver AND attribute_not_exists(#ingestFinishedAt)",
+      ExpressionAttributeNames: {
+        "#seq": "checkpointSeq",
+        "#savedBy": "checkpointSavedBy",
+        "#ingestFinishedAt": "ingestFinishedAt",
+      },
+      ExpressionAttributeValues: { ":seq": n(checkpoint.seq), ":saver": s(holder) },
+    });
+    if (mine === undefined) throw new CheckpointConflictError(jobId, checkpoint.seq);
   }
 
   public async claim(jobId: string, seq: number, leaseMs: number, holder: string): Promise<CheckpointClaim> {
@@ -79,21 +95,38 @@ export class DynamoCheckpointStore implements CheckpointStore {
         ":one": n(1),
       },
     });
-    if (claimed === undefined) {
+    // A retry of a claim that went through (its response lost): this invocation holds the checkpoint already,
+    // counted once.
+    const item =
+      claimed ??
+      (await this.update(jobId, {
+        UpdateExpression: "SET #until = :until",
+        ConditionExpression:
+          "#seq = :seq AND #claimed = :seq AND #holder = :holder AND attribute_not_exists(#ingestFinishedAt)",
+        ExpressionAttributeNames: {
+          "#seq": "checkpointSeq",
+          "#claimed": "claimedSeq",
+          "#holder": "checkpointHolder",
+          "#until": "claimedUntil",
+          "#ingestFinishedAt": "ingestFinishedAt",
+        },
+        ExpressionAttributeValues: { ":seq": n(seq), ":holder": s(holder), ":until": n(now + leaseMs) },
+      }));
+    if (item === undefined) {
       return {
         claimed: false,
         reason: `checkpoint ${seq} is not the job's current one, is held by another invocation, or the job's ingest has ended`,
       };
     }
-    const json = claimed.checkpoint?.S;
+    const json = item.checkpoint?.S;
     if (json === undefined) return { claimed: false, reason: `the job has no checkpoint ${seq}` };
-    const markJson = claimed.ingestMark?.S;
+    const markJson = item.ingestMark?.S;
     const mark = markJson !== undefined ? parseSendMark(JSON.parse(markJson)) : undefined;
     return {
       claimed: true,
       checkpoint: parseIngestCheckpoint(JSON.parse(json)),
       // Written by DynamoJobStore.reserveSent, in the same item.
-      reserveRounds: Number(claimed.reserveRound?.N ?? 0),
+      reserveRounds: Number(item.reserveRound?.N ?? 0),
       ...(mark !== undefined ? { mark } : {}),
     };
   }
