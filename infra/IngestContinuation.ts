@@ -7,6 +7,7 @@ import { SqsEventSource } from "aws-cdk-lib/aws-lambda-event-sources";
 import type { CfnBucket, IBucket } from "aws-cdk-lib/aws-s3";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
+import { PIPELINE_DEFAULTS } from "../lib/config/defaults.js";
 import type { PipelineFunction } from "./PipelineFunction.js";
 
 /** Options of {@link IngestContinuation}. */
@@ -46,7 +47,10 @@ export class IngestContinuation extends Construct {
     this.controlQueue = new Queue(this, "ControlQueue", {
       ...queueDefaults,
       visibilityTimeout: Duration.seconds(props.timeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.controlDeadLetterQueue, maxReceiveCount: 3 },
+      deadLetterQueue: {
+        queue: this.controlDeadLetterQueue,
+        maxReceiveCount: PIPELINE_DEFAULTS.controlMaxReceiveCount,
+      },
     });
 
     const fn = props.ingest.function;

@@ -11,6 +11,11 @@ export const PIPELINE_DEFAULTS = {
   visibilityTimeoutSeconds: 360,
   /** Receives before SQS itself moves a message to the DLQ. The apply handler dead-letters on the last one. */
   maxReceiveCount: 5,
+  /**
+   * Receives of a continuation message (the control queue) before SQS moves it to its DLQ: an invocation that
+   * fails on an earlier receive leaves the job to the redelivery; on the last receive it fails the job.
+   */
+  controlMaxReceiveCount: 3,
   /** Messages per apply invocation. */
   batchSize: 10,
   /** Seconds the event source may wait to fill a batch. */

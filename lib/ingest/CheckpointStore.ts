@@ -37,6 +37,11 @@ export interface CheckpointStore {
    * Safe to retry: the same `holder` claiming the checkpoint it holds gets it again, counted once.
    */
   claim(jobId: string, seq: number, leaseMs: number, holder: string): Promise<CheckpointClaim>;
+  /**
+   * Gives up checkpoint `seq` held by `holder` (an invocation that failed and leaves the job to the redelivery of
+   * its event): the next claim takes it at once. Does nothing when `holder` does not hold it.
+   */
+  release(jobId: string, seq: number, holder: string): Promise<void>;
   /** Removes the checkpoint once the ingest has finished (only checkpoint `seq`). */
   clear(jobId: string, seq: number): Promise<void>;
 }

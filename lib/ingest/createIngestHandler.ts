@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { Context, S3Event, ScheduledEvent, SQSEvent } from "aws-lambda";
+import type { Context, S3Event, ScheduledEvent, SQSEvent, SQSRecord } from "aws-lambda";
 import type { CountryCode } from "libphonenumber-js";
 import { PIPELINE_DEFAULTS } from "../config/defaults.js";
 import { IngestJob } from "../jobs/IngestJob.js";
@@ -58,6 +58,12 @@ export interface IngestContinuationDeps {
    * most 60 s (what settling the sends in flight and writing a large pass-1 table of users take).
    */
   marginMs?: number;
+  /**
+   * Receives of a control-queue message before SQS dead-letters it: a continuation that fails on an earlier
+   * receive is left to the redelivery, on the last one it fails the job. @default
+   * PIPELINE_DEFAULTS.controlMaxReceiveCount
+   */
+  maxReceiveCount?: number;
   /** The function's timeout, for the stalled-ingest sweep. @default PIPELINE_DEFAULTS.ingestTimeoutSeconds * 1000 */
   timeoutMs?: number;
 }
@@ -166,13 +172,15 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
 
   /** A control-queue message: claim its checkpoint and go on from it (a duplicate claims nothing). */
   const continueFrom = async (
-    body: string,
+    record: SQSRecord,
     jobs: IngestJobsDeps,
     continuation: IngestContinuationDeps,
     remainingMs: () => number,
     logger: Logger,
   ) => {
-    const message = parseContinuationMessage(body);
+    const message = parseContinuationMessage(record.body);
+    const receives = Number(record.attributes?.ApproximateReceiveCount ?? "1");
+    const maxReceives = continuation.maxReceiveCount ?? PIPELINE_DEFAULTS.controlMaxReceiveCount;
     const handover = continuationFor(continuation, remainingMs);
     const claim = await continuation.checkpoints.claim(
       message.jobId,
@@ -207,6 +215,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         continuation: {
           ...handover,
           resume: checkpoint,
+          retried: receives < maxReceives,
           ...(recovered !== undefined ? { recovered } : {}),
         },
       },
@@ -245,7 +254,7 @@ export function createIngestHandler(deps: IngestHandlerDeps): IngestHandler {
         );
       }
       for (const record of event.Records) {
-        const summary = await continueFrom(record.body, jobs, continuation, remaining, logger);
+        const summary = await continueFrom(record, jobs, continuation, remaining, logger);
         if (summary !== undefined) summaries.push(summary);
       }
       return summaries;

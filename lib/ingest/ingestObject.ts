@@ -101,6 +101,12 @@ export interface IngestContinuation {
   /** The checkpoint this invocation claimed, when it continues an ingest. @default a new ingest */
   resume?: IngestCheckpoint;
   /**
+   * The event that started this invocation will be delivered again if it fails (a continuation's control-queue
+   * message before its last receive): an error that is not the file's then releases the checkpoint and is
+   * rethrown without failing the job, so the redelivery takes the checkpoint over. @default false (the job fails)
+   */
+  retried?: boolean;
+  /**
    * The send mark of an invocation that held the same checkpoint and died: the valid users up to its line are
    * on the queue already, and are counted, not sent. @default none
    */
@@ -203,6 +209,22 @@ export async function runIngest(
   } catch (error) {
     // Only the class and message of an error that is not the file's fault (S3 or SQS unusable): never data.
     logger.error({ ...at, error: errorName(error), message: errorMessage(error) }, "ingest failed");
+    const cont = deps.continuation;
+    if (cont?.retried === true && resumed !== undefined && deps.job !== undefined) {
+      // The control queue delivers the event again: that invocation takes the checkpoint over (the send mark says
+      // which users this one sent), so the job goes on.
+      await cont.checkpoints.release(deps.job.id, resumed.seq, cont.holder).catch((releaseError: unknown) => {
+        logger.error(
+          { ...at, error: errorName(releaseError) },
+          "could not release the checkpoint: its lease runs out",
+        );
+      });
+      logger.warn(
+        { ...at, seq: resumed.seq },
+        "the continuation will be delivered again: the job is left as it is",
+      );
+      throw error;
+    }
     const failed = await deps.job
       ?.fail(`${errorName(error)}: ${errorMessage(error)}`)
       .then(() => true)

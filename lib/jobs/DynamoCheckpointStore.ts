@@ -131,6 +131,20 @@ export class DynamoCheckpointStore implements CheckpointStore {
     };
   }
 
+  public async release(jobId: string, seq: number, holder: string): Promise<void> {
+    await this.update(jobId, {
+      UpdateExpression: "SET #until = :zero",
+      ConditionExpression: "#seq = :seq AND #claimed = :seq AND #holder = :holder",
+      ExpressionAttributeNames: {
+        "#seq": "checkpointSeq",
+        "#claimed": "claimedSeq",
+        "#holder": "checkpointHolder",
+        "#until": "claimedUntil",
+      },
+      ExpressionAttributeValues: { ":seq": n(seq), ":holder": s(holder), ":zero": n(0) },
+    });
+  }
+
   public async clear(jobId: string, seq: number): Promise<void> {
     // The number moves past `seq`, so a late duplicate of any continuation event finds nothing to claim.
     await this.update(jobId, {

@@ -495,6 +495,7 @@ describe("ingest continued across invocations from checkpoints", () => {
         continuation: {
           checkpoints: {
             claim: (...args) => checkpoints.claim(...args),
+            release: (...args) => checkpoints.release(...args),
             clear: (...args) => checkpoints.clear(...args),
             save: () => {
               saving();
@@ -543,6 +544,105 @@ describe("ingest continued across invocations from checkpoints", () => {
       new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: `reports/.ingest/${jobId}/places` }),
     );
     expect(left.KeyCount ?? 0).toBe(0);
+  }, 60_000);
+
+  it("leaves a job to the redelivery of a continuation that failed before its last receive, and fails it on the last", async () => {
+    const generated = generateUsersCsv({ users: 3_000, seed: 20, invalidEvery: 97 });
+    const key = "incoming/continue/transient.csv";
+    const { etag, size } = await upload(key, generated.csv);
+    const expected = await reference(key, etag);
+    const { work, control } = await newQueues();
+    const handler = handlerFor(work.url, control.url);
+    await handler(
+      objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
+      countingContext(1_000 + MARGIN),
+    );
+    const event = await nextContinuation(control.url);
+    if (event === undefined) throw new Error("no continuation event");
+    const { jobId } = parseContinuationMessage(event.Records[0]?.body ?? "");
+    /** The event as the control queue delivers it on its `receive`-th receive. */
+    const received = (receive: number): SQSEvent => ({
+      Records: event.Records.map((record) => ({
+        ...record,
+        attributes: { ...record.attributes, ApproximateReceiveCount: String(receive) },
+      })),
+    });
+    // Saving the next checkpoint fails (DynamoDB unusable for a moment).
+    const unusable = createIngestHandler({
+      s3: aws.s3,
+      sqs: aws.sqs,
+      logger: silentLogger,
+      config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
+      jobs: {
+        store,
+        continuation: {
+          checkpoints: {
+            claim: (...args) => checkpoints.claim(...args),
+            release: (...args) => checkpoints.release(...args),
+            clear: (...args) => checkpoints.clear(...args),
+            save: () => Promise.reject(new Error("ProvisionedThroughputExceeded")),
+          },
+          controlQueueUrl: control.url,
+          marginMs: MARGIN,
+          maxReceiveCount: 3,
+        },
+      },
+    });
+    // Receives 1 and 2 of 3: the invocation fails, the job is left as it was, its checkpoint free to take over.
+    for (const receive of [1, 2]) {
+      await expect(unusable(received(receive), countingContext(1_000 + MARGIN))).rejects.toThrow(
+        "ProvisionedThroughputExceeded",
+      );
+      const job = await store.getJob(jobId);
+      expect(job?.status).toBe("validating");
+      expect(job?.ingestFinishedAt).toBeUndefined();
+      expect(parseIngestCheckpoint(job?.checkpoint)).toMatchObject({ seq: 1, pass: 1 });
+    }
+    // The redelivery after DynamoDB is back (receive 3, the last) goes on and finishes, counts exact.
+    let summary: IngestSummary | undefined;
+    let next: SQSEvent | undefined = received(3);
+    while (next !== undefined) {
+      [summary] = await handler(next, countingContext(1_000_000));
+      next = await nextContinuation(control.url);
+    }
+    expect(stable(summary as IngestSummary)).toEqual(stable(expected.summary));
+    const sent = usersOf(peekAllBodies(aws, work.url));
+    expect(sent).toHaveLength(expected.summary.sent);
+    expect(new Set(sent)).toEqual(new Set(usersOf(expected.bodies)));
+    expect(await store.getJob(jobId)).toMatchObject({
+      status: "applying",
+      users: expected.summary.users,
+      valid: expected.summary.valid,
+      rejected: expected.summary.rejected,
+      sent: expected.summary.sent,
+      failedToSend: 0,
+      // The first invocation, the two that failed, the one that finished.
+      ingestInvocations: 4,
+    });
+
+    // Another upload whose continuation fails on its last receive: the job fails (the DLQ runbook's case).
+    const other = "incoming/continue/transient-last.csv";
+    const uploaded = await upload(other, generated.csv);
+    const queues2 = await newQueues();
+    await handlerFor(queues2.work.url, queues2.control.url)(
+      objectCreatedEvent({ bucket: aws.bucket, key: other, size: uploaded.size, eTag: uploaded.etag }),
+      countingContext(1_000 + MARGIN),
+    );
+    const last = await nextContinuation(queues2.control.url);
+    if (last === undefined) throw new Error("no continuation event");
+    const lastJob = parseContinuationMessage(last.Records[0]?.body ?? "").jobId;
+    await expect(
+      unusable(
+        {
+          Records: last.Records.map((record) => ({
+            ...record,
+            attributes: { ...record.attributes, ApproximateReceiveCount: "3" },
+          })),
+        },
+        countingContext(1_000 + MARGIN),
+      ),
+    ).rejects.toThrow("ProvisionedThroughputExceeded");
+    expect(await store.getJob(lastJob)).toMatchObject({ status: "failed" });
   }, 60_000);
 
   it("goes on reading a job cancelled between invocations, for its rejects report, and sends nothing more", async () => {
