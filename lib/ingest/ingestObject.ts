@@ -616,12 +616,6 @@ async function ingest(
     if (unsent instanceof PartedCsvReport) {
       if (!(await unsent.finish())) unsent = undefined;
     } else await unsent?.close();
-    if (continuation !== undefined && resume !== undefined) {
-      await deleteStateObject({ s3: deps.s3, bucket: object.bucket, key: resume.places });
-      // A table an invocation that held this checkpoint wrote before it died, its checkpoint never saved.
-      await deleteStateObject(stateAt(`places-${resume.seq + 1}.bin`));
-      if (job !== undefined) await continuation.checkpoints.clear(job.id, resume.seq);
-    }
   } catch (error) {
     // Let in-flight sends settle (they are not retried by anyone else) and leave no partial report behind.
     await queue.close().catch(() => {});
@@ -690,6 +684,14 @@ async function ingest(
         }
       : {}),
   });
+  // Only once the job has its totals: an invocation that dies before leaves the checkpoint (and its table) for
+  // the redelivery of its event, or for the stalled-ingest sweep to flag.
+  if (continuation !== undefined && resume !== undefined) {
+    await deleteStateObject({ s3: deps.s3, bucket: object.bucket, key: resume.places });
+    // A table an invocation that held this checkpoint wrote before it died, its checkpoint never saved.
+    await deleteStateObject(stateAt(`places-${resume.seq + 1}.bin`));
+    if (job !== undefined) await continuation.checkpoints.clear(job.id, resume.seq);
+  }
   logger.info(
     {
       ...at,

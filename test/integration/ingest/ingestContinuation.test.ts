@@ -645,6 +645,62 @@ describe("ingest continued across invocations from checkpoints", () => {
     expect(await store.getJob(lastJob)).toMatchObject({ status: "failed" });
   }, 60_000);
 
+  it("keeps the checkpoint of a last invocation that dies before its job has its totals: the sweep flags the job stalled", async () => {
+    const generated = generateUsersCsv({ users: 2_000, seed: 21 });
+    const key = "incoming/continue/end-crash.csv";
+    const { etag, size } = await upload(key, generated.csv);
+    const { work, control } = await newQueues();
+    const handler = handlerFor(work.url, control.url);
+    await handler(
+      objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
+      countingContext(1_000 + MARGIN),
+    );
+    const event = await nextContinuation(control.url);
+    if (event === undefined) throw new Error("no continuation event");
+    const { jobId } = parseContinuationMessage(event.Records[0]?.body ?? "");
+    // The last invocation dies as it writes the job's totals (the write never returns).
+    let finishing: () => void = () => {};
+    const reachedFinish = new Promise<void>((done) => {
+      finishing = done;
+    });
+    const dyingStore = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === "finishIngest") {
+          return () => {
+            finishing();
+            return new Promise<never>(() => {});
+          };
+        }
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const dying = createIngestHandler({
+      s3: aws.s3,
+      sqs: aws.sqs,
+      logger: silentLogger,
+      config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
+      jobs: {
+        store: dyingStore,
+        continuation: { checkpoints, controlQueueUrl: control.url, marginMs: MARGIN },
+      },
+    });
+    void dying(event, countingContext(1_000_000));
+    await reachedFinish;
+    const job = await store.getJob(jobId);
+    expect(job?.ingestFinishedAt).toBeUndefined();
+    const checkpoint = parseIngestCheckpoint(job?.checkpoint);
+    expect(checkpoint).toMatchObject({ seq: 1, pass: 1 });
+    // Its control message was deleted (or is lost): twice the function's timeout later, the job is stalled.
+    const savedAt = Date.parse(checkpoint.savedAt);
+    const stalled = findStalledIngests(
+      (await store.listJobs()).filter((one) => one.id === jobId),
+      savedAt + 1_800_001,
+      900_000,
+    );
+    expect(stalled.map((one) => one.jobId)).toEqual([jobId]);
+  }, 60_000);
+
   it("goes on reading a job cancelled between invocations, for its rejects report, and sends nothing more", async () => {
     const generated = generateUsersCsv({ users: 3_000, seed: 18, invalidEvery: 97 });
     const key = "incoming/continue/cancelled.csv";
