@@ -23,6 +23,7 @@ export interface IngestCheckpoint {
   version: 1;
   seq: number;
   pass: 1 | 2;
+  /** `header`: the CSV header's column names (trimmed, lower case), only when every one is a known name. */
   position: { byte: number; line: number; header?: string[] };
   source: { bucket: string; key: string; versionId?: string; etag?: string };
   /** The file's settings, resolved by the first invocation (options and object metadata). */
@@ -40,8 +41,11 @@ export interface IngestCheckpoint {
   /** Users sent and refused by SQS so far, and found unchanged (incremental sync: not sent). */
   fanout: { sent: number; failedToSend: number; unchanged: number };
   reservation: { reserved: number; rounds: number; cancelled: boolean };
-  /** Pass 1's file error (its rejected places are still reported in pass 2; nothing is sent). */
-  fileError?: { name: string; message: string; line?: number };
+  /**
+   * Pass 1's file error (its rejected places are still reported in pass 2; nothing is sent): its class and line.
+   * Its message may quote the file, so it is in S3 beside pass 1's table, not in the job item.
+   */
+  fileError?: { name: string; line?: number };
   /** Pass 1 found more rejected users than the tolerance: nothing is sent. */
   tooManyRejected?: { maxRejected: string; limit: number; rejected: number; users: number; message: string };
   places: string;
@@ -88,7 +92,7 @@ const checkpointSchema = z.object({
   progress: z.object({ users: count, valid: count, rejected: count }),
   fanout: z.object({ sent: count, failedToSend: count, unchanged: count }),
   reservation: z.object({ reserved: count, rounds: count, cancelled: z.boolean() }),
-  fileError: z.object({ name: z.string(), message: z.string(), line: count.optional() }).optional(),
+  fileError: z.object({ name: z.string(), line: count.optional() }).optional(),
   tooManyRejected: z
     .object({ maxRejected: z.string(), limit: count, rejected: count, users: count, message: z.string() })
     .optional(),

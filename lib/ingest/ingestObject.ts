@@ -20,8 +20,10 @@ import type { SyncStateStore } from "../sync/SyncStateStore.js";
 import { sourceOrder } from "../sync/sourceOrder.js";
 import type { CheckpointStore } from "./CheckpointStore.js";
 import type { ContinuationMessage } from "./ContinuationMessage.js";
+import { CSV_COLUMNS } from "./csvHeader.js";
 import { emptyReadSummary } from "./emptyReadSummary.js";
 import { MissingObjectBodyError, RecordedFileError } from "./errors.js";
+import { loadFileErrorMessage, saveFileErrorMessage } from "./fileErrorObject.js";
 import type { IngestCheckpoint } from "./IngestCheckpoint.js";
 import {
   detectFileKind,
@@ -154,6 +156,17 @@ export const MAX_REJECTED_METADATA = "max-rejected";
 export const SYNC_METADATA = "sync";
 
 const NOTHING_READ: ReadSummary = emptyReadSummary();
+
+/** Where pass 1's file-error message is kept across invocations, in the job's state prefix. */
+const FILE_ERROR_OBJECT = "file-error.txt";
+
+const KNOWN_COLUMNS: ReadonlySet<string> = new Set(CSV_COLUMNS);
+
+/** A CSV header's cells as column names (trimmed, lower case) when every one is a known name, else none. */
+function knownHeader(cells: readonly string[] | undefined): string[] | undefined {
+  const names = cells?.map((cell) => cell.trim().toLowerCase());
+  return names?.every((name) => KNOWN_COLUMNS.has(name)) ? names : undefined;
+}
 
 /**
  * Ingests one S3 object in two passes over the same object version: pass 1 validates the whole file and finds
@@ -454,7 +467,12 @@ async function ingest(
               summary: resume.summary,
               progress: resume.progress,
               ...(resume.fileError !== undefined
-                ? { fileError: new RecordedFileError(resume.fileError) }
+                ? {
+                    fileError: new RecordedFileError({
+                      ...resume.fileError,
+                      message: await loadFileErrorMessage(stateAt(FILE_ERROR_OBJECT)),
+                    }),
+                  }
                 : {}),
             }
           : undefined;
@@ -489,6 +507,10 @@ async function ingest(
         const places = newTable ? `${statePrefix}/places-${seq}.bin` : (resume as IngestCheckpoint).places;
         if (newTable) await savePlaces(stateAt(`places-${seq}.bin`), reader.places);
         const check = await reader.check();
+        const fileErrorHere = check.fileError !== undefined ? toFileError(check.fileError) : undefined;
+        if (fileErrorHere !== undefined && resume?.fileError === undefined) {
+          await saveFileErrorMessage(stateAt(FILE_ERROR_OBJECT), fileErrorHere.message);
+        }
         const checkpoint: IngestCheckpoint = {
           version: 1,
           seq,
@@ -496,7 +518,8 @@ async function ingest(
           position: {
             byte: position.byte,
             line: position.line,
-            ...(position.header !== undefined ? { header: [...position.header] } : {}),
+            // Column names only: a header with a cell that is no known name (it may hold data) is not kept.
+            ...(knownHeader(position.header) !== undefined ? { header: knownHeader(position.header) } : {}),
           },
           source: {
             bucket: source.bucket,
@@ -530,7 +553,15 @@ async function ingest(
             rounds: (job as IngestJob).reserveRounds,
             cancelled,
           },
-          ...(check.fileError !== undefined ? { fileError: toFileError(check.fileError) } : {}),
+          // The message may quote the file: it is in S3 beside the table, the job item has the name and line.
+          ...(fileErrorHere !== undefined
+            ? {
+                fileError: {
+                  name: fileErrorHere.name,
+                  ...(fileErrorHere.line !== undefined ? { line: fileErrorHere.line } : {}),
+                },
+              }
+            : {}),
           ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}),
           places,
           reports: { rejectsParts, unsentParts },
@@ -690,6 +721,9 @@ async function ingest(
     await deleteStateObject({ s3: deps.s3, bucket: object.bucket, key: resume.places });
     // A table an invocation that held this checkpoint wrote before it died, its checkpoint never saved.
     await deleteStateObject(stateAt(`places-${resume.seq + 1}.bin`));
+    if (resume.fileError !== undefined || fileError !== undefined) {
+      await deleteStateObject(stateAt(FILE_ERROR_OBJECT));
+    }
     if (job !== undefined) await continuation.checkpoints.clear(job.id, resume.seq);
   }
   logger.info(
