@@ -201,7 +201,8 @@ export class InputChangedError extends Error {
 
 /**
  * S3 answered GetObject without a readable body: an S3 (or client) fault, not the file's. Ingest fails (its job
- * ends `failed` with this reason) before anything of that reading is sent.
+ * ends `failed` with this reason) before anything of that reading is sent. `pass` is the input's reading; none
+ * for an object of the ingest's own state (pass 1's table of users).
  */
 export class MissingObjectBodyError extends Error {
   public override readonly name = "MissingObjectBodyError";
@@ -209,9 +210,25 @@ export class MissingObjectBodyError extends Error {
   public constructor(
     public readonly bucket: string,
     public readonly key: string,
-    public readonly pass: 1 | 2,
+    public readonly pass?: 1 | 2,
   ) {
-    super(`GetObject returned no readable body for s3://${bucket}/${key} (pass ${pass})`);
+    super(
+      `GetObject returned no readable body for s3://${bucket}/${key}${pass !== undefined ? ` (pass ${pass})` : ""}`,
+    );
+  }
+}
+
+/** A reader of the input used out of order (a bug of the caller, not the file's fault). */
+export class ReaderStateError extends Error {
+  public override readonly name = "ReaderStateError";
+}
+
+/** An ingest run without continuation handed over to a next invocation (a bug: it cannot happen). */
+export class UnexpectedHandOverError extends Error {
+  public override readonly name = "UnexpectedHandOverError";
+
+  public constructor() {
+    super("an ingest without continuation was continued");
   }
 }
 

@@ -22,7 +22,7 @@ import type { CheckpointStore } from "./CheckpointStore.js";
 import type { ContinuationMessage } from "./ContinuationMessage.js";
 import { CSV_COLUMNS } from "./csvHeader.js";
 import { emptyReadSummary } from "./emptyReadSummary.js";
-import { MissingObjectBodyError, RecordedFileError } from "./errors.js";
+import { MissingObjectBodyError, RecordedFileError, UnexpectedHandOverError } from "./errors.js";
 import { loadFileErrorMessage, saveFileErrorMessage } from "./fileErrorObject.js";
 import type { IngestCheckpoint } from "./IngestCheckpoint.js";
 import {
@@ -187,7 +187,7 @@ export async function ingestObject(
   options: IngestObjectOptions = {},
 ): Promise<IngestSummary> {
   const outcome = await runIngest(object, { ...deps, continuation: undefined }, options);
-  if (outcome.kind !== "finished") throw new Error("an ingest without continuation was continued");
+  if (outcome.kind !== "finished") throw new UnexpectedHandOverError();
   return outcome.summary;
 }
 

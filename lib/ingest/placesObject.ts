@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { DeleteObjectCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { CheckpointStateError } from "./errors.js";
+import { CheckpointStateError, MissingObjectBodyError } from "./errors.js";
 import { UserPlaces } from "./UserPlaces.js";
 
 /** Where one object of a job's ingest state lives. */
@@ -33,7 +33,10 @@ export async function savePlaces(at: StateObject, places: UserPlaces): Promise<v
 /**
  * Reads back a table written by {@link savePlaces}.
  *
- * @throws {@link CheckpointStateError} when it is missing or damaged.
+ * @throws {@link CheckpointStateError} when it is missing or damaged, {@link MissingObjectBodyError} when S3
+ * answers without a body.
+ * @example
+ * const places = await loadPlaces({ s3, bucket, key: checkpoint.places });
  */
 export async function loadPlaces(at: StateObject): Promise<UserPlaces> {
   const response = await at.s3
@@ -45,11 +48,16 @@ export async function loadPlaces(at: StateObject): Promise<UserPlaces> {
       }
       throw error;
     });
-  if (!(response.Body instanceof Readable)) throw new TypeError("GetObject returned no readable body");
+  if (!(response.Body instanceof Readable)) throw new MissingObjectBodyError(at.bucket, at.key);
   return UserPlaces.restore(response.Body as AsyncIterable<Buffer>);
 }
 
-/** Removes a state object once the ingest has finished. */
+/**
+ * Removes a state object once the ingest has finished.
+ *
+ * @example
+ * await deleteStateObject({ s3, bucket, key: checkpoint.places });
+ */
 export async function deleteStateObject(at: StateObject): Promise<void> {
   await at.s3.send(new DeleteObjectCommand({ Bucket: at.bucket, Key: at.key }));
 }

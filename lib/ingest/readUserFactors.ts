@@ -2,7 +2,7 @@ import { availableParallelism } from "node:os";
 import type { Readable } from "node:stream";
 import type { RejectedUser } from "../factors/types.js";
 import { emptyReadSummary } from "./emptyReadSummary.js";
-import { InputChangedError, InputFileError } from "./errors.js";
+import { InputChangedError, InputFileError, ReaderStateError } from "./errors.js";
 import { fastMethods, sameMethods } from "./fastMethods.js";
 import { PhoneWorkerPool } from "./PhoneWorkerPool.js";
 import type { PhoneNumberResult } from "./phoneNumber.js";
@@ -205,7 +205,7 @@ export function readUserFactors(
   async function* secondPass(): AsyncGenerator<ReadUser> {
     pass1 ??= check();
     const { fileError, cut } = await pass1;
-    if (cut !== undefined) throw new Error("pass 1 was cut: resume it before reading pass 2");
+    if (cut !== undefined) throw new ReaderStateError("pass 1 was cut: resume it before reading pass 2");
     const pool = workers();
     // Each place's plan, looked up once a batch: when the batch is sealed (for its phone numbers) or read.
     const plans = new WeakMap<readonly UserDraft[], (PlacePlan | undefined)[]>();
@@ -269,7 +269,7 @@ export function readUserFactors(
       return pass1;
     },
     [Symbol.asyncIterator](): AsyncIterator<ReadUser> {
-      if (started) throw new Error("a UserFactorsReader can be iterated only once");
+      if (started) throw new ReaderStateError("a UserFactorsReader can be iterated only once");
       started = true;
       return secondPass();
     },

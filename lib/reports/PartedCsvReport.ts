@@ -3,6 +3,7 @@ import { DeleteObjectCommand, GetObjectCommand, type S3Client } from "@aws-sdk/c
 import { Upload } from "@aws-sdk/lib-storage";
 import { CsvReportUpload } from "./CsvReportUpload.js";
 import { CSV_BYTE_ORDER_MARK, csvRow } from "./csv.js";
+import { MissingReportPartError } from "./errors.js";
 
 /** Options of {@link PartedCsvReport}. */
 export interface PartedCsvReportOptions {
@@ -81,7 +82,7 @@ export class PartedCsvReport {
       yield header;
       for (const key of keys) {
         const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        if (!(response.Body instanceof Readable)) throw new TypeError("GetObject returned no readable body");
+        if (!(response.Body instanceof Readable)) throw new MissingReportPartError(bucket, key);
         for await (const chunk of response.Body) yield chunk as Buffer;
       }
     }
