@@ -238,6 +238,8 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
           }),
           controlQueueUrl: controlQueue.url,
           timeoutMs: ingestTimeoutMs,
+          // No dead-letter queue and a run waiting for its ingest: a failed continuation fails the job at once.
+          maxReceiveCount: 1,
         },
       },
     });
