@@ -7,6 +7,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand } from "@aws-sdk/client-sqs
 import { Upload } from "@aws-sdk/lib-storage";
 import type { SQSEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CheckpointStore } from "../../../lib/ingest/CheckpointStore.js";
 import { parseContinuationMessage } from "../../../lib/ingest/ContinuationMessage.js";
 import { createIngestHandler, type IngestContext } from "../../../lib/ingest/createIngestHandler.js";
 import { parseIngestCheckpoint } from "../../../lib/ingest/IngestCheckpoint.js";
@@ -18,6 +19,7 @@ import { createJobsTable } from "../../../lib/jobs/createJobsTable.js";
 import { DynamoCheckpointStore } from "../../../lib/jobs/DynamoCheckpointStore.js";
 import { DynamoJobStore } from "../../../lib/jobs/DynamoJobStore.js";
 import { jobKey } from "../../../lib/jobs/dynamoItems.js";
+import type { JobStore } from "../../../lib/jobs/JobStore.js";
 import { type LocalAws, startLocalAws } from "../../../lib/local/LocalAws.js";
 import { objectCreatedEvent } from "../../../lib/local/objectCreatedEvent.js";
 import { silentLogger } from "../../../lib/logging/Logger.js";
@@ -63,14 +65,37 @@ async function newQueues() {
   return { work, control };
 }
 
-function handlerFor(workUrl: string, controlUrl: string) {
+/** The ingest handler on the test's queues, with the shared jobs table unless told otherwise. */
+function handlerFor(
+  workUrl: string,
+  controlUrl: string,
+  parts: { store?: JobStore; checkpoints?: CheckpointStore; maxReceiveCount?: number } = {},
+) {
   return createIngestHandler({
     s3: aws.s3,
     sqs: aws.sqs,
     logger: silentLogger,
     config: { queueUrl: workUrl, reportsPrefix: "reports/", sendConcurrency: 10 },
-    jobs: { store, continuation: { checkpoints, controlQueueUrl: controlUrl, marginMs: MARGIN } },
+    jobs: {
+      store: parts.store ?? store,
+      continuation: {
+        checkpoints: parts.checkpoints ?? checkpoints,
+        controlQueueUrl: controlUrl,
+        marginMs: MARGIN,
+        ...(parts.maxReceiveCount !== undefined ? { maxReceiveCount: parts.maxReceiveCount } : {}),
+      },
+    },
   });
+}
+
+/** The shared checkpoints, but `save` as given (a save that fails, or never returns: the invocation died). */
+function checkpointsSaving(save: CheckpointStore["save"]): CheckpointStore {
+  return {
+    claim: (...args) => checkpoints.claim(...args),
+    release: (...args) => checkpoints.release(...args),
+    clear: (...args) => checkpoints.clear(...args),
+    save,
+  };
 }
 
 /** The control queue's next message as Lambda's event source hands it over (one record). */
@@ -162,6 +187,24 @@ async function ingestInSteps(
   }
   const jobId = summary.source.jobId ?? "";
   return { summary, steps, work, control, jobId };
+}
+
+/**
+ * Uploads `body` and runs its first invocation with `budget` looks at the clock: the continuation event it left
+ * (taken off the control queue) and its job.
+ */
+async function firstCheckpoint(key: string, body: string, budget: number) {
+  const { etag, size } = await upload(key, body);
+  const { work, control } = await newQueues();
+  const handler = handlerFor(work.url, control.url);
+  const first = await handler(
+    objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
+    countingContext(budget),
+  );
+  const event = await nextContinuation(control.url);
+  if (event === undefined) throw new Error("no continuation event");
+  const { jobId } = parseContinuationMessage(event.Records[0]?.body ?? "");
+  return { etag, work, control, handler, first, event, jobId };
 }
 
 /** The same file ingested in one go, without a job: the reference the continued ingest must equal. */
@@ -421,13 +464,7 @@ describe("ingest continued across invocations from checkpoints", () => {
       tableName: aws.jobs.tableName,
       clock: () => Date.now() + 3_600_000,
     });
-    const takeOver = createIngestHandler({
-      s3: aws.s3,
-      sqs: aws.sqs,
-      logger: silentLogger,
-      config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
-      jobs: { store, continuation: { checkpoints: later, controlQueueUrl: control.url, marginMs: MARGIN } },
-    });
+    const takeOver = handlerFor(work.url, control.url, { checkpoints: later });
     const [summary] = await takeOver(event, countingContext(1_000_000));
     expect(summary).toBeDefined();
     expect(stable(summary as IngestSummary)).toEqual(stable(expected.summary));
@@ -466,18 +503,9 @@ describe("ingest continued across invocations from checkpoints", () => {
   it("takes over a pass-1 checkpoint whose next invocation wrote its table of users and died before saving its checkpoint: the same counts as a clean run", async () => {
     const generated = generateUsersCsv({ users: 3_000, seed: 19, invalidEvery: 97 });
     const key = "incoming/continue/table-crash.csv";
-    const { etag, size } = await upload(key, generated.csv);
-    const expected = await reference(key, etag);
-    const { work, control } = await newQueues();
-    const handler = handlerFor(work.url, control.url);
     // Checkpoint 1 inside pass 1.
-    await handler(
-      objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
-      countingContext(1_000 + MARGIN),
-    );
-    const event = await nextContinuation(control.url);
-    if (event === undefined) throw new Error("no continuation event");
-    const { jobId } = parseContinuationMessage(event.Records[0]?.body ?? "");
+    const { etag, work, control, event, jobId } = await firstCheckpoint(key, generated.csv, 1_000 + MARGIN);
+    const expected = await reference(key, etag);
     expect(parseIngestCheckpoint((await store.getJob(jobId))?.checkpoint)).toMatchObject({ seq: 1, pass: 1 });
 
     // The next invocation cuts inside pass 1 again, writes its table, and dies before its checkpoint is saved
@@ -486,27 +514,11 @@ describe("ingest continued across invocations from checkpoints", () => {
     const reachedSave = new Promise<void>((done) => {
       saving = done;
     });
-    const dying = createIngestHandler({
-      s3: aws.s3,
-      sqs: aws.sqs,
-      logger: silentLogger,
-      config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
-      jobs: {
-        store,
-        continuation: {
-          checkpoints: {
-            claim: (...args) => checkpoints.claim(...args),
-            release: (...args) => checkpoints.release(...args),
-            clear: (...args) => checkpoints.clear(...args),
-            save: () => {
-              saving();
-              return new Promise<void>(() => {});
-            },
-          },
-          controlQueueUrl: control.url,
-          marginMs: MARGIN,
-        },
-      },
+    const dying = handlerFor(work.url, control.url, {
+      checkpoints: checkpointsSaving(() => {
+        saving();
+        return new Promise<void>(() => {});
+      }),
     });
     void dying(event, countingContext(1_000 + MARGIN));
     await reachedSave;
@@ -518,13 +530,7 @@ describe("ingest continued across invocations from checkpoints", () => {
       tableName: aws.jobs.tableName,
       clock: () => Date.now() + 3_600_000,
     });
-    const takeOver = createIngestHandler({
-      s3: aws.s3,
-      sqs: aws.sqs,
-      logger: silentLogger,
-      config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
-      jobs: { store, continuation: { checkpoints: later, controlQueueUrl: control.url, marginMs: MARGIN } },
-    });
+    const takeOver = handlerFor(work.url, control.url, { checkpoints: later });
     const [summary] = await takeOver(event, countingContext(1_000_000));
     expect(stable(summary as IngestSummary)).toEqual(stable(expected.summary));
     expect(summary?.duplicated).toBe(expected.summary.duplicated);
@@ -550,17 +556,12 @@ describe("ingest continued across invocations from checkpoints", () => {
   it("leaves a job to the redelivery of a continuation that failed before its last receive, and fails it on the last", async () => {
     const generated = generateUsersCsv({ users: 3_000, seed: 20, invalidEvery: 97 });
     const key = "incoming/continue/transient.csv";
-    const { etag, size } = await upload(key, generated.csv);
-    const expected = await reference(key, etag);
-    const { work, control } = await newQueues();
-    const handler = handlerFor(work.url, control.url);
-    await handler(
-      objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
-      countingContext(1_000 + MARGIN),
+    const { etag, work, control, handler, event, jobId } = await firstCheckpoint(
+      key,
+      generated.csv,
+      1_000 + MARGIN,
     );
-    const event = await nextContinuation(control.url);
-    if (event === undefined) throw new Error("no continuation event");
-    const { jobId } = parseContinuationMessage(event.Records[0]?.body ?? "");
+    const expected = await reference(key, etag);
     /** The event as the control queue delivers it on its `receive`-th receive. */
     const received = (receive: number): SQSEvent => ({
       Records: event.Records.map((record) => ({
@@ -569,25 +570,9 @@ describe("ingest continued across invocations from checkpoints", () => {
       })),
     });
     // Saving the next checkpoint fails (DynamoDB unusable for a moment).
-    const unusable = createIngestHandler({
-      s3: aws.s3,
-      sqs: aws.sqs,
-      logger: silentLogger,
-      config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
-      jobs: {
-        store,
-        continuation: {
-          checkpoints: {
-            claim: (...args) => checkpoints.claim(...args),
-            release: (...args) => checkpoints.release(...args),
-            clear: (...args) => checkpoints.clear(...args),
-            save: () => Promise.reject(new Error("ProvisionedThroughputExceeded")),
-          },
-          controlQueueUrl: control.url,
-          marginMs: MARGIN,
-          maxReceiveCount: 3,
-        },
-      },
+    const unusable = handlerFor(work.url, control.url, {
+      checkpoints: checkpointsSaving(() => Promise.reject(new Error("ProvisionedThroughputExceeded"))),
+      maxReceiveCount: 3,
     });
     // Receives 1 and 2 of 3: the invocation fails, the job is left as it was, its checkpoint free to take over.
     for (const receive of [1, 2]) {
@@ -622,16 +607,11 @@ describe("ingest continued across invocations from checkpoints", () => {
     });
 
     // Another upload whose continuation fails on its last receive: the job fails (the DLQ runbook's case).
-    const other = "incoming/continue/transient-last.csv";
-    const uploaded = await upload(other, generated.csv);
-    const queues2 = await newQueues();
-    await handlerFor(queues2.work.url, queues2.control.url)(
-      objectCreatedEvent({ bucket: aws.bucket, key: other, size: uploaded.size, eTag: uploaded.etag }),
-      countingContext(1_000 + MARGIN),
+    const { event: last, jobId: lastJob } = await firstCheckpoint(
+      "incoming/continue/transient-last.csv",
+      generated.csv,
+      1_000 + MARGIN,
     );
-    const last = await nextContinuation(queues2.control.url);
-    if (last === undefined) throw new Error("no continuation event");
-    const lastJob = parseContinuationMessage(last.Records[0]?.body ?? "").jobId;
     await expect(
       unusable(
         {
@@ -649,16 +629,7 @@ describe("ingest continued across invocations from checkpoints", () => {
   it("keeps the checkpoint of a last invocation that dies before its job has its totals: the sweep flags the job stalled", async () => {
     const generated = generateUsersCsv({ users: 2_000, seed: 21 });
     const key = "incoming/continue/end-crash.csv";
-    const { etag, size } = await upload(key, generated.csv);
-    const { work, control } = await newQueues();
-    const handler = handlerFor(work.url, control.url);
-    await handler(
-      objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
-      countingContext(1_000 + MARGIN),
-    );
-    const event = await nextContinuation(control.url);
-    if (event === undefined) throw new Error("no continuation event");
-    const { jobId } = parseContinuationMessage(event.Records[0]?.body ?? "");
+    const { work, control, event, jobId } = await firstCheckpoint(key, generated.csv, 1_000 + MARGIN);
     // The last invocation dies as it writes the job's totals (the write never returns).
     let finishing: () => void = () => {};
     const reachedFinish = new Promise<void>((done) => {
@@ -676,16 +647,7 @@ describe("ingest continued across invocations from checkpoints", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const dying = createIngestHandler({
-      s3: aws.s3,
-      sqs: aws.sqs,
-      logger: silentLogger,
-      config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
-      jobs: {
-        store: dyingStore,
-        continuation: { checkpoints, controlQueueUrl: control.url, marginMs: MARGIN },
-      },
-    });
+    const dying = handlerFor(work.url, control.url, { store: dyingStore });
     void dying(event, countingContext(1_000_000));
     await reachedFinish;
     const job = await store.getJob(jobId);
@@ -806,16 +768,7 @@ describe("ingest continued across invocations from checkpoints", () => {
     const key = "incoming/continue/lost.csv";
     const { etag, size } = await upload(key, generated.csv);
     const { work, control } = await newQueues();
-    const handler = createIngestHandler({
-      s3: aws.s3,
-      sqs: aws.sqs,
-      logger: silentLogger,
-      config: { queueUrl: work.url, reportsPrefix: "reports/", sendConcurrency: 10 },
-      jobs: {
-        store: ownStore,
-        continuation: { checkpoints: ownCheckpoints, controlQueueUrl: control.url, marginMs: MARGIN },
-      },
-    });
+    const handler = handlerFor(work.url, control.url, { store: ownStore, checkpoints: ownCheckpoints });
     await handler(
       objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
       countingContext(1_000 + MARGIN),
