@@ -223,11 +223,12 @@ async function ingest(
   let cancelled = false;
   let unchanged = 0;
   const send = async (user: OutgoingUser, isUnchanged: boolean): Promise<void> => {
-    if (cancelled) return;
+    // Unchanged first: a user already applied with these methods is unchanged, cancelled or not.
     if (isUnchanged) {
       unchanged += 1;
       return;
     }
+    if (cancelled) return;
     if (job !== undefined && !(await job.beforeSend())) {
       cancelled = true;
       logger.info(at, "job cancelled: ingest stops sending");

@@ -23,7 +23,7 @@ export interface SyncedUser {
   user: UserFactors;
   /** What apply needs to write the state after a 2xx. */
   stamp: SyncStamp;
-  /** The same methods were last applied by this tool and no other job's claim is open: not sent. */
+  /** The same methods were last applied by this tool, no other job's claim is open, and this file's order is recorded: not sent. */
   unchanged: boolean;
 }
 
@@ -31,15 +31,15 @@ export interface SyncedUser {
 export interface SyncGateOptions {
   /** Chunks of 100 users whose lookups (and claims) are in flight at once. @default 8 */
   chunksInFlight?: number;
-  /** Claims (UpdateItem) in flight within one chunk. @default 25 */
+  /** Conditional writes (claims and confirmations, UpdateItem) in flight within one chunk. @default 25 */
   claimConcurrency?: number;
 }
 
 /**
  * Ingest's pass 2 through the sync state: users go in, in file order, and come out in the same order to
  * `onUser`, each marked `unchanged` or not. Users are looked up 100 at a time (one BatchGetItem), several chunks
- * in flight; every user that will be sent is first claimed for this file's order, so an older file's records
- * still in the queue end `superseded`. `add` waits (backpressure) while `chunksInFlight` chunks are open.
+ * in flight; every user is then written for this file's order (an unchanged user confirmed, every other one
+ * claimed), so that an older file's records still in the queue, or still to be ingested, end `superseded`. `add` waits (backpressure) while `chunksInFlight` chunks are open.
  *
  * @example
  * const gate = new SyncGate(plan, async ({ user, stamp, unchanged }) => {
@@ -53,8 +53,11 @@ export class SyncGate {
   private readonly open: Promise<SyncedUser[]>[] = [];
   private readonly chunksInFlight: number;
   private readonly claimConcurrency: number;
-  /** Users seen so far, and how many of them were unchanged. */
-  public readonly counts = { users: 0, unchanged: 0, claimedByNewer: 0 };
+  /**
+   * Users seen so far; how many were unchanged (confirmed); how many claims a newer file's claim refused; how many
+   * looked unchanged but whose state moved before the confirmation (sent).
+   */
+  public readonly counts = { users: 0, unchanged: 0, claimedByNewer: 0, unconfirmed: 0 };
 
   public constructor(
     private readonly plan: SyncPlan,
@@ -103,25 +106,39 @@ export class SyncGate {
           tenant,
           chunk.map((user) => user.userId),
         );
-    // The HMACs and the verdicts without an await per user; only the users to send wait, for their claims.
+    // The HMACs and the lookup's verdicts without an await per user; then one conditional write per user, all
+    // of the chunk's in flight (up to `claimConcurrency`): the unchanged are confirmed for this file's order, the
+    // rest claimed. A confirmation that fails (the state moved since the lookup) makes the user one to send.
     const users = chunk.map((user): SyncedUser => {
       const hmac = methodSetHmac(key, user.userId, user.methods);
-      const unchanged = states !== undefined && isUnchanged(states.get(user.userId), hmac);
+      const unchanged = states !== undefined && isUnchanged(states.get(user.userId), hmac, order);
       return { user, stamp: { tenant, hmac, order }, unchanged };
     });
-    const toSend = users.filter((synced) => !synced.unchanged);
     const limit = pLimit(this.claimConcurrency);
+    const claim = async (synced: SyncedUser): Promise<void> => {
+      if (!(await store.claimForSend(tenant, synced.user.userId, order, jobId)))
+        this.counts.claimedByNewer += 1;
+    };
     await Promise.all(
-      toSend.map((synced) =>
+      users.map((synced) =>
         limit(async () => {
-          if (!(await store.claimForSend(tenant, synced.user.userId, order, jobId))) {
-            this.counts.claimedByNewer += 1;
+          if (synced.unchanged) {
+            const confirmed = await store.confirmUnchanged(tenant, synced.user.userId, {
+              hmac: synced.stamp.hmac,
+              order,
+              jobId,
+            });
+            if (confirmed) return;
+            synced.unchanged = false;
+            this.counts.unconfirmed += 1;
           }
+          await claim(synced);
         }),
       ),
     );
+    const unchanged = users.filter((synced) => synced.unchanged).length;
     this.counts.users += users.length;
-    this.counts.unchanged += users.length - toSend.length;
+    this.counts.unchanged += unchanged;
     return users;
   }
 }

@@ -136,6 +136,31 @@ export class SyncStateStore {
   }
 
   /**
+   * Ingest, for a user {@link isUnchanged} found unchanged: records that this file's order holds the methods
+   * already applied (`claimOrder` and `appliedOrder` become `order`), so that an older file's record still to be
+   * ingested or applied ends `superseded` instead of overwriting them. Written only if the state is still what
+   * made the user unchanged: the same HMAC, no open claim (`claimOrder = appliedOrder`), no PUT in flight, and no
+   * newer file's order. False when any of that changed since the lookup: the user is then not unchanged and is
+   * sent (claimed like any other).
+   */
+  public async confirmUnchanged(
+    tenant: string,
+    userId: string,
+    confirm: { hmac: string; order: string; jobId: string },
+  ): Promise<boolean> {
+    return this.conditional(tenant, userId, {
+      UpdateExpression: "SET claimOrder = :o, claimJob = :j, appliedOrder = :o",
+      ConditionExpression:
+        "hmac = :h AND (attribute_not_exists(claimOrder) OR claimOrder = appliedOrder) AND appliedOrder <= :o AND attribute_not_exists(putOrder)",
+      ExpressionAttributeValues: {
+        ":h": { S: confirm.hmac },
+        ":o": { S: confirm.order },
+        ":j": { S: confirm.jobId },
+      },
+    });
+  }
+
+  /**
    * Apply, just before the PUT: claims the user for the record of `order` and takes a lease until `nowMs +
    * leaseMs` (the longest a PUT of this invocation can be in flight). `superseded` when a newer job claimed or
    * applied the user; `busy` when another record's PUT holds a live lease (retry after a short delay).
@@ -253,14 +278,18 @@ function stateFromItem(item: Item): SyncState {
 }
 
 /**
- * Whether a user whose desired methods have this HMAC can be skipped (`unchanged`): this tool last applied the
- * same set, and no other job's claim is open on the user (an open claim may be an older file's record still in
- * the queue, or a PUT that failed: then the user is sent, so that the newest file wins).
+ * Whether a user whose desired methods have this HMAC may be skipped (`unchanged`), as far as the looked-up state
+ * says: this tool last applied the same set, no other job's claim is open on the user (an open claim may be an
+ * older file's record still in the queue, or a PUT that failed: then the user is sent, so that the newest file
+ * wins), no PUT is in flight, and (given `order`) no newer file's methods were applied. Ingest then still has to
+ * {@link SyncStateStore.confirmUnchanged} it; only a confirmed user is unchanged.
  *
  * @example
  * if (isUnchanged(states.get(userId), hmac)) unchanged += 1; else send(user);
  */
-export function isUnchanged(state: SyncState | undefined, hmac: string): boolean {
+export function isUnchanged(state: SyncState | undefined, hmac: string, order?: string): boolean {
   if (state?.hmac === undefined || state.hmac !== hmac) return false;
+  if (state.putOrder !== undefined) return false;
+  if (order !== undefined && state.appliedOrder !== undefined && state.appliedOrder > order) return false;
   return state.claimOrder === undefined || state.claimOrder === state.appliedOrder;
 }

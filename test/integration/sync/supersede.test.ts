@@ -155,6 +155,53 @@ describe("two files of the same user in flight", () => {
   });
 });
 
+describe("a newer file whose user is unchanged", () => {
+  it("supersedes an older file ingested after it: night 1 applied, night 3 (the same methods) ingested, then night 2", async () => {
+    round += 1;
+    const tenant = `tenant-${round}`;
+    const userId = "auth0|unchanged-newer";
+    const handle = applyHandler();
+    await ingest(`incoming/u-night-1-${round}.csv`, OLDER, "2026-12-01T02:00:00.000Z", tenant, { userId });
+    expect(await handle({ Records: [await receiveOne()] }, context)).toEqual({ batchItemFailures: [] });
+    const puts = simulator.stats.puts;
+
+    // Night 3 holds night 1's methods again: unchanged, nothing sent, but its order is recorded.
+    const night3 = await ingest(
+      `incoming/u-night-3-${round}.csv`,
+      OLDER,
+      "2026-12-03T02:00:00.000Z",
+      tenant,
+      {
+        userId,
+      },
+    );
+    expect(night3).toMatchObject({ valid: 1, unchanged: 1, sent: 0 });
+    expect(await receiveRecords()).toEqual([]);
+
+    // Night 2 (other methods) is ingested late: sent, and superseded by night 3 at apply, with no PUT.
+    const night2 = await ingest(
+      `incoming/u-night-2-${round}.csv`,
+      NEWER,
+      "2026-12-02T02:00:00.000Z",
+      tenant,
+      {
+        userId,
+      },
+    );
+    expect(night2).toMatchObject({ valid: 1, unchanged: 0, sent: 1 });
+    expect(await handle({ Records: [await receiveOne()] }, context)).toEqual({ batchItemFailures: [] });
+
+    expect(simulator.stats.puts - puts).toBe(0);
+    expect(simulator.allMethods().get(userId)).toEqual([expect.objectContaining({ totp_secret: OLDER })]);
+    expect(await jobOf(`u-night-2-${round}.csv`)).toMatchObject({ superseded: 1, applied: 0, pending: 0 });
+    expect(await jobOf(`u-night-3-${round}.csv`)).toMatchObject({ unchanged: 1, sent: 0, pending: 0 });
+    expect(await sync.get(tenant, userId)).toMatchObject({
+      appliedJob: (await jobOf(`u-night-1-${round}.csv`)).id,
+      claimJob: (await jobOf(`u-night-3-${round}.csv`)).id,
+    });
+  });
+});
+
 describe("failure paths of the sync state", () => {
   it("leaves the claim after a failed PUT: the older file's record is superseded behind it, and the next sync sends the user again", async () => {
     round += 1;
