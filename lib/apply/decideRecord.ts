@@ -63,6 +63,7 @@ const HOLD_JITTER = 0.2;
  * - With a sync state and a stamped message, the user is claimed first: a newer file's claim or state makes it
  *   `superseded` (no PUT); another record's PUT of the user in flight makes it `requeue`d for a few seconds (no
  *   receive used). After the PUT, a 2xx writes the user's state; anything else ends the lease, keeping the claim.
+ *   A message without a stamp is PUT unclaimed; after its 2xx the user's HMAC is removed (the next sync sends it).
  *
  * @example
  * const decision = await decideRecord(record, context); // { kind: "applied", userId, status: 200 }
@@ -85,7 +86,12 @@ export async function decideRecord(record: SQSRecord, context: DecideContext): P
     };
   }
   const { sync } = context;
-  if (sync === undefined || message.sync === undefined) return put(message, record, context);
+  if (sync === undefined) return put(message, record, context);
+  if (message.sync === undefined) {
+    const unstamped = await put(message, record, context);
+    if (unstamped.kind === "applied") await sync.afterUnstampedPut(message);
+    return unstamped;
+  }
   const claim = await sync.claim(message, remainingTimeMs());
   if (claim === "superseded") return { kind: "superseded", userId: message.userId, line: message.line };
   if (claim === "busy") {

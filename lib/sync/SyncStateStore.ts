@@ -219,6 +219,19 @@ export class SyncStateStore {
     });
   }
 
+  /**
+   * Apply, after a 2xx of a message without a sync stamp (its PUT bypassed the claims): the user's HMAC is
+   * removed, so that the next sync sends the user instead of skipping it as `unchanged` against methods the
+   * tenant no longer holds. Orders and claims stay (they still keep older files out). Nothing is written for a
+   * user with no HMAC.
+   */
+  public async forgetApplied(tenant: string, userId: string): Promise<void> {
+    await this.conditional(tenant, userId, {
+      UpdateExpression: "REMOVE hmac",
+      ConditionExpression: "attribute_exists(hmac)",
+    });
+  }
+
   private async batchGet(keys: Item[]): Promise<Item[]> {
     const items: Item[] = [];
     let pending: Item[] = keys;

@@ -44,7 +44,7 @@ async function ingest(
   secret: string,
   eventTime: string,
   tenant: string,
-  options: { userId?: string; syncStore?: SyncStateStore } = {},
+  options: { userId?: string; syncStore?: SyncStateStore; unsynced?: boolean } = {},
 ) {
   const body = `user_id,type,totp_secret\n${options.userId ?? "auth0|both"},totp,${secret}\n`;
   await aws.s3.send(new PutS3Object({ Bucket: aws.bucket, Key: key, Body: body }));
@@ -55,7 +55,7 @@ async function ingest(
     sqs: aws.sqs,
     logger: silentLogger,
     jobs: { store },
-    sync: { store: options.syncStore ?? sync, key: KEY, tenant },
+    ...(options.unsynced === true ? {} : { sync: { store: options.syncStore ?? sync, key: KEY, tenant } }),
     config: { queueUrl: aws.workQueue.url, reportsPrefix: "reports/", sendConcurrency: 2 },
   });
   const [summary] = await handler(event);
@@ -101,7 +101,7 @@ async function receiveBoth(): Promise<{ older: SQSRecord; newer: SQSRecord }> {
   return { older: holding(OLDER), newer: holding(NEWER) };
 }
 
-function applyHandler() {
+function applyHandler(tenant?: string) {
   const deps = createApplyDeps(
     {
       auth0Domain: simulator.url,
@@ -115,7 +115,7 @@ function applyHandler() {
   return createApplyHandler({
     ...deps,
     jobs: new ApplyJobs({ store, s3: aws.s3, logger: silentLogger }),
-    sync: new ApplySync(sync, { logger: silentLogger }),
+    sync: new ApplySync(sync, { logger: silentLogger, ...(tenant !== undefined ? { tenant } : {}) }),
   });
 }
 
@@ -199,6 +199,38 @@ describe("a newer file whose user is unchanged", () => {
       appliedJob: (await jobOf(`u-night-1-${round}.csv`)).id,
       claimJob: (await jobOf(`u-night-3-${round}.csv`)).id,
     });
+  });
+});
+
+describe("a message without a sync stamp", () => {
+  it("clears the user's HMAC after its 2xx: the next file with the methods applied before is sent, not skipped", async () => {
+    round += 1;
+    const tenant = `tenant-${round}`;
+    const userId = "auth0|unstamped";
+    const handle = applyHandler(tenant);
+    await ingest(`incoming/s-1-${round}.csv`, OLDER, "2026-12-01T02:00:00.000Z", tenant, { userId });
+    expect(await handle({ Records: [await receiveOne()] }, context)).toEqual({ batchItemFailures: [] });
+    expect((await sync.get(tenant, userId))?.hmac).toEqual(expect.any(String));
+
+    // An ingest without the sync state sends an unstamped message: PUT unclaimed, and the HMAC then removed.
+    await ingest(`incoming/s-2-${round}.csv`, NEWER, "2026-12-02T02:00:00.000Z", tenant, {
+      userId,
+      unsynced: true,
+    });
+    const unstamped = await receiveOne();
+    expect(JSON.parse(unstamped.body)).not.toHaveProperty("sync");
+    expect(await handle({ Records: [unstamped] }, context)).toEqual({ batchItemFailures: [] });
+    expect(simulator.allMethods().get(userId)).toEqual([expect.objectContaining({ totp_secret: NEWER })]);
+    expect((await sync.get(tenant, userId))?.hmac).toBeUndefined();
+
+    // The first file's methods again: sent and applied, where the old HMAC would have skipped them.
+    const again = await ingest(`incoming/s-3-${round}.csv`, OLDER, "2026-12-03T02:00:00.000Z", tenant, {
+      userId,
+    });
+    expect(again).toMatchObject({ valid: 1, unchanged: 0, sent: 1 });
+    expect(await handle({ Records: [await receiveOne()] }, context)).toEqual({ batchItemFailures: [] });
+    expect(simulator.allMethods().get(userId)).toEqual([expect.objectContaining({ totp_secret: OLDER })]);
+    expect(await jobOf(`s-3-${round}.csv`)).toMatchObject({ applied: 1, unchanged: 0, pending: 0 });
   });
 });
 
