@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { EventLoopUtilization } from "node:perf_hooks";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { cacheDynaliteTables } from "./dynaliteTableCache.js";
+import { DynaliteThreadError } from "./errors.js";
 
 /** Marks a worker started by {@link startDynaliteThread}: this module, re-entered with this flag set, serves it. */
 const WORKER_FLAG = "factorSyncDynaliteThread";
@@ -30,7 +31,7 @@ export interface DynaliteThread {
  * file's parsing and the SDK clients of the main thread, instead of competing with them (ingest's pass 2 makes
  * a BatchGetItem per 100 users). The worker runs this same module, flagged by `workerData`.
  *
- * @throws Error when dynalite cannot start (e.g. its folder is locked).
+ * @throws {@link DynaliteThreadError} when dynalite cannot start (e.g. its folder is locked).
  * @example
  * const dynalite = await startDynaliteThread(".factor-sync/dynamodb");
  * try { ... new DynamoDBClient({ endpoint: dynalite.endpoint }) ... } finally { await dynalite.stop(); }
@@ -38,14 +39,15 @@ export interface DynaliteThread {
 export async function startDynaliteThread(path: string | undefined): Promise<DynaliteThread> {
   const worker = startWorker(new URL(import.meta.url), { [WORKER_FLAG]: true, path });
   const port = await new Promise<number>((resolve, reject) => {
-    const onExit = (code: number) => reject(new Error(`the dynalite thread stopped (exit code ${code})`));
+    const onExit = (code: number) =>
+      reject(new DynaliteThreadError(`the dynalite thread stopped (exit code ${code})`));
     worker.once("error", reject);
     worker.once("exit", onExit);
     worker.once("message", (reply: WorkerReply) => {
       worker.off("error", reject);
       worker.off("exit", onExit);
       if (reply.kind === "listening") resolve(reply.port);
-      else reject(new Error(reply.message));
+      else reject(new DynaliteThreadError(reply.message));
     });
   });
   // The server keeps the process alive only through its clients' requests, as an in-process server would not:

@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import pLimit from "p-limit";
 import { syncStateKey } from "../jobs/dynamoItems.js";
-import { SyncLookupError } from "./errors.js";
+import { SyncLookupError, SyncStateStoreOptionsError } from "./errors.js";
 import type { PutClaim, SyncState } from "./types.js";
 
 type Item = Record<string, AttributeValue>;
@@ -19,7 +19,7 @@ export interface SyncStateStoreOptions {
   client: DynamoDBClient;
   /** The jobs table (`JOBS_TABLE`). */
   tableName: string;
-  /** BatchGetItem calls in flight during a lookup. @default 8 */
+  /** BatchGetItem calls in flight during a lookup. @default 8 @throws {@link SyncStateStoreOptionsError} when not a positive integer. */
   lookupConcurrency?: number;
   /** Rounds of retrying a BatchGetItem's UnprocessedKeys (with exponential backoff). @default 10 */
   maxUnprocessedRounds?: number;
@@ -76,7 +76,10 @@ export class SyncStateStore {
     this.lookupConcurrency = options.lookupConcurrency ?? 8;
     this.maxRounds = options.maxUnprocessedRounds ?? 10;
     if (!Number.isInteger(this.lookupConcurrency) || this.lookupConcurrency < 1) {
-      throw new RangeError(`lookupConcurrency must be a positive integer, got ${this.lookupConcurrency}`);
+      throw new SyncStateStoreOptionsError(
+        "lookupConcurrency",
+        `must be a positive integer, got ${this.lookupConcurrency}`,
+      );
     }
     this.sleep = options.sleep ?? ((ms) => delay(ms).then(() => {}));
   }
