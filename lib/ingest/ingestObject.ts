@@ -222,19 +222,21 @@ async function ingest(
   // The operator cancelled the job while it was being sent: the rest of the valid users are not sent.
   let cancelled = false;
   let unchanged = 0;
-  const send = async (user: OutgoingUser, isUnchanged: boolean): Promise<void> => {
+  // False: the user was not sent (cancelled), so the sync gate gives its claim back.
+  const send = async (user: OutgoingUser, isUnchanged: boolean): Promise<boolean> => {
     // Unchanged first: a user already applied with these methods is unchanged, cancelled or not.
     if (isUnchanged) {
       unchanged += 1;
-      return;
+      return true;
     }
-    if (cancelled) return;
+    if (cancelled) return false;
     if (job !== undefined && !(await job.beforeSend())) {
       cancelled = true;
       logger.info(at, "job cancelled: ingest stops sending");
-      return;
+      return false;
     }
     await queue.enqueue(user);
+    return true;
   };
   const jobId = job?.id ?? jobIdFor({ ...source, sequencer: options.upload?.sequencer });
   const gate =
@@ -298,6 +300,8 @@ async function ingest(
         }
         await gate?.close();
       } catch (error) {
+        // The users still in the gate are not sent: their claims are given back.
+        await gate?.abort();
         fileError = toFileError(error);
       } finally {
         read = { ...reader.summary };

@@ -2,7 +2,7 @@ import pLimit from "p-limit";
 import type { UserFactors } from "../factors/types.js";
 import { methodSetHmac } from "./methodSetHmac.js";
 import { BATCH_GET_LIMIT, isUnchanged, type SyncStateStore } from "./SyncStateStore.js";
-import type { SyncStamp } from "./types.js";
+import type { SendClaim, SyncStamp } from "./types.js";
 
 /** What one file's sync is checked against. */
 export interface SyncPlan {
@@ -25,6 +25,8 @@ export interface SyncedUser {
   stamp: SyncStamp;
   /** The same methods were last applied by this tool, no other job's claim is open, and this file's order is recorded: not sent. */
   unchanged: boolean;
+  /** The claim made for sending the user (none: unchanged, or a newer file's claim refused it). */
+  claim?: SendClaim;
 }
 
 /** Options of {@link SyncGate}. */
@@ -55,13 +57,15 @@ export class SyncGate {
   private readonly claimConcurrency: number;
   /**
    * Users seen so far; how many were unchanged (confirmed); how many claims a newer file's claim refused; how many
-   * looked unchanged but whose state moved before the confirmation (sent).
+   * looked unchanged but whose state moved before the confirmation (sent); how many claims were given back
+   * (claimed, then not sent).
    */
-  public readonly counts = { users: 0, unchanged: 0, claimedByNewer: 0, unconfirmed: 0 };
+  public readonly counts = { users: 0, unchanged: 0, claimedByNewer: 0, unconfirmed: 0, released: 0 };
 
   public constructor(
     private readonly plan: SyncPlan,
-    private readonly onUser: (user: SyncedUser) => Promise<void>,
+    /** Resolves to `false` when the user was not sent after all (its claim is then given back). */
+    private readonly onUser: (user: SyncedUser) => Promise<unknown>,
     options: SyncGateOptions = {},
   ) {
     this.chunksInFlight = options.chunksInFlight ?? 8;
@@ -90,12 +94,47 @@ export class SyncGate {
     while (this.open.length >= this.chunksInFlight) await this.emitHead();
   }
 
+  /**
+   * Stops the gate without handing on the users still in it (the file stopped): the claims made for them are
+   * given back (see {@link SyncStateStore.releaseSendClaim}). Never throws; chunks whose checks failed are skipped.
+   */
+  public async abort(): Promise<void> {
+    this.buffer = [];
+    const open = this.open.splice(0);
+    for (const chunk of open) {
+      const users = await chunk.catch(() => [] as SyncedUser[]);
+      await this.release(users);
+    }
+  }
+
   private async emitHead(): Promise<void> {
     const head = this.open[0];
     if (head === undefined) return;
     const users = await head;
     this.open.shift();
-    for (const synced of users) await this.onUser(synced);
+    const unsent: SyncedUser[] = [];
+    for (const synced of users) {
+      // `false`: the user was not sent after all (the job was cancelled): its claim is given back.
+      if ((await this.onUser(synced)) === false && synced.claim !== undefined) unsent.push(synced);
+    }
+    await this.release(unsent);
+  }
+
+  private async release(users: readonly SyncedUser[]): Promise<void> {
+    const { store, tenant } = this.plan;
+    const limit = pLimit(this.claimConcurrency);
+    const claimed = users.filter((synced) => synced.claim !== undefined);
+    await Promise.all(
+      claimed.map((synced) =>
+        limit(async () => {
+          const claim = synced.claim as SendClaim;
+          // A claim not given back only makes an older file's record end superseded: logged by no one, not fatal.
+          if (await store.releaseSendClaim(tenant, synced.user.userId, claim).catch(() => false)) {
+            this.counts.released += 1;
+          }
+        }),
+      ),
+    );
   }
 
   private async check(chunk: UserFactors[]): Promise<SyncedUser[]> {
@@ -116,8 +155,9 @@ export class SyncGate {
     });
     const limit = pLimit(this.claimConcurrency);
     const claim = async (synced: SyncedUser): Promise<void> => {
-      if (!(await store.claimForSend(tenant, synced.user.userId, order, jobId)))
-        this.counts.claimedByNewer += 1;
+      const made = await store.claimToSend(tenant, synced.user.userId, order, jobId);
+      if (made === undefined) this.counts.claimedByNewer += 1;
+      else synced.claim = made;
     };
     await Promise.all(
       users.map((synced) =>

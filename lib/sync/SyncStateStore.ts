@@ -10,7 +10,7 @@ import {
 import pLimit from "p-limit";
 import { syncStateKey } from "../jobs/dynamoItems.js";
 import { SyncLookupError, SyncStateStoreOptionsError } from "./errors.js";
-import type { PutClaim, SyncState } from "./types.js";
+import type { PutClaim, SendClaim, SyncState } from "./types.js";
 
 type Item = Record<string, AttributeValue>;
 
@@ -130,11 +130,67 @@ export class SyncStateStore {
    * user is sent all the same; apply finds it superseded and counts it).
    */
   public async claimForSend(tenant: string, userId: string, order: string, jobId: string): Promise<boolean> {
+    return (await this.claimToSend(tenant, userId, order, jobId)) !== undefined;
+  }
+
+  /**
+   * {@link claimForSend}, returning the claim it replaced (to give back with {@link releaseSendClaim} if the user
+   * is not sent after all); undefined when a newer job already claimed or applied the user.
+   */
+  public async claimToSend(
+    tenant: string,
+    userId: string,
+    order: string,
+    jobId: string,
+  ): Promise<SendClaim | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: syncStateKey(tenant, userId),
+          UpdateExpression: "SET claimOrder = :o, claimJob = :j",
+          ConditionExpression:
+            "(attribute_not_exists(claimOrder) OR claimOrder <= :o) AND (attribute_not_exists(appliedOrder) OR appliedOrder <= :o)",
+          ExpressionAttributeValues: { ":o": { S: order }, ":j": { S: jobId } },
+          ReturnValues: "UPDATED_OLD",
+        }),
+      );
+      const before = result.Attributes ?? {};
+      return {
+        order,
+        jobId,
+        ...(before.claimOrder?.S !== undefined ? { previousOrder: before.claimOrder.S } : {}),
+        ...(before.claimJob?.S !== undefined ? { previousJob: before.claimJob.S } : {}),
+      };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Ingest, for a user it claimed and then did not send (the job cancelled, the file stopped): puts the claim it
+   * replaced back, if the user's claim is still this one and no PUT holds it, so that an older file's record is
+   * not superseded by a file that never sent the user. False when nothing was given back (a newer claim took over).
+   */
+  public async releaseSendClaim(tenant: string, userId: string, claim: SendClaim): Promise<boolean> {
+    const restore =
+      claim.previousOrder === undefined
+        ? "REMOVE claimOrder, claimJob"
+        : claim.previousJob === undefined
+          ? "SET claimOrder = :po REMOVE claimJob"
+          : "SET claimOrder = :po, claimJob = :pj";
     return this.conditional(tenant, userId, {
-      UpdateExpression: "SET claimOrder = :o, claimJob = :j",
-      ConditionExpression:
-        "(attribute_not_exists(claimOrder) OR claimOrder <= :o) AND (attribute_not_exists(appliedOrder) OR appliedOrder <= :o)",
-      ExpressionAttributeValues: { ":o": { S: order }, ":j": { S: jobId } },
+      UpdateExpression: restore,
+      ConditionExpression: "claimOrder = :o AND claimJob = :j AND attribute_not_exists(putOrder)",
+      ExpressionAttributeValues: {
+        ":o": { S: claim.order },
+        ":j": { S: claim.jobId },
+        ...(claim.previousOrder !== undefined ? { ":po": { S: claim.previousOrder } } : {}),
+        ...(claim.previousOrder !== undefined && claim.previousJob !== undefined
+          ? { ":pj": { S: claim.previousJob } }
+          : {}),
+      },
     });
   }
 

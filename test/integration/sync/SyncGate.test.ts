@@ -91,7 +91,13 @@ describe("SyncGate", () => {
     const gate = new SyncGate({ ...plan1, order: "001.5.j-older", jobId: "j-older" }, async () => {});
     for (const entry of second) await gate.add(entry);
     await gate.close();
-    expect(gate.counts).toEqual({ users: 452, unchanged: 0, claimedByNewer: 452, unconfirmed: 0 });
+    expect(gate.counts).toEqual({
+      users: 452,
+      unchanged: 0,
+      claimedByNewer: 452,
+      unconfirmed: 0,
+      released: 0,
+    });
   });
 
   it("sends a user that looked unchanged when its state moved before the confirmation", async () => {
@@ -113,7 +119,7 @@ describe("SyncGate", () => {
     );
     await gate.add(entry);
     await gate.close();
-    expect(gate.counts).toEqual({ users: 1, unchanged: 0, claimedByNewer: 0, unconfirmed: 1 });
+    expect(gate.counts).toEqual({ users: 1, unchanged: 0, claimedByNewer: 0, unconfirmed: 1, released: 0 });
     expect((await store.get(tenant, entry.userId))?.claimOrder).toBe("003.0.j-3");
   });
 

@@ -96,4 +96,37 @@ describe("a sync stopped by a cancel", () => {
     expect(job).toMatchObject({ status: "cancelled", valid: 100, unchanged: 50, sent: 50, cancelled: 40 });
     expect(await receiveAllBodies(aws.sqs, aws.workQueue.url)).toHaveLength(10);
   });
+
+  it("gives back the claims of the users it did not send: an older file's records for them are not superseded", async () => {
+    // The older file sends users 0 … 99 (claimed for its order); its records are still in the queue.
+    const older = await ingest(
+      "incoming/older.csv",
+      usersCsv(0, 100, () => OLD),
+      "0001",
+    );
+    expect(older.summary).toMatchObject({ sent: 100 });
+    expect(await receiveAllBodies(aws.sqs, aws.workQueue.url)).toHaveLength(100);
+
+    // The newer file is cancelled before its 11th user: it sent users 0 … 9 only.
+    const newer = await ingest(
+      "incoming/newer.csv",
+      usersCsv(0, 100, () => NEW),
+      "0002",
+      { cancelAt: 11 },
+    );
+    expect(newer.summary).toMatchObject({ valid: 100, unchanged: 0, sent: 10 });
+    expect(newer.job).toMatchObject({ status: "cancelled", cancelled: 90 });
+
+    const claimJobs = new Map<string, number>();
+    for (let index = 0; index < 100; index++) {
+      const claimJob = (await sync.get(TENANT, `auth0|u${index}`))?.claimJob ?? "none";
+      const who = claimJob === newer.job?.id ? "newer" : claimJob === older.job?.id ? "older" : claimJob;
+      claimJobs.set(
+        `${index < 10 ? "sent" : "unsent"}:${who}`,
+        (claimJobs.get(`${index < 10 ? "sent" : "unsent"}:${who}`) ?? 0) + 1,
+      );
+    }
+    // The 10 sent stay the newer file's; the 90 it never sent are the older file's again.
+    expect(Object.fromEntries(claimJobs)).toEqual({ "sent:newer": 10, "unsent:older": 90 });
+  });
 });
