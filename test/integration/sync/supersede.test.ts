@@ -101,7 +101,7 @@ async function receiveBoth(): Promise<{ older: SQSRecord; newer: SQSRecord }> {
   return { older: holding(OLDER), newer: holding(NEWER) };
 }
 
-function applyHandler(tenant?: string) {
+function applyHandler(tenant?: string, options: { syncStore?: SyncStateStore; openCircuit?: boolean } = {}) {
   const deps = createApplyDeps(
     {
       auth0Domain: simulator.url,
@@ -112,10 +112,17 @@ function applyHandler(tenant?: string) {
     },
     { sqs: aws.sqs, logger: silentLogger },
   );
+  // Auth0 unavailable as the breaker has seen it: failures from many users, the circuit open.
+  for (let index = 0; options.openCircuit === true && deps.circuit.state.status !== "open"; index++) {
+    deps.circuit.recordFailure(503, "service unavailable", `auth0|down-${index}`);
+  }
   return createApplyHandler({
     ...deps,
     jobs: new ApplyJobs({ store, s3: aws.s3, logger: silentLogger }),
-    sync: new ApplySync(sync, { logger: silentLogger, ...(tenant !== undefined ? { tenant } : {}) }),
+    sync: new ApplySync(options.syncStore ?? sync, {
+      logger: silentLogger,
+      ...(tenant !== undefined ? { tenant } : {}),
+    }),
   });
 }
 
@@ -231,6 +238,31 @@ describe("a message without a sync stamp", () => {
     expect(await handle({ Records: [await receiveOne()] }, context)).toEqual({ batchItemFailures: [] });
     expect(simulator.allMethods().get(userId)).toEqual([expect.objectContaining({ totp_secret: OLDER })]);
     expect(await jobOf(`s-3-${round}.csv`)).toMatchObject({ applied: 1, unchanged: 0, pending: 0 });
+  });
+});
+
+describe("an Auth0 outage", () => {
+  it("holds a stamped record without claiming it: no table write while the circuit is open", async () => {
+    round += 1;
+    const tenant = `tenant-${round}`;
+    const userId = "auth0|outage";
+    await ingest(`incoming/outage-${round}.csv`, NEWER, "2026-12-02T02:00:00.000Z", tenant, { userId });
+    const before = await sync.get(tenant, userId);
+    const counted = new SyncStateStore({ client: aws.jobs.client, tableName: aws.jobs.tableName });
+    let claims = 0;
+    const claimForPut = counted.claimForPut.bind(counted);
+    counted.claimForPut = (...args) => {
+      claims += 1;
+      return claimForPut(...args);
+    };
+    const handle = applyHandler(tenant, { syncStore: counted, openCircuit: true });
+    const puts = simulator.stats.puts;
+    expect(await handle({ Records: [await receiveOne()] }, context)).toEqual({ batchItemFailures: [] });
+
+    expect({ claims, puts: simulator.stats.puts - puts }).toEqual({ claims: 0, puts: 0 });
+    expect(await sync.get(tenant, userId)).toEqual(before);
+    // Held (requeued after about one probe interval, with its history): still pending in its job.
+    expect(await jobOf(`outage-${round}.csv`)).toMatchObject({ applied: 0, pending: 1 });
   });
 });
 
