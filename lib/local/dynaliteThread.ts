@@ -13,12 +13,16 @@ interface WorkerInput {
   path: string | undefined;
 }
 
-type WorkerReply = { kind: "listening"; port: number } | { kind: "error"; message: string };
+type WorkerReply =
+  | { kind: "listening"; port: number; tableCache: boolean }
+  | { kind: "error"; message: string };
 
 /** A dynalite server running on its own thread. */
 export interface DynaliteThread {
   /** `http://127.0.0.1:<port>`. */
   endpoint: string;
+  /** Whether dynalite keeps table descriptions in memory (see `cacheDynaliteTables`; false for another version). */
+  tableCache: boolean;
   /** How busy the thread's event loop was since `since` (or since it started): where the local lookups are bound. */
   utilization: (since?: EventLoopUtilization) => EventLoopUtilization;
   /** Closes the server (LevelDB flushed and closed) and ends the thread. */
@@ -38,7 +42,7 @@ export interface DynaliteThread {
  */
 export async function startDynaliteThread(path: string | undefined): Promise<DynaliteThread> {
   const worker = startWorker(new URL(import.meta.url), { [WORKER_FLAG]: true, path });
-  const port = await new Promise<number>((resolve, reject) => {
+  const { port, tableCache } = await new Promise<{ port: number; tableCache: boolean }>((resolve, reject) => {
     const onExit = (code: number) =>
       reject(new DynaliteThreadError(`the dynalite thread stopped (exit code ${code})`));
     worker.once("error", reject);
@@ -46,7 +50,7 @@ export async function startDynaliteThread(path: string | undefined): Promise<Dyn
     worker.once("message", (reply: WorkerReply) => {
       worker.off("error", reject);
       worker.off("exit", onExit);
-      if (reply.kind === "listening") resolve(reply.port);
+      if (reply.kind === "listening") resolve({ port: reply.port, tableCache: reply.tableCache });
       else reject(new DynaliteThreadError(reply.message));
     });
   });
@@ -64,6 +68,7 @@ export async function startDynaliteThread(path: string | undefined): Promise<Dyn
   };
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    tableCache,
     utilization: (since) => worker.performance.eventLoopUtilization(since),
     stop,
   };
@@ -80,7 +85,7 @@ function startWorker(url: URL, input: WorkerInput): Worker {
 async function serve(input: WorkerInput, port: NonNullable<typeof parentPort>): Promise<void> {
   try {
     // Before dynalite builds its store: one read of the table's description per request, not per key.
-    cacheDynaliteTables();
+    const tableCache = cacheDynaliteTables();
     const { default: dynalite } = await import("dynalite");
     const server = dynalite({
       ...(input.path !== undefined ? { path: input.path } : {}),
@@ -101,6 +106,7 @@ async function serve(input: WorkerInput, port: NonNullable<typeof parentPort>): 
     port.postMessage({
       kind: "listening",
       port: (server.address() as AddressInfo).port,
+      tableCache,
     } satisfies WorkerReply);
   } catch (error) {
     port.postMessage({ kind: "error", message: (error as Error).message } satisfies WorkerReply);
