@@ -43,6 +43,17 @@ export function formatJobStatus(job: Job, now: number): string {
     `  valid     ${job.valid} = ${job.unchanged} unchanged + ${job.sent} sent + ${job.failedToSend} failed to send`,
     `  sent      ${job.sent} = ${job.applied} applied + ${job.failed} failed + ${job.superseded} superseded + ${job.cancelled} cancelled + ${job.pending} pending`,
   ];
+  const checkpoint = job.checkpoint as
+    | { seq?: unknown; pass?: unknown; position?: { line?: unknown } }
+    | undefined;
+  if (job.ingestInvocations > 1 || checkpoint !== undefined) {
+    // Issue 14: an ingest that ran out of time went on in new invocations, from checkpoints.
+    const at =
+      checkpoint !== undefined
+        ? `, continuing from checkpoint ${String(checkpoint.seq)} (pass ${String(checkpoint.pass)}, line ${String(checkpoint.position?.line)})`
+        : "";
+    lines.push(`  ingest    ${job.ingestInvocations} invocations${at}`);
+  }
   const problems = countProblems(job);
   if (problems.length > 0 && job.ingestFinishedAt !== undefined) {
     lines.push(`  counts do not add up: ${problems.join("; ")}`);

@@ -112,6 +112,15 @@ export function formatRunSummary(summary: LocalMigrationSummary, typed: string, 
   ]
     .filter((path): path is string => path !== undefined)
     .map(name);
+  if (summary.ingestInvocations > 1) {
+    lines.push(
+      row(
+        "ingest",
+        summary.ingestInvocations,
+        `invocations, continued from checkpoints (job ${summary.jobId})`,
+      ),
+    );
+  }
   lines.push("", `Reports in ${here(reports.dir, cwd)}/: ${files.join(", ")}`);
   lines.push(`Job ${summary.jobId}: ${summary.status} (factor-sync status ${summary.jobId})`);
   if (summary.fileError) {

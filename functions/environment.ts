@@ -51,6 +51,12 @@ export function readApplyEnvironment(environment: NodeJS.ProcessEnv): ApplyEnvir
 const ingestSchema = () =>
   z.object({
     QUEUE_URL: z.url({ error: "must be the work queue's URL" }),
+    /** The control queue (issue 14): with it and the jobs table, an ingest continues across invocations. */
+    CONTROL_QUEUE_URL: optional(z.optional(z.url({ error: "must be the control queue's URL" }))),
+    /** The function's own timeout (the stack sets it): a checkpoint older than twice it is stalled. */
+    INGEST_TIMEOUT_SECONDS: optional(
+      z._default(z.coerce.number().check(z.int(), z.positive()), PIPELINE_DEFAULTS.ingestTimeoutSeconds),
+    ),
     REPORTS_PREFIX: optional(z.optional(z.string())),
     DEFAULT_COUNTRY: optional(
       z.optional(
@@ -98,6 +104,10 @@ export interface IngestConfig extends IngestHandlerConfig {
   logLevel: LogLevel;
   /** `JOBS_TABLE`: the jobs table. @default none (no jobs) */
   jobsTable?: string;
+  /** `CONTROL_QUEUE_URL` (issue 14): with the jobs table, an ingest continues across invocations. @default none */
+  controlQueueUrl?: string;
+  /** `INGEST_TIMEOUT_SECONDS`: the function's timeout. @default 900 */
+  timeoutSeconds: number;
   /** `RPS_CEILING`: the apply fleet's ceiling, recorded in each job for its completion report. @default none */
   rpsCeiling?: number;
   /** `SYNC_KEY_SECRET_ARN`: the sync state's HMAC key; with `JOBS_TABLE` and `AUTH0_DOMAIN`. @default none (no sync state) */
@@ -112,6 +122,7 @@ export interface IngestConfig extends IngestHandlerConfig {
  * Reads and checks the ingest function's environment (`QUEUE_URL`; `REPORTS_PREFIX` default "reports/",
  * `DEFAULT_COUNTRY` default none, `SEND_CONCURRENCY` default 10, `LOG_LEVEL` default "info", `PHONE_CHECK`
  * `strict` or `e164` default strict, `MAX_REJECTED` a count or a percentage, default no limit,
+ * `JOBS_TABLE` and `CONTROL_QUEUE_URL` default none, `INGEST_TIMEOUT_SECONDS` default 900,
  * `AWS_LAMBDA_FUNCTION_NAME` default "factor-sync-ingest").
  *
  * @throws {@link ConfigurationError} naming the first variable that is missing or invalid.
@@ -127,6 +138,8 @@ export function readIngestConfig(environment: NodeJS.ProcessEnv): IngestConfig {
     sendConcurrency: env.SEND_CONCURRENCY ?? PIPELINE_DEFAULTS.sendConcurrency,
     logLevel: env.LOG_LEVEL ?? PIPELINE_DEFAULTS.logLevel,
     ...(env.JOBS_TABLE !== undefined ? { jobsTable: env.JOBS_TABLE } : {}),
+    ...(env.CONTROL_QUEUE_URL !== undefined ? { controlQueueUrl: env.CONTROL_QUEUE_URL } : {}),
+    timeoutSeconds: env.INGEST_TIMEOUT_SECONDS ?? PIPELINE_DEFAULTS.ingestTimeoutSeconds,
     ...(env.RPS_CEILING !== undefined ? { rpsCeiling: env.RPS_CEILING } : {}),
     ...(env.SYNC_KEY_SECRET_ARN !== undefined ? { syncKeySecretArn: env.SYNC_KEY_SECRET_ARN } : {}),
     ...(env.AUTH0_DOMAIN !== undefined ? { auth0Domain: env.AUTH0_DOMAIN } : {}),

@@ -11,14 +11,15 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import type { Construct } from "constructs";
 import { INCOMING_PREFIX, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../lib/config/defaults.js";
 import { PLACEHOLDER_AUTH0_DOMAIN, type StackConfig } from "./config.js";
+import { IngestContinuation } from "./IngestContinuation.js";
 import { JobsTable } from "./JobsTable.js";
 import { PipelineAlarms } from "./PipelineAlarms.js";
 import { PipelineDashboard } from "./PipelineDashboard.js";
 import { PipelineFunction } from "./PipelineFunction.js";
 import { PipelineStorage } from "./PipelineStorage.js";
 
-/** Ingest streams a whole file in one invocation: the longest Lambda allows. */
-const INGEST_TIMEOUT = Duration.minutes(15);
+/** Ingest's invocations: the longest Lambda allows; a file that needs longer continues from a checkpoint. */
+const INGEST_TIMEOUT = Duration.seconds(PIPELINE_DEFAULTS.ingestTimeoutSeconds);
 /** Parsing and validating is CPU-bound: 1769 MB buys one full vCPU. */
 const INGEST_MEMORY_MB = 1769;
 /** Apply waits on Auth0 most of the time. */
@@ -78,6 +79,8 @@ export class FactorSyncStack extends Stack {
   /** Jobs, their counts and per-user outcomes, sync state. */
   readonly jobsTable: Table;
   readonly dashboard: PipelineDashboard;
+  /** The control queue that continues an ingest in a new invocation, and the stalled-ingest sweep. */
+  readonly continuation: IngestContinuation;
 
   constructor(scope: Construct, id: string, props: FactorSyncStackProps) {
     super(scope, id, props);
@@ -193,12 +196,22 @@ export class FactorSyncStack extends Stack {
     // which new accounts do not have to spare.
     this.wireIngest();
     this.wireApply(config);
+    // Issue 14: an ingest that runs out of time continues in a new invocation (docs/continuation.md).
+    this.continuation = new IngestContinuation(this, "Continuation", {
+      ingest: this.ingest,
+      timeout: INGEST_TIMEOUT,
+      key: this.key,
+      bucket: this.storage.bucket,
+      reportsPrefix: REPORTS_PREFIX,
+    });
 
     this.alarms = new PipelineAlarms(this, "Alarms", {
       workQueue: this.workQueue,
       deadLetterQueue: this.deadLetterQueue,
       ingestFailureQueue: this.ingestFailureQueue,
       applyFunction: this.apply.function,
+      ingestFunction: this.ingest.function,
+      controlDeadLetterQueue: this.continuation.controlDeadLetterQueue,
       queueAgeAlarmMinutes: config.queueAgeAlarmMinutes,
       auth0UnavailableAlarmMinutes: config.auth0UnavailableAlarmMinutes,
       alarmEmail: config.alarmEmail,
@@ -325,6 +338,11 @@ export class FactorSyncStack extends Stack {
         "IngestFailureQueueUrl",
         this.ingestFailureQueue.queueUrl,
         "Failed ingest invocations (S3 event and error)",
+      ],
+      [
+        "ControlQueueUrl",
+        this.continuation.controlQueue.queueUrl,
+        "Continuations of ingests that ran out of time (one message an invocation)",
       ],
       [
         "Auth0SecretArn",

@@ -8,7 +8,7 @@ import { Topic } from "aws-cdk-lib/aws-sns";
 import { EmailSubscription } from "aws-cdk-lib/aws-sns-subscriptions";
 import type { IQueue } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
-import { countMetricName } from "../lib/metrics/names.js";
+import { countMetricName, METRIC } from "../lib/metrics/names.js";
 import { pipelineMetric } from "./pipelineMetric.js";
 
 /** Options of {@link PipelineAlarms}. */
@@ -18,6 +18,10 @@ export interface PipelineAlarmsProps {
   /** Where failed ingest invocations are recorded. */
   ingestFailureQueue: IQueue;
   applyFunction: IFunction;
+  /** The ingest function: its stalled-ingest sweep emits `StalledIngests`. */
+  ingestFunction: IFunction;
+  /** Continuations of an ingest that failed three times (the control queue's dead-letter queue). */
+  controlDeadLetterQueue: IQueue;
   /** Age of the oldest work-queue message that raises the alarm, minutes. */
   queueAgeAlarmMinutes: number;
   /** Minutes of records held by the circuit breaker (Auth0 unavailable) that raise the alarm. */
@@ -35,6 +39,8 @@ export const ALARM_IDS = [
   "ApplyThrottles",
   "Auth0Unavailable",
   "JobPaused",
+  "StalledIngest",
+  "ContinuationDeadLetters",
 ] as const;
 
 /** One of {@link ALARM_IDS}. */
@@ -42,7 +48,8 @@ export type AlarmId = (typeof ALARM_IDS)[number];
 
 /**
  * CloudWatch alarms on what needs a person: users in the DLQ, a failed ingest, a work queue that stops draining,
- * apply errors and throttles, Auth0 unavailable, a job paused by a configuration error. Each is named
+ * apply errors and throttles, Auth0 unavailable, a job paused by a configuration error, an ingest whose
+ * continuation was lost or failed (issue 14). Each is named
  * `<stack>-<id>` and its description says what to do, pointing at the README's runbook entry of the same name.
  * With an email, they notify it through an encrypted, TLS-only SNS topic.
  */
@@ -127,6 +134,22 @@ export class PipelineAlarms extends Construct {
         1,
         'Records are held by a configuration error (the token endpoint refused the client, a missing scope, an empty or wrong secret) and their job is paused with the reason (factor-sync jobs --stack NAME); nothing is dead-lettered. The apply logs ("configuration error") name the problem; fix the secret or the grant, and apply and the job resume by themselves within minutes.',
         { missing: TreatMissingData.IGNORE },
+      ),
+      alarm(
+        "StalledIngest",
+        // The sweep runs every 5 minutes and always writes a value (0 too).
+        pipelineMetric(props.ingestFunction, METRIC.stalledIngests, "Maximum", fiveMinutes),
+        1,
+        'An ingest saved a checkpoint that no invocation took up within twice the function\'s timeout: its continuation was lost. The ingest log names the job ("ingest stalled"); `factor-sync status <job> --stack NAME` shows it. Send its continuation again or upload the file again.',
+      ),
+      alarm(
+        "ContinuationDeadLetters",
+        props.controlDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: minute,
+          statistic: "Maximum",
+        }),
+        1,
+        "A continuation of an ingest failed three times and was dead-lettered: the ingest logs of its job say why. Fix the cause, then move the message back to the control queue (it resumes from the job's checkpoint) or upload the file again.",
       ),
     ];
 

@@ -266,7 +266,7 @@ export function auth0SimCommand(): Command {
       const stats = sim.stats;
       await sim.stop();
       process.stdout.write(
-        `stopped: ${stats.requests} requests, ${stats.applied} PUTs applied, ${stats.throttled} answered 429, ${stats.tokensIssued} tokens issued\n`,
+        `stopped: ${stats.requests} requests, ${stats.puts} PUTs, ${stats.applied} PUTs applied, ${stats.throttled} answered 429, ${stats.tokensIssued} tokens issued\n`,
       );
     });
   return command;

@@ -42,6 +42,7 @@ export interface RunOptions {
   phoneCheck?: PhoneCheck;
   maxRejected?: MaxRejected;
   dryRun?: boolean;
+  ingestTimeout?: number;
   yes?: boolean;
   /** Send every valid user, whatever the sync state says. @default false */
   full?: boolean;
@@ -120,6 +121,14 @@ export function runCommand(): Command {
         "--max-rejected <N|P%>",
         "send nothing if more than N (or P%) of the users are rejected",
       ).argParser(maxRejected),
+    )
+    .addOption(
+      new Option(
+        "--ingest-timeout <s>",
+        "ingest timeout in seconds; longer ingests continue from a checkpoint",
+      )
+        .default(PIPELINE_DEFAULTS.ingestTimeoutSeconds)
+        .argParser(positiveNumber),
     )
     .option("--dry-run", "read and validate the file and count its users; send nothing")
     .option("--full", "send every valid user, even those already applied with these factors")
@@ -333,6 +342,7 @@ async function migrate(
         rpsCeiling: options.rps,
         budgetShare: options.budgetShare,
         maxConcurrency: options.concurrency,
+        ingestTimeoutSeconds: options.ingestTimeout,
         stateDir: options.stateDir ?? DEFAULT_STATE_DIR,
         full: options.full,
         onForecast: ({ valid, unchanged, toSend }) => {

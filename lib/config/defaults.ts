@@ -5,6 +5,8 @@
 export const PIPELINE_DEFAULTS = {
   /** Apply function timeout, seconds. */
   applyTimeoutSeconds: 60,
+  /** Ingest function timeout, seconds (Lambda's longest): an ingest that needs longer continues (issue 14). */
+  ingestTimeoutSeconds: 900,
   /** Work-queue visibility timeout, seconds: six times the apply timeout, as AWS advises for event sources. */
   visibilityTimeoutSeconds: 360,
   /** Receives before SQS itself moves a message to the DLQ. The apply handler dead-letters on the last one. */

@@ -57,7 +57,11 @@ interface Entry {
   line: number;
   userId: string;
   body: string;
+  settled?: SettledCallback;
 }
+
+/** Told once whether SQS took the user (`true`) or it was given up on (`false`). */
+export type SettledCallback = (sent: boolean) => void;
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -122,24 +126,31 @@ export class UserQueue {
 
   /**
    * Adds a user to the current batch, and sends the batch when it is full. Resolves once there is room for more:
-   * the caller must await it, or memory is no longer bounded.
+   * the caller must await it, or memory is no longer bounded. `settled`, when given, is told once whether SQS
+   * took this user (ingest's send mark, docs/continuation.md); not at all if its call fails as a whole.
    *
    * @throws {@link QueueSendError} when an earlier call failed on every attempt.
    */
-  public async enqueue(user: OutgoingUser): Promise<void> {
+  public async enqueue(user: OutgoingUser, settled?: SettledCallback): Promise<void> {
     if (this.closed) throw new Error("UserQueue.enqueue called after close");
     if (this.failure !== undefined) throw this.failure;
     const body = toMessageBody(user, this.source);
     const bytes = Buffer.byteLength(body);
     if (bytes > this.maxBatchBytes) {
       await this.giveUp(
-        user,
+        { line: user.line, userId: user.userId, ...(settled !== undefined ? { settled } : {}) },
         `MessageTooLong: the message is ${bytes} bytes, over the ${this.maxBatchBytes}-byte limit`,
       );
       return;
     }
     if (this.batchBytes + bytes > this.maxBatchBytes) this.startBatch();
-    this.batch.push({ id: String(this.batch.length), line: user.line, userId: user.userId, body });
+    this.batch.push({
+      id: String(this.batch.length),
+      line: user.line,
+      userId: user.userId,
+      body,
+      ...(settled !== undefined ? { settled } : {}),
+    });
     this.batchBytes += bytes;
     if (this.batch.length === MAX_BATCH_ENTRIES) this.startBatch();
     while (this.pending.size >= this.maxPendingBatches) await Promise.race(this.pending);
@@ -203,6 +214,7 @@ export class UserQueue {
       for (const entry of remaining) {
         if (succeeded.has(entry.id)) {
           this.sent += 1;
+          entry.settled?.(true);
           continue;
         }
         const error = failed.get(entry.id);
@@ -215,8 +227,12 @@ export class UserQueue {
     }
   }
 
-  private async giveUp(user: { line: number; userId: string }, reason: string): Promise<void> {
+  private async giveUp(
+    user: { line: number; userId: string; settled?: SettledCallback },
+    reason: string,
+  ): Promise<void> {
     this.failedToSend += 1;
+    user.settled?.(false);
     this.logger.warn(
       { key: this.source.key, line: user.line, userId: user.userId, code: reason.split(":", 1)[0] },
       "user not sent",

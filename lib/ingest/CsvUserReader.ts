@@ -2,7 +2,7 @@ import { type CsvError, Parser } from "csv-parse";
 import { type CsvHeader, parseCsvHeader } from "./csvHeader.js";
 import { CorruptInputError, EmptyFileError, MalformedHeaderError } from "./errors.js";
 import type { UserDraft } from "./types.js";
-import type { UserDraftReader } from "./UserDraftReader.js";
+import type { ReaderStart, UserDraftReader } from "./UserDraftReader.js";
 import { Utf8Validator } from "./Utf8Validator.js";
 
 /** The part of csv-parse's parser state we read when a record is malformed (csv-parse 7.0.3, pinned). */
@@ -76,9 +76,22 @@ export class CsvUserReader implements UserDraftReader {
   private bytes = 0;
   private lastByte = -1;
   private completed = 0;
+  /** Lines and bytes before the first byte given (a continuation starts mid-file). */
+  private readonly lineOffset: number;
+  private readonly byteOffset: number;
+  private headerRow: string[] | undefined;
 
-  public constructor(options: { maxRecordBytes: number }) {
+  public constructor(options: { maxRecordBytes: number; start?: ReaderStart }) {
     this.maxRecordBytes = options.maxRecordBytes;
+    const start = options.start;
+    this.lineOffset = start === undefined ? 0 : start.line - 1;
+    this.byteOffset = start?.byte ?? 0;
+    this.previousEnd = this.lineOffset;
+    this.completed = this.lineOffset;
+    if (start?.header !== undefined) {
+      this.headerRow = [...start.header];
+      this.header = parseCsvHeader(this.headerRow, 1);
+    }
     this.parser = new RecordParser(
       (cells) => this.onRecord(cells),
       (error) => {
@@ -91,10 +104,14 @@ export class CsvUserReader implements UserDraftReader {
     return this.completed;
   }
 
+  public get headerCells(): readonly string[] | undefined {
+    return this.headerRow;
+  }
+
   public get lines(): number {
-    if (this.bytes === 0) return 0;
+    if (this.bytes === 0) return this.lineOffset;
     const endsWithBreak = this.lastByte === 0x0a || this.lastByte === 0x0d;
-    return this.parser.info.lines - this.overcount - (endsWithBreak ? 1 : 0);
+    return this.parser.info.lines - this.overcount - (endsWithBreak ? 1 : 0) + this.lineOffset;
   }
 
   public write(chunk: Buffer, out: UserDraft[]): void {
@@ -136,7 +153,7 @@ export class CsvUserReader implements UserDraftReader {
 
   private onRecord(cells: string[]): void {
     const info = this.parser.info;
-    let end = info.lines - this.overcount;
+    let end = info.lines - this.overcount + this.lineOffset;
     let start = this.previousEnd + 1 + (info.empty_lines - this.previousEmptyLines);
     this.previousEmptyLines = info.empty_lines;
     if (start !== end) {
@@ -148,13 +165,15 @@ export class CsvUserReader implements UserDraftReader {
     }
     this.previousEnd = end;
     if (this.pending !== undefined) this.finishMalformed(start - 1);
-    this.onRow(cells, start, end);
+    // csv-parse counts the bytes of the record and its line break (a BOM included): where the next row starts.
+    this.onRow(cells, start, end, info.bytes + this.byteOffset);
   }
 
-  private onRow(cells: string[], start: number, end: number): void {
+  private onRow(cells: string[], start: number, end: number, endByte: number): void {
     const header = this.header;
     if (header === undefined) {
       this.header = parseCsvHeader(cells, start);
+      this.headerRow = cells.map((cell) => cell.trim());
       this.completed = end;
       return;
     }
@@ -168,6 +187,7 @@ export class CsvUserReader implements UserDraftReader {
     const { index } = header;
     const userId = cells[index.user_id] ?? "";
     const draft = this.draftFor(userId, start, end);
+    draft.endByte = endByte;
     const at = start;
     if (userId === "") {
       const attached = draft.userId !== "";
@@ -213,7 +233,16 @@ export class CsvUserReader implements UserDraftReader {
     let draft = this.current;
     if (draft === undefined || (userId !== "" && draft.userId !== userId)) {
       this.completeCurrent();
-      draft = { userId, line: start, endLine: end, methods: [], errors: [], parts: 0, clear: false };
+      draft = {
+        userId,
+        line: start,
+        endLine: end,
+        endByte: Number.NaN,
+        methods: [],
+        errors: [],
+        parts: 0,
+        clear: false,
+      };
       this.current = draft;
     }
     draft.endLine = end;
@@ -234,7 +263,7 @@ export class CsvUserReader implements UserDraftReader {
     let breaks = countLineBreaks(soFar).all;
     // At the end of the input the parser has not yet counted the line a final line break opens.
     if (code === "CSV_QUOTE_NOT_CLOSED" && /[\r\n]$/.test(soFar[soFar.length - 1] ?? "")) breaks--;
-    const line = this.parser.info.lines - this.overcount - breaks;
+    const line = this.parser.info.lines - this.overcount - breaks + this.lineOffset;
     if (this.pending?.line === line) return; // another error in the same record
     if (this.pending !== undefined) this.finishMalformed(line - 1);
     const position = this.header?.index.user_id ?? -1;
@@ -255,6 +284,8 @@ export class CsvUserReader implements UserDraftReader {
     // silently drop all the users after it, so the file stops here instead.
     if (lastLine > pending.line) this.stopAtBrokenRow(pending, problem);
     const draft = this.draftFor(pending.userId, pending.line, pending.line);
+    // Where a malformed row ends is not known exactly: no checkpoint after this user.
+    draft.endByte = Number.NaN;
     const at = pending.line;
     if (pending.userId === "") draft.errors.push({ at, message: "user_id could not be read" });
     draft.errors.push({ at, message: `malformed CSV: ${problem}` });

@@ -2,7 +2,7 @@ import { isUtf8 } from "node:buffer";
 import { EmptyFileError } from "./errors.js";
 import { LineSplitter } from "./LineSplitter.js";
 import type { MethodDraft, UserDraft } from "./types.js";
-import type { UserDraftReader } from "./UserDraftReader.js";
+import type { ReaderStart, UserDraftReader } from "./UserDraftReader.js";
 import { Utf8Validator } from "./Utf8Validator.js";
 
 const USER_FIELDS: ReadonlySet<string> = new Set(["user_id", "authentication_methods"]);
@@ -29,9 +29,14 @@ export class JsonlUserReader implements UserDraftReader {
   private out: UserDraft[] = [];
   private readonly onLine = (bytes: Buffer, tooLong: boolean) => this.readLine(bytes, tooLong);
 
-  public constructor(options: { maxRecordBytes: number }) {
+  public constructor(options: { maxRecordBytes: number; start?: ReaderStart }) {
     this.maxRecordBytes = options.maxRecordBytes;
-    this.splitter = new LineSplitter(options.maxRecordBytes);
+    this.splitter = new LineSplitter(options.maxRecordBytes, options.start?.byte ?? 0);
+    if (options.start !== undefined) {
+      this.line = options.start.line - 1;
+      // The file had content before where this reading starts (a continuation).
+      this.content = options.start.byte > 0;
+    }
   }
 
   public get lines(): number {
@@ -80,7 +85,7 @@ export class JsonlUserReader implements UserDraftReader {
       this.reject(line, text, `the line is ${describe(value)}, not a JSON object`);
       return;
     }
-    this.out.push(toDraft(value as Record<string, unknown>, line));
+    this.out.push(toDraft(value as Record<string, unknown>, line, this.splitter.lineEnd));
   }
 
   private reject(line: number, text: string, message: string): void {
@@ -89,6 +94,7 @@ export class JsonlUserReader implements UserDraftReader {
       userId: findUserId(text),
       line,
       endLine: line,
+      endByte: this.splitter.lineEnd,
       methods: [],
       errors: [{ at: -1, message }],
       parts: 1,
@@ -97,11 +103,12 @@ export class JsonlUserReader implements UserDraftReader {
   }
 }
 
-function toDraft(object: Record<string, unknown>, line: number): UserDraft {
+function toDraft(object: Record<string, unknown>, line: number, endByte: number): UserDraft {
   const draft: UserDraft = {
     userId: "",
     line,
     endLine: line,
+    endByte,
     methods: [],
     errors: [],
     parts: 1,

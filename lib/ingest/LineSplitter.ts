@@ -17,8 +17,22 @@ export class LineSplitter {
   private parts: Buffer[] = [];
   private length = 0;
   private tooLong = false;
+  /** Bytes given before the current chunk. */
+  private base: number;
+  /**
+   * Byte offset just after the line last handed over (its `\n` included): where the next line starts. Counts
+   * from `startByte`.
+   */
+  public lineEnd: number;
 
-  public constructor(private readonly maxLineBytes: number) {}
+  public constructor(
+    private readonly maxLineBytes: number,
+    /** Byte offset of the first byte given (a continuation starts mid-file). @default 0 */
+    startByte = 0,
+  ) {
+    this.base = startByte;
+    this.lineEnd = startByte;
+  }
 
   public write(chunk: Buffer, onLine: LineHandler): void {
     let start = 0;
@@ -26,8 +40,10 @@ export class LineSplitter {
       const newline = chunk.indexOf(0x0a, start);
       if (newline === -1) {
         this.append(chunk.subarray(start));
+        this.base += chunk.length;
         return;
       }
+      this.lineEnd = this.base + newline + 1;
       if (this.length === 0 && !this.tooLong && newline - start <= this.maxLineBytes) {
         onLine(chunk.subarray(start, newline), false); // the common case: the whole line is in this chunk
       } else {
@@ -40,6 +56,7 @@ export class LineSplitter {
 
   /** Hands over the last line when the stream does not end with a line break. */
   public end(onLine: LineHandler): void {
+    this.lineEnd = this.base;
     if (this.length > 0 || this.tooLong) this.flush(onLine);
   }
 

@@ -4,6 +4,9 @@ export interface SeenUsersOptions {
   initialCapacity?: number;
 }
 
+/** Bytes of one user in {@link SeenUsers.records}. */
+export const SEEN_RECORD_BYTES = 13;
+
 const DEFAULT_INITIAL_CAPACITY = 1 << 16;
 
 /**
@@ -85,6 +88,47 @@ export class SeenUsers {
   }
 
   /** The value recorded in `slot`. */
+  /**
+   * Every recorded user as 13-byte records (64-bit fingerprint, value, state), in slot order, a chunk at a
+   * time: what a checkpoint stores (see {@link SeenUsers.restore}).
+   */
+  public *records(chunkRecords = 65_536): Generator<Buffer> {
+    let chunk = Buffer.allocUnsafe(chunkRecords * SEEN_RECORD_BYTES);
+    let at = 0;
+    for (let i = 0; i < this.high.length; i++) {
+      const h = this.high[i] as number;
+      const l = this.low[i] as number;
+      if (h === 0 && l === 0) continue;
+      chunk.writeUInt32LE(h, at);
+      chunk.writeUInt32LE(l, at + 4);
+      chunk.writeUInt32LE(this.values[i] as number, at + 8);
+      chunk.writeUInt8(this.states[i] as number, at + 12);
+      at += SEEN_RECORD_BYTES;
+      if (at === chunk.length) {
+        yield chunk;
+        chunk = Buffer.allocUnsafe(chunkRecords * SEEN_RECORD_BYTES);
+        at = 0;
+      }
+    }
+    if (at > 0) yield chunk.subarray(0, at);
+  }
+
+  /** Adds records written by {@link SeenUsers.records} (a whole number of them). */
+  public restore(records: Buffer): void {
+    for (let at = 0; at + SEEN_RECORD_BYTES <= records.length; at += SEEN_RECORD_BYTES) {
+      const high = records.readUInt32LE(at);
+      const low = records.readUInt32LE(at + 4);
+      let slot = (high ^ Math.imul(low, 0x9e3779b1)) & this.mask;
+      while (this.high[slot] !== 0 || this.low[slot] !== 0) slot = (slot + 1) & this.mask;
+      this.high[slot] = high;
+      this.low[slot] = low;
+      this.values[slot] = records.readUInt32LE(at + 8);
+      this.states[slot] = records.readUInt8(at + 12);
+      this.count++;
+      if (this.count * 2 > this.mask) this.grow();
+    }
+  }
+
   public valueAt(slot: number): number {
     return this.values[slot] as number;
   }

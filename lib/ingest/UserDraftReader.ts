@@ -10,4 +10,16 @@ export interface UserDraftReader {
   readonly lines: number;
   /** The last line read completely: every user up to it has been appended to `out`. */
   readonly completedLine: number;
+  /** The CSV header's cells once read (for a resumed reading); undefined for JSONL. */
+  readonly headerCells?: readonly string[];
+}
+
+/** Where a reader starts when it does not start at the beginning of the file (a continuation). */
+export interface ReaderStart {
+  /** Byte offset of the first byte the reader is given. */
+  byte: number;
+  /** The physical line that starts there. */
+  line: number;
+  /** The CSV header's cells, read in an earlier invocation. */
+  header?: readonly string[];
 }

@@ -234,3 +234,46 @@ export class InvalidMaxRejectedError extends Error {
     );
   }
 }
+
+/**
+ * The state a continuation resumes from (the checkpoint in the job, or pass 1's user table in S3) is missing,
+ * unreadable or not the one the checkpoint names: the ingest cannot go on safely from it.
+ */
+export class CheckpointStateError extends Error {
+  public override readonly name = "CheckpointStateError";
+
+  public constructor(problem: string) {
+    super(`cannot resume ingest from its checkpoint: ${problem}`);
+  }
+}
+
+/**
+ * A checkpoint could not be saved because the job's checkpoint is no longer the one this invocation took over
+ * (another invocation went on from it after this one's lease ran out, or the job stopped ingesting): this
+ * invocation stops without starting another.
+ */
+export class CheckpointConflictError extends Error {
+  public override readonly name = "CheckpointConflictError";
+
+  public constructor(
+    public readonly jobId: string,
+    public readonly seq: number,
+  ) {
+    super(
+      `job ${jobId}: checkpoint ${seq} was not saved, the job's checkpoint has moved on without this invocation`,
+    );
+  }
+}
+
+/**
+ * Pass 1's file-level error as a checkpoint recorded it, for pass 2 resumed in a later invocation: the same
+ * name, message and line, so pass 2 stops at the same place and the summary says the same.
+ */
+export class RecordedFileError extends InputFileError {
+  public override readonly name: string;
+
+  public constructor(recorded: { name: string; message: string; line?: number }) {
+    super(recorded.message, recorded.line);
+    this.name = recorded.name;
+  }
+}

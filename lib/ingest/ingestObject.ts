@@ -12,13 +12,17 @@ import { type Logger, silentLogger } from "../logging/Logger.js";
 import type { MessageSource, OutgoingUser } from "../messages/UserFactorsMessage.js";
 import { CsvReportUpload } from "../reports/CsvReportUpload.js";
 import { type IngestFileError, type IngestSummary, putIngestSummary } from "../reports/IngestSummary.js";
+import { PartedCsvReport } from "../reports/PartedCsvReport.js";
 import { reportKeys } from "../reports/reportKeys.js";
 import { REJECTS_COLUMNS, rejectsRow, UNSENT_COLUMNS, unsentRow } from "../reports/reportRows.js";
 import { SyncGate } from "../sync/SyncGate.js";
 import type { SyncStateStore } from "../sync/SyncStateStore.js";
 import { sourceOrder } from "../sync/sourceOrder.js";
+import type { CheckpointStore } from "./CheckpointStore.js";
+import type { ContinuationMessage } from "./ContinuationMessage.js";
 import { emptyReadSummary } from "./emptyReadSummary.js";
-import { MissingObjectBodyError } from "./errors.js";
+import { MissingObjectBodyError, RecordedFileError } from "./errors.js";
+import type { IngestCheckpoint } from "./IngestCheckpoint.js";
 import {
   detectFileKind,
   exceedsTolerance,
@@ -29,7 +33,10 @@ import {
   readUserFactors,
   type ToleranceExceeded,
 } from "./index.js";
-import type { FileKind, PhoneCheck, ReadOptions, ReadSummary } from "./types.js";
+import { deleteStateObject, loadPlaces, savePlaces } from "./placesObject.js";
+import type { PassProgress, ReaderResume } from "./readUserFactors.js";
+import { SendMark, type SendMarkValue } from "./SendMark.js";
+import type { FileKind, PhoneCheck, ReadOptions, ReadPosition, ReadSummary } from "./types.js";
 
 /** What {@link ingestObject} works with. */
 export interface IngestObjectDeps {
@@ -46,6 +53,11 @@ export interface IngestObjectDeps {
    * ingest's totals end up in it. @default none (no job accounting)
    */
   job?: IngestJob;
+  /**
+   * Continuing across invocations (issue 14): without it, the ingest runs to the end in this invocation.
+   * @default none
+   */
+  continuation?: IngestContinuation;
   /**
    * The sync state (issue 11): users whose methods this tool already applied are counted `unchanged` and not
    * sent; every user sent is claimed for this file's order first. @default none (every valid user is sent)
@@ -68,6 +80,37 @@ export interface UploadEvent {
   eventTime: string;
   sequencer?: string;
 }
+
+/**
+ * How an ingest that may not finish in one invocation watches its time and hands over (docs/continuation.md).
+ * Needs `IngestObjectDeps.job`: the checkpoint lives in the job.
+ */
+export interface IngestContinuation {
+  checkpoints: CheckpointStore;
+  /** This invocation's token: the checkpoint it claimed is held by it. */
+  holder: string;
+  /** Time left in this invocation (Lambda's `context.getRemainingTimeInMillis`). */
+  remainingMs: () => number;
+  /**
+   * A checkpoint is cut when less than this is left: enough to let the sends in flight settle, close this
+   * invocation's report parts, write pass 1's table of users (about 13 bytes a user) and save the checkpoint.
+   */
+  marginMs: number;
+  /** Starts the next invocation (a message on the control queue). */
+  next: (message: ContinuationMessage) => Promise<void>;
+  /** The checkpoint this invocation claimed, when it continues an ingest. @default a new ingest */
+  resume?: IngestCheckpoint;
+  /**
+   * The send mark of an invocation that held the same checkpoint and died: the valid users up to its line are
+   * on the queue already, and are counted, not sent. @default none
+   */
+  recovered?: SendMarkValue;
+}
+
+/** How one invocation of an ingest ended: the file done (its summary), or handed over to the next invocation. */
+export type IngestOutcome =
+  | { kind: "finished"; summary: IngestSummary }
+  | { kind: "continued"; checkpoint: IngestCheckpoint };
 
 /** Options of {@link ingestObject}. */
 export interface IngestObjectOptions {
@@ -124,9 +167,37 @@ export async function ingestObject(
   deps: IngestObjectDeps,
   options: IngestObjectOptions = {},
 ): Promise<IngestSummary> {
+  const outcome = await runIngest(object, { ...deps, continuation: undefined }, options);
+  if (outcome.kind !== "finished") throw new Error("an ingest without continuation was continued");
+  return outcome.summary;
+}
+
+/**
+ * {@link ingestObject} in one invocation of possibly several: with `deps.continuation`, the ingest watches its
+ * remaining time, and before it runs out records a checkpoint in its job (after the last user completely
+ * handled: sent, or written to the rejects report) and starts the next invocation, which resumes there with
+ * `continuation.resume`. Every user is sent once and counted once, whatever the number of invocations.
+ *
+ * @example
+ * const outcome = await runIngest(object, { s3, sqs, queueUrl, job, continuation }, options);
+ * if (outcome.kind === "continued") logger.info({ seq: outcome.checkpoint.seq }, "handed over");
+ */
+export async function runIngest(
+  object: MessageSource,
+  deps: IngestObjectDeps,
+  options: IngestObjectOptions = {},
+): Promise<IngestOutcome> {
   const logger = deps.logger ?? silentLogger;
   const at = { bucket: object.bucket, key: object.key };
-  logger.info({ ...at, versionId: object.versionId }, "ingest started");
+  const resumed = deps.continuation?.resume;
+  logger.info(
+    {
+      ...at,
+      versionId: object.versionId,
+      ...(resumed !== undefined ? { seq: resumed.seq, pass: resumed.pass, line: resumed.position.line } : {}),
+    },
+    resumed !== undefined ? "ingest resumed from its checkpoint" : "ingest started",
+  );
   try {
     return await ingest(object, { ...deps, logger }, options);
   } catch (error) {
@@ -143,20 +214,30 @@ async function ingest(
   object: MessageSource,
   deps: IngestObjectDeps & { logger: Logger },
   options: IngestObjectOptions,
-): Promise<IngestSummary> {
+): Promise<IngestOutcome> {
   const { logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const startedAt = now();
-  const keys = reportKeys(object.key, options.reportsPrefix ?? REPORTS_PREFIX);
+  const continuation = deps.job !== undefined ? deps.continuation : undefined;
+  const resume = continuation?.resume;
+  const startedAt = resume !== undefined ? new Date(resume.startedAt) : now();
+  const reportsPrefix = options.reportsPrefix ?? REPORTS_PREFIX;
+  const keys = reportKeys(object.key, reportsPrefix);
   const at = { bucket: object.bucket, key: object.key };
 
-  let source = object;
-  let allowClear = options.allowClear ?? false;
-  let full = options.full ?? false;
-  let phoneCheck = options.phoneCheck ?? "strict";
-  let maxRejected = options.maxRejected;
+  let source: MessageSource = resume !== undefined ? { ...object, ...resume.source } : object;
+  let allowClear = resume?.settings.allowClear ?? options.allowClear ?? false;
+  let full = resume?.settings.full ?? options.full ?? false;
+  let phoneCheck = resume?.settings.phoneCheck ?? options.phoneCheck ?? "strict";
+  let maxRejected =
+    resume !== undefined
+      ? resume.settings.maxRejected !== undefined
+        ? parseMaxRejected(resume.settings.maxRejected)
+        : undefined
+      : options.maxRejected;
+  // When and in which sequence S3 made the upload: the first invocation's event says, the checkpoint keeps it.
+  const upload = resume !== undefined ? resume.settings.upload : options.upload;
   let fileError: IngestFileError | undefined;
-  let tooMany: ToleranceExceeded | undefined;
+  let tooMany: ToleranceExceeded | undefined = resume?.tooManyRejected;
   let read = NOTHING_READ;
   let counts: FanoutCounts = { sent: 0, failedToSend: 0 };
   let body: Readable | undefined;
@@ -168,7 +249,7 @@ async function ingest(
     fileError = toFileError(error);
   }
 
-  if (kind !== undefined) {
+  if (kind !== undefined && resume === undefined) {
     const response = await deps.s3.send(
       new GetObjectCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId }),
     );
@@ -195,13 +276,37 @@ async function ingest(
     }
   }
 
-  const rejects = new CsvReportUpload({
-    s3: deps.s3,
-    bucket: object.bucket,
-    key: keys.rejects,
-    columns: REJECTS_COLUMNS,
-  });
-  let unsent: CsvReportUpload | undefined;
+  // With continuations, each invocation writes numbered parts that the last one joins (PartedCsvReport).
+  const statePrefix = `${reportsPrefix === "" || reportsPrefix.endsWith("/") ? reportsPrefix : `${reportsPrefix}/`}.ingest/${deps.job?.id ?? "none"}`;
+  const rejects: ReportSink =
+    continuation !== undefined
+      ? new PartedCsvReport({
+          s3: deps.s3,
+          bucket: object.bucket,
+          key: keys.rejects,
+          partPrefix: `${statePrefix}/rejects`,
+          columns: REJECTS_COLUMNS,
+          partsBefore: resume?.reports.rejectsParts,
+        })
+      : new CsvReportUpload({
+          s3: deps.s3,
+          bucket: object.bucket,
+          key: keys.rejects,
+          columns: REJECTS_COLUMNS,
+        });
+  const partedUnsent =
+    continuation !== undefined
+      ? new PartedCsvReport({
+          s3: deps.s3,
+          bucket: object.bucket,
+          key: keys.unsent,
+          partPrefix: `${statePrefix}/unsent`,
+          columns: UNSENT_COLUMNS,
+          partsBefore: resume?.reports.unsentParts,
+          always: false,
+        })
+      : undefined;
+  let unsent = partedUnsent as ReportSink | undefined;
   const queue = new UserQueue(sqsSendBatch(deps.sqs, deps.queueUrl), {
     source,
     sendConcurrency: options.sendConcurrency,
@@ -220,25 +325,49 @@ async function ingest(
 
   const job = deps.job;
   // The operator cancelled the job while it was being sent: the rest of the valid users are not sent.
-  let cancelled = false;
-  let unchanged = 0;
+  let cancelled = resume?.reservation.cancelled ?? false;
+  let handedOver: IngestCheckpoint | undefined;
+  // How far this invocation has sent without a gap, saved with each reservation: if it dies between checkpoints,
+  // the invocation that takes its checkpoint over skips those users (docs/continuation.md).
+  const recovered = continuation?.recovered;
+  const mark = continuation !== undefined ? new SendMark(resume?.seq ?? 0, recovered) : undefined;
+  const markValue = () => {
+    const value = mark?.value;
+    return value !== undefined ? { ...value } : undefined;
+  };
+  const sentBefore: FanoutCounts = {
+    sent: (resume?.fanout.sent ?? 0) + (recovered?.sent ?? 0),
+    failedToSend: resume?.fanout.failedToSend ?? 0,
+  };
+  // Users found unchanged (incremental sync), by the invocations before this one too.
+  let unchanged = (resume?.fanout.unchanged ?? 0) + (recovered?.unchanged ?? 0);
   // False: the user was not sent (cancelled), so the sync gate gives its claim back.
   const send = async (user: OutgoingUser, isUnchanged: boolean): Promise<boolean> => {
     // Unchanged first: a user already applied with these methods is unchanged, cancelled or not.
     if (isUnchanged) {
       unchanged += 1;
+      mark?.unchanged(user.line);
       return true;
     }
     if (cancelled) return false;
-    if (job !== undefined && !(await job.beforeSend())) {
+    if (job !== undefined && !(await job.beforeSend(markValue))) {
+      // The rest is read on (the rejects report stays complete) but not sent.
       cancelled = true;
       logger.info(at, "job cancelled: ingest stops sending");
       return false;
     }
-    await queue.enqueue(user);
+    await queue.enqueue(user, mark?.track(user.line));
     return true;
   };
-  const jobId = job?.id ?? jobIdFor({ ...source, sequencer: options.upload?.sequencer });
+  // Users after a dead invocation's send mark that it sent and apply has applied since (the sync state says so):
+  // counted as sent, not sent again.
+  let appliedEarlier = 0;
+  const sentEarlier = async (line: number): Promise<void> => {
+    if (cancelled) return;
+    appliedEarlier += 1;
+    mark?.track(line)(true);
+  };
+  const jobId = job?.id ?? jobIdFor({ ...source, sequencer: upload?.sequencer });
   const gate =
     deps.sync === undefined
       ? undefined
@@ -247,69 +376,216 @@ async function ingest(
             ...deps.sync,
             jobId,
             order: sourceOrder({
-              eventTime: options.upload?.eventTime ?? startedAt.toISOString(),
-              sequencer: options.upload?.sequencer,
+              eventTime: upload?.eventTime ?? startedAt.toISOString(),
+              sequencer: upload?.sequencer,
               jobId,
             }),
             full,
           },
-          ({ user, stamp, unchanged: same }) => send({ ...user, sync: stamp }, same),
+          ({ user, stamp, unchanged: same, appliedByThisFile }) =>
+            appliedByThisFile === true ? sentEarlier(user.line) : send({ ...user, sync: stamp }, same),
         );
   try {
-    if (kind !== undefined && body !== undefined) {
-      const firstBody = body;
-      let opened = 0;
-      // Pass 1 reads the body already open; pass 2 the same version again, refused if it has changed since.
-      const open = async (): Promise<Readable> => {
-        if (opened++ === 0) return firstBody;
+    if (kind !== undefined && (body !== undefined || resume !== undefined)) {
+      const fileKind = kind;
+      let first = body;
+      let opens = 0;
+      // Pass 1 reads the body already open; later readings the same version again (from a byte offset when
+      // resuming an uncompressed file), refused if it has changed since.
+      const open = async (fromByte: number): Promise<Readable> => {
+        // Only a resumed pass 1 opens the object for pass 1; every other opening is pass 2's.
+        const pass = opens++ === 0 && resume?.pass === 1 ? 1 : 2;
+        if (first !== undefined && fromByte === 0) {
+          const opened = first;
+          first = undefined;
+          return opened;
+        }
         // Pass 1 is over: a body it left unread (a file error before the end) is not needed any more.
-        firstBody.destroy();
+        first?.destroy();
+        first = undefined;
         const again = await deps.s3.send(
           new GetObjectCommand({
             Bucket: object.bucket,
             Key: object.key,
             VersionId: source.versionId,
             ...(source.etag !== undefined ? { IfMatch: `"${source.etag}"` } : {}),
+            ...(fromByte > 0 ? { Range: `bytes=${fromByte}-` } : {}),
           }),
         );
-        if (!(again.Body instanceof Readable)) throw new MissingObjectBodyError(object.bucket, object.key, 2);
+        if (!(again.Body instanceof Readable))
+          throw new MissingObjectBodyError(object.bucket, object.key, pass);
         body = again.Body;
         return body;
       };
-      const reader = readUserFactors(open, kind, {
-        allowClear,
-        defaultCountry: options.defaultCountry,
-        phoneCheck,
-        onProgress: options.onReadProgress,
+      const stateAt = (name: string) => ({
+        s3: deps.s3,
+        bucket: object.bucket,
+        key: `${statePrefix}/${name}`,
       });
+      const readerResume: ReaderResume | undefined =
+        resume !== undefined
+          ? {
+              pass: resume.pass,
+              position: resume.position,
+              places: await loadPlaces(stateAt("places.bin")),
+              summary: resume.summary,
+              progress: resume.progress,
+              ...(resume.fileError !== undefined
+                ? { fileError: new RecordedFileError(resume.fileError) }
+                : {}),
+            }
+          : undefined;
+      const outOfTime =
+        continuation !== undefined ? () => continuation.remainingMs() < continuation.marginMs : () => false;
+      const reader = readUserFactors(
+        open,
+        fileKind,
+        {
+          allowClear,
+          defaultCountry: options.defaultCountry,
+          phoneCheck,
+          onProgress: options.onReadProgress,
+        },
+        { resume: readerResume, shouldStop: outOfTime },
+      );
+
+      /** Records where this invocation stopped and starts the next one (continuation is set: outOfTime said so). */
+      const handOver = async (pass: 1 | 2, position: ReadPosition, progress: PassProgress) => {
+        const cont = continuation as IngestContinuation;
+        const jobId = (job as IngestJob).id;
+        // The users handed to the sync gate before the cut are decided and sent first: the position is after them.
+        await gate?.close();
+        const sent = await queue.close();
+        const rejectsParts = await (rejects as PartedCsvReport).closePart();
+        const unsentParts = await (partedUnsent as PartedCsvReport).closePart();
+        // Pass 1's table changes until pass 1 is over; once complete it is written once, for every later reading.
+        if (pass === 1 || resume === undefined || resume.pass === 1) {
+          await savePlaces(stateAt("places.bin"), reader.places);
+        }
+        const check = await reader.check();
+        const checkpoint: IngestCheckpoint = {
+          version: 1,
+          seq: (resume?.seq ?? 0) + 1,
+          pass,
+          position: {
+            byte: position.byte,
+            line: position.line,
+            ...(position.header !== undefined ? { header: [...position.header] } : {}),
+          },
+          source: {
+            bucket: source.bucket,
+            key: source.key,
+            ...(source.versionId !== undefined ? { versionId: source.versionId } : {}),
+            ...(source.etag !== undefined ? { etag: source.etag } : {}),
+          },
+          settings: {
+            allowClear,
+            full,
+            phoneCheck,
+            ...(maxRejected !== undefined ? { maxRejected: maxRejected.text } : {}),
+            ...(upload !== undefined
+              ? {
+                  upload: {
+                    eventTime: upload.eventTime,
+                    ...(upload.sequencer !== undefined ? { sequencer: upload.sequencer } : {}),
+                  },
+                }
+              : {}),
+          },
+          summary: { ...reader.summary },
+          progress: { ...progress },
+          fanout: {
+            sent: sentBefore.sent + sent.sent + appliedEarlier,
+            failedToSend: sentBefore.failedToSend + sent.failedToSend,
+            unchanged,
+          },
+          reservation: {
+            reserved: (job as IngestJob).reserved,
+            rounds: (job as IngestJob).reserveRounds,
+            cancelled,
+          },
+          ...(check.fileError !== undefined ? { fileError: toFileError(check.fileError) } : {}),
+          ...(tooMany !== undefined ? { tooManyRejected: tooMany } : {}),
+          places: `${statePrefix}/places.bin`,
+          reports: { rejectsParts, unsentParts },
+          startedAt: startedAt.toISOString(),
+          savedAt: now().toISOString(),
+        };
+        await cont.checkpoints.save(jobId, checkpoint, cont.holder);
+        await cont.next({
+          kind: "ingest-continuation",
+          version: 1,
+          jobId,
+          seq: checkpoint.seq,
+          source: { bucket: object.bucket, key: object.key },
+        });
+        logger.info(
+          { ...at, jobId, seq: checkpoint.seq, pass, line: position.line, sent: checkpoint.fanout.sent },
+          "ingest out of time: checkpoint saved, next invocation started",
+        );
+        return checkpoint;
+      };
+
       const check = await reader.check();
-      if (check.fileError === undefined) {
-        tooMany = exceedsTolerance(maxRejected, check.summary.rejected, check.summary.users);
-      }
-      // Nothing is sent unless the whole file is readable and within its tolerance.
-      const sending = check.fileError === undefined && tooMany === undefined;
-      if (sending) await job?.startSending();
-      try {
-        for await (const item of reader) {
-          if (item.kind === "rejected") await rejects.writeRow(rejectsRow(item.user));
-          else if (sending && !cancelled) {
-            // After a cancel the rest is read on (the rejects report stays complete) but not sent.
-            if (gate !== undefined) await gate.add(item.user);
-            else await send(item.user, false);
+      if (check.cut !== undefined) {
+        handedOver = await handOver(1, check.cut, { users: 0, valid: 0, rejected: 0 });
+      } else {
+        if (resume?.pass !== 2 && check.fileError === undefined) {
+          tooMany = exceedsTolerance(maxRejected, check.summary.rejected, check.summary.users);
+        }
+        // Nothing is sent unless the whole file is readable and within its tolerance.
+        const sending = check.fileError === undefined && tooMany === undefined;
+        const pass2Starts = resume?.pass !== 2;
+        if (pass2Starts && outOfTime()) {
+          // Between the passes: pass 2 starts from the beginning in the next invocation.
+          handedOver = await handOver(2, { byte: 0, line: 1 }, { users: 0, valid: 0, rejected: 0 });
+        } else {
+          // Every invocation of pass 2 (one after a cut between the passes too): `validating` → `sending` once, and
+          // a job cancelled meanwhile is seen.
+          if (sending) await job?.startSending();
+          try {
+            for await (const item of reader) {
+              if (item.kind === "rejected") await rejects.writeRow(rejectsRow(item.user));
+              else if (sending && !cancelled) {
+                if (recovered !== undefined && item.user.line <= recovered.line) {
+                  // Sent (or found unchanged) by the invocation that died holding this checkpoint: not again.
+                } else if (gate !== undefined) await gate.add(item.user);
+                else await send(item.user, false);
+              }
+              // A checkpoint only after a user completely handled, at a place whose end is known exactly.
+              const end = reader.lastEnd;
+              if (end !== undefined && outOfTime()) {
+                handedOver = await handOver(2, end, reader.progress);
+                break;
+              }
+            }
+            // Every user handed to the sync gate is decided and sent (or counted unchanged) before the end.
+            if (handedOver === undefined) await gate?.close();
+          } catch (error) {
+            // The users still in the gate are not sent: their claims are given back.
+            await gate?.abort();
+            fileError = toFileError(error);
+          } finally {
+            read = { ...reader.summary };
           }
         }
-        await gate?.close();
-      } catch (error) {
-        // The users still in the gate are not sent: their claims are given back.
-        await gate?.abort();
-        fileError = toFileError(error);
-      } finally {
-        read = { ...reader.summary };
       }
     }
-    counts = await queue.close();
-    await rejects.close();
-    await unsent?.close();
+    if (handedOver !== undefined) return { kind: "continued", checkpoint: handedOver };
+    const sentHere = await queue.close();
+    counts = {
+      sent: sentBefore.sent + sentHere.sent + appliedEarlier,
+      failedToSend: sentBefore.failedToSend + sentHere.failedToSend,
+    };
+    if (rejects instanceof PartedCsvReport) await rejects.finish();
+    else await rejects.close();
+    if (unsent instanceof PartedCsvReport) {
+      if (!(await unsent.finish())) unsent = undefined;
+    } else await unsent?.close();
+    if (continuation !== undefined && resume !== undefined) {
+      await deleteStateObject({ s3: deps.s3, bucket: object.bucket, key: resume.places });
+      if (job !== undefined) await continuation.checkpoints.clear(job.id, resume.seq);
+    }
   } catch (error) {
     // Let in-flight sends settle (they are not retried by anyone else) and leave no partial report behind.
     await queue.close().catch(() => {});
@@ -400,8 +676,11 @@ async function ingest(
         ? "ingest stopped: more rejected users than max-rejected allows, nothing sent"
         : "ingest done",
   );
-  return summary;
+  return { kind: "finished", summary };
 }
+
+/** Where rows of a report go: one upload, or numbered parts across invocations. */
+type ReportSink = CsvReportUpload | PartedCsvReport;
 
 /** An input-file error as the summary shows it; anything else is not the file's fault and is rethrown. */
 function toFileError(error: unknown): IngestFileError {

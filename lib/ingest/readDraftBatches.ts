@@ -6,7 +6,7 @@ import { CorruptInputError } from "./errors.js";
 import { JsonlUserReader } from "./JsonlUserReader.js";
 import type { PhoneNumberResult } from "./phoneNumber.js";
 import type { FileKind, UserDraft } from "./types.js";
-import type { UserDraftReader } from "./UserDraftReader.js";
+import type { ReaderStart, UserDraftReader } from "./UserDraftReader.js";
 
 /** Batches (one per input chunk) whose phone numbers may be being normalised at once: bounds memory. */
 const MAX_BATCHES_IN_FLIGHT = 2;
@@ -15,12 +15,15 @@ const MAX_BATCHES_IN_FLIGHT = 2;
 export interface DraftBatch {
   drafts: UserDraft[];
   phones?: ReadonlyMap<string, PhoneNumberResult>;
+  /** The CSV header's cells (for a checkpoint), once read. */
+  header?: readonly string[];
 }
 
 /** A batch whose phone numbers may still be with a worker. */
 interface Batch {
   drafts: UserDraft[];
   phones?: Promise<Map<string, PhoneNumberResult>>;
+  header?: readonly string[];
 }
 
 /** Options of {@link readDraftBatches}. */
@@ -36,6 +39,13 @@ export interface DraftBatchOptions {
   numbersOf?: (drafts: readonly UserDraft[]) => string[];
   /** Told the lines and (decompressed) bytes read so far, after every chunk. */
   onProgress?: (lines: number, bytes: number) => void;
+  /**
+   * Where reading starts when not at the beginning (a continuation): an uncompressed `input` starts at
+   * `start.byte` (a range read); a gzip `input` starts at byte 0 of the compressed object and the first
+   * `start.byte` decompressed bytes are inflated and skipped (see docs/continuation.md for why).
+   * @default the beginning of the file
+   */
+  start?: ReaderStart;
 }
 
 /**
@@ -56,30 +66,49 @@ export async function* readDraftBatches(
 ): AsyncGenerator<DraftBatch> {
   const { maxRecordBytes, normalise } = options;
   const numbersOf = options.numbersOf ?? phoneNumbersOf;
+  const start = options.start;
   const reader: UserDraftReader =
-    kind.format === "csv" ? new CsvUserReader({ maxRecordBytes }) : new JsonlUserReader({ maxRecordBytes });
+    kind.format === "csv"
+      ? new CsvUserReader({ maxRecordBytes, start })
+      : new JsonlUserReader({ maxRecordBytes, start });
   const batches: Batch[] = [];
   let drafts: UserDraft[] = [];
-  let bytesRead = 0;
+  let bytesRead = start?.byte ?? 0;
   const seal = () => {
     options.onProgress?.(reader.lines, bytesRead);
     if (drafts.length === 0) return;
     const numbers = normalise === undefined ? [] : numbersOf(drafts);
-    batches.push({ drafts, phones: numbers.length > 0 ? normalise?.(numbers) : undefined });
+    batches.push({
+      drafts,
+      phones: numbers.length > 0 ? normalise?.(numbers) : undefined,
+      header: reader.headerCells,
+    });
     drafts = [];
   };
   const ready = async (batch: Batch): Promise<DraftBatch> => ({
     drafts: batch.drafts,
     phones: await batch.phones,
+    ...(batch.header !== undefined ? { header: batch.header } : {}),
   });
 
+  // A gzip stream is inflated from its start and the bytes before the checkpoint are dropped unparsed.
+  let skip = kind.gzip ? (start?.byte ?? 0) : 0;
   const bytes = kind.gzip ? gunzip(input) : input;
   let failure: unknown;
   try {
-    for await (const chunk of bytes) {
-      bytesRead += (chunk as Buffer).length;
+    for await (const read of bytes) {
+      let chunk = read as Buffer;
+      if (skip > 0) {
+        if (chunk.length <= skip) {
+          skip -= chunk.length;
+          continue;
+        }
+        chunk = chunk.subarray(skip);
+        skip = 0;
+      }
+      bytesRead += chunk.length;
       try {
-        reader.write(chunk as Buffer, drafts);
+        reader.write(chunk, drafts);
       } finally {
         seal();
       }
@@ -87,6 +116,9 @@ export async function* readDraftBatches(
     }
   } catch (error) {
     failure = isZlibError(error) ? new CorruptInputError("the gzip data is corrupt or truncated", 0) : error;
+  }
+  if (failure === undefined && skip > 0) {
+    failure = new CorruptInputError("the gzip data ends before the checkpoint it was read to", 0);
   }
   if (failure === undefined) {
     try {

@@ -7,18 +7,54 @@ import { fastMethods, sameMethods } from "./fastMethods.js";
 import { PhoneWorkerPool } from "./PhoneWorkerPool.js";
 import type { PhoneNumberResult } from "./phoneNumber.js";
 import { type DraftBatch, phoneNumbersOf, readDraftBatches } from "./readDraftBatches.js";
-import type { FileKind, ReadOptions, ReadSummary, ReadUser, UserDraft } from "./types.js";
+import type { FileKind, ReadOptions, ReadPosition, ReadSummary, ReadUser, UserDraft } from "./types.js";
 import { type PlacePlan, PlaceState, UserPlaces } from "./UserPlaces.js";
 import { createUserValidator, type UserValidator } from "./validateUser.js";
 
-/** Opens the file for one pass: called twice, and both times it must give the same bytes (the same object version). */
-export type OpenInput = () => Readable | Promise<Readable>;
+/**
+ * Opens the file for one pass, from byte `fromByte` of the object (0 but for an uncompressed file read from a
+ * checkpoint: a range read). Called once a pass, and every time it must give the same bytes (the same object
+ * version).
+ */
+export type OpenInput = (fromByte: number) => Readable | Promise<Readable>;
 
-/** What pass 1 found: the counts of the whole file, and the file-level error that stopped it, if any. */
+/**
+ * What pass 1 found: the counts of the whole file, and the file-level error that stopped it, if any; or, when
+ * it was told to stop (`shouldStop`), where it stopped (`cut`): the counts are then those up to there.
+ */
 export interface FileCheck {
   summary: Readonly<ReadSummary>;
   /** Set when the file could not be read to its end: nothing of it may be sent. */
   fileError?: InputFileError;
+  /** Set when pass 1 stopped early: resume it there (a continuation). */
+  cut?: ReadPosition;
+}
+
+/**
+ * Where a reading resumes in a new invocation (a checkpoint): the pass and position, pass 1's table of users
+ * and counts, and pass 2's counts so far.
+ */
+export interface ReaderResume {
+  pass: 1 | 2;
+  position: ReadPosition;
+  places: UserPlaces;
+  summary: ReadSummary;
+  /** Pass 2's counts up to `position` (zero in pass 1). */
+  progress: PassProgress;
+  /** Pass 1's file error, when it had one (pass 2 then stops at the same place). */
+  fileError?: InputFileError;
+}
+
+/** How a reading is steered from outside: where it starts again, and when it must stop. */
+export interface ReaderControl {
+  /** @default a reading from the beginning */
+  resume?: ReaderResume;
+  /**
+   * Asked after each user of pass 1 (where a checkpoint could be cut): true stops pass 1 there (`cut`). Pass 2
+   * is stopped by its consumer, after any yielded user with an `end`.
+   * @default never
+   */
+  shouldStop?: () => boolean;
 }
 
 /**
@@ -29,8 +65,24 @@ export interface FileCheck {
  */
 export interface UserFactorsReader extends AsyncIterable<ReadUser> {
   readonly summary: ReadSummary;
+  /** Users pass 2 has yielded so far (a user in several places once, at its first place). */
+  readonly progress: Readonly<PassProgress>;
+  /** Pass 1's table of users (what a checkpoint saves once pass 1 is over or cut). */
+  readonly places: UserPlaces;
+  /**
+   * Where reading resumes after the place pass 2 yielded last, when that is known exactly (a checkpoint may be
+   * cut there); undefined before the first or after a place whose end is not known (a malformed CSV row).
+   */
+  readonly lastEnd: ReadPosition | undefined;
   /** Pass 1 (run once; iterating runs it first when it has not run). A file-level error is returned, not thrown. */
   check(): Promise<FileCheck>;
+}
+
+/** Users one pass has counted so far. */
+export interface PassProgress {
+  users: number;
+  valid: number;
+  rejected: number;
 }
 
 const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
@@ -63,7 +115,10 @@ export function readUserFactors(
   open: OpenInput,
   kind: FileKind,
   options: ReadOptions = {},
+  control: ReaderControl = {},
 ): UserFactorsReader {
+  const { resume } = control;
+  const shouldStop = control.shouldStop ?? (() => false);
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const phoneWorkers = options.phoneWorkers ?? (availableParallelism() >= 2 ? 1 : 0);
   const validate = createUserValidator({
@@ -72,10 +127,22 @@ export function readUserFactors(
     defaultCountry: options.defaultCountry,
     phoneCheck: options.phoneCheck,
   });
-  const summary = emptyReadSummary();
-  const places = new UserPlaces();
-  let pass1: Promise<FileCheck> | undefined;
+  const summary: ReadSummary = resume !== undefined ? { ...resume.summary } : emptyReadSummary();
+  const places = resume?.places ?? new UserPlaces();
+  let pass1: Promise<FileCheck> | undefined =
+    resume?.pass === 2
+      ? Promise.resolve({
+          summary: { ...summary },
+          ...(resume.fileError !== undefined ? { fileError: resume.fileError } : {}),
+        })
+      : undefined;
   let started = false;
+  const seen: PassProgress =
+    resume?.pass === 2 ? { ...resume.progress } : { users: 0, valid: 0, rejected: 0 };
+  /** Where each pass starts: the beginning, or the checkpoint for the pass it was cut in. */
+  const startOf = (pass: 1 | 2): ReadPosition | undefined =>
+    resume?.pass === pass && resume.position.byte > 0 ? resume.position : undefined;
+  const openAt = (start: ReadPosition | undefined) => open(kind.gzip || start === undefined ? 0 : start.byte);
 
   /** Worker threads for phone numbers, started when a pass first has numbers for them. */
   const workers = () => {
@@ -95,17 +162,30 @@ export function readUserFactors(
   const check = async (): Promise<FileCheck> => {
     const pool = workers();
     let fileError: InputFileError | undefined;
+    let cut: ReadPosition | undefined;
+    const start = startOf(1);
     try {
-      const batches = readDraftBatches(await open(), kind, {
+      const batches = readDraftBatches(await openAt(start), kind, {
         maxRecordBytes,
         normalise: pool.normalise,
+        start,
         onProgress: (lines, bytes) => {
           summary.lines = lines;
           summary.bytes = bytes;
         },
       });
-      for await (const batch of batches) {
-        for (const draft of batch.drafts) firstLook(draft, batch, places, validate, summary);
+      scan: for await (const batch of batches) {
+        for (const draft of batch.drafts) {
+          firstLook(draft, batch, places, validate, summary);
+          const end = endOf(draft, batch);
+          if (end !== undefined && shouldStop()) {
+            cut = end;
+            // What was read ahead of the cut is read again by the next invocation.
+            summary.lines = draft.endLine;
+            summary.bytes = end.byte;
+            break scan;
+          }
+        }
         options.onProgress?.(summary);
       }
     } catch (error) {
@@ -115,14 +195,18 @@ export function readUserFactors(
       await pool.close();
     }
     summary.duplicated = places.duplicated;
-    return { summary: { ...summary }, ...(fileError !== undefined ? { fileError } : {}) };
+    return {
+      summary: { ...summary },
+      ...(fileError !== undefined ? { fileError } : {}),
+      ...(cut !== undefined ? { cut } : {}),
+    };
   };
 
   async function* secondPass(): AsyncGenerator<ReadUser> {
     pass1 ??= check();
-    const { fileError } = await pass1;
+    const { fileError, cut } = await pass1;
+    if (cut !== undefined) throw new Error("pass 1 was cut: resume it before reading pass 2");
     const pool = workers();
-    const seen = { users: 0, valid: 0, rejected: 0 };
     // Each place's plan, looked up once a batch: when the batch is sealed (for its phone numbers) or read.
     const plans = new WeakMap<readonly UserDraft[], (PlacePlan | undefined)[]>();
     const plansOf = (drafts: readonly UserDraft[]) => {
@@ -133,10 +217,12 @@ export function readUserFactors(
       }
       return planned;
     };
+    const start = startOf(2);
     try {
-      const batches = readDraftBatches(await open(), kind, {
+      const batches = readDraftBatches(await openAt(start), kind, {
         maxRecordBytes,
         normalise: pool.normalise,
+        start,
         // Only places validated again need their numbers: the fast ones are E.164 already.
         numbersOf: (drafts) => {
           const planned = plansOf(drafts);
@@ -150,6 +236,7 @@ export function readUserFactors(
             const draft = batch.drafts[i] as UserDraft;
             const read = secondLook(draft, planned[i], batch.phones, validate, seen);
             if (read.kind === "valid") summary.methods += read.user.methods.length;
+            reading.lastEnd = endOf(draft, batch);
             yield read;
           }
         }
@@ -172,8 +259,11 @@ export function readUserFactors(
     }
   }
 
-  return {
+  const reading: UserFactorsReader & { lastEnd: ReadPosition | undefined } = {
     summary,
+    progress: seen,
+    places,
+    lastEnd: undefined,
     check: () => {
       pass1 ??= check();
       return pass1;
@@ -183,6 +273,17 @@ export function readUserFactors(
       started = true;
       return secondPass();
     },
+  };
+  return reading;
+}
+
+/** Where reading resumes after a place, when that is known exactly. */
+function endOf(draft: UserDraft, batch: DraftBatch): ReadPosition | undefined {
+  if (!Number.isFinite(draft.endByte)) return undefined;
+  return {
+    byte: draft.endByte,
+    line: draft.endLine + 1,
+    ...(batch.header !== undefined ? { header: batch.header } : {}),
   };
 }
 
@@ -227,7 +328,7 @@ function secondLook(
   plan: PlacePlan | undefined,
   phones: ReadonlyMap<string, PhoneNumberResult> | undefined,
   validate: UserValidator,
-  seen: { users: number; valid: number; rejected: number },
+  seen: PassProgress,
 ): ReadUser {
   if (plan === undefined)
     throw new InputChangedError(`pass 2 found a user on line ${draft.line} that pass 1 did not`);

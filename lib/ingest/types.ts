@@ -44,6 +44,16 @@ export interface ReadOptions {
   onProgress?: (summary: Readonly<ReadSummary>) => void;
 }
 
+/**
+ * A place in the (decompressed) input where reading can start again: just after a user's last row or line.
+ * `line` is the physical line that starts there; `header` the CSV header's cells (read again only from byte 0).
+ */
+export interface ReadPosition {
+  byte: number;
+  line: number;
+  header?: readonly string[];
+}
+
 /** One user read from a file: either valid, to be sent, or rejected with its reasons. */
 export type ReadUser = { kind: "valid"; user: UserFactors } | { kind: "rejected"; user: RejectedUser };
 
@@ -76,6 +86,11 @@ export interface UserDraft {
   line: number;
   /** Physical line where the user's last row ends. */
   endLine: number;
+  /**
+   * Byte offset in the (decompressed) input just after the user's last row or line, where reading can resume;
+   * NaN when it is not known exactly (a malformed CSV row ends the user): then no checkpoint is cut after it.
+   */
+  endByte: number;
   /** Method candidates in file order, as read: unchecked values keyed by field name. */
   methods: MethodDraft[];
   /** Problems found while reading, in file order. */

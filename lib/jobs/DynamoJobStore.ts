@@ -26,7 +26,6 @@ import { JobConflictError, JobNotFoundError, JobStatusError, JobStoreOptionsErro
 import type { IngestTotals, JobStore, NewJob, RecordedOutcomes } from "./JobStore.js";
 import {
   FINISHED_STATUSES,
-  type IngestCheckpoint,
   type Job,
   type JobCounts,
   type JobReports,
@@ -34,6 +33,7 @@ import {
   type UserOutcome,
   type UserOutcomeRecord,
 } from "./types.js";
+import { type JobItemUpdate, updateJobItem } from "./updateJobItem.js";
 
 /** Options of {@link DynamoJobStore}. */
 export interface DynamoJobStoreOptions {
@@ -183,17 +183,28 @@ export class DynamoJobStore implements JobStore {
     }).then((item) => item !== undefined);
   }
 
-  public async reserveSent(id: string, count: number, round: number): Promise<JobStatus> {
+  public async reserveSent(
+    id: string,
+    count: number,
+    round: number,
+    mark?: Record<string, unknown>,
+  ): Promise<JobStatus> {
     // `round` makes a retried call (its answer lost) count once: each round moves reserveRound from round - 1.
     const item = await this.conditionalUpdate(id, {
-      UpdateExpression: "SET #round = :round ADD #sent :count, #pending :count",
+      UpdateExpression: `SET #round = :round${mark !== undefined ? ", #mark = :mark" : ""} ADD #sent :count, #pending :count`,
       ConditionExpression:
         round === 1 ? "attribute_exists(pk) AND attribute_not_exists(#round)" : "#round = :previous",
-      ExpressionAttributeNames: { "#sent": "sent", "#pending": "pending", "#round": "reserveRound" },
+      ExpressionAttributeNames: {
+        "#sent": "sent",
+        "#pending": "pending",
+        "#round": "reserveRound",
+        ...(mark !== undefined ? { "#mark": "ingestMark" } : {}),
+      },
       ExpressionAttributeValues: {
         ":count": n(count),
         ":round": n(round),
         ...(round === 1 ? {} : { ":previous": n(round - 1) }),
+        ...(mark !== undefined ? { ":mark": s(JSON.stringify(mark)) } : {}),
       },
     });
     if (item !== undefined) return jobFromItem(item).status;
@@ -295,34 +306,6 @@ export class DynamoJobStore implements JobStore {
       ExpressionAttributeValues: values,
     });
     return item === undefined ? this.requireJob(id) : jobFromItem(item);
-  }
-
-  public async countIngestInvocation(id: string): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: jobKey(id),
-        UpdateExpression: "ADD ingestInvocations :one",
-        ConditionExpression: "attribute_exists(pk)",
-        ExpressionAttributeValues: { ":one": n(1) },
-      }),
-    );
-  }
-
-  public async saveCheckpoint(id: string, checkpoint: IngestCheckpoint | undefined): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: jobKey(id),
-        ...(checkpoint === undefined
-          ? { UpdateExpression: "REMOVE checkpoint" }
-          : {
-              UpdateExpression: "SET checkpoint = :checkpoint",
-              ExpressionAttributeValues: { ":checkpoint": s(JSON.stringify(checkpoint)) },
-            }),
-        ConditionExpression: "attribute_exists(pk)",
-      }),
-    );
   }
 
   public async recordOutcomes(jobId: string, outcomes: UserOutcomeRecord[]): Promise<RecordedOutcomes> {
@@ -886,27 +869,8 @@ export class DynamoJobStore implements JobStore {
   }
 
   /** An update of the job item: its new image, or undefined when the condition did not hold. */
-  private async conditionalUpdate(
-    id: string,
-    input: Pick<
-      ConstructorParameters<typeof UpdateItemCommand>[0],
-      "UpdateExpression" | "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"
-    >,
-  ): Promise<Item | undefined> {
-    try {
-      const result = await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.tableName,
-          Key: jobKey(id),
-          ReturnValues: "ALL_NEW",
-          ...input,
-        }),
-      );
-      return result.Attributes;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw error;
-    }
+  private conditionalUpdate(id: string, input: JobItemUpdate): Promise<Item | undefined> {
+    return updateJobItem(this.client, this.tableName, id, input);
   }
 }
 

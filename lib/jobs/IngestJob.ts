@@ -2,7 +2,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { finishJob } from "./completionReport.js";
 import type { IngestTotals, JobStore } from "./JobStore.js";
 import { jobIdFor } from "./jobId.js";
-import { SentReservation } from "./SentReservation.js";
+import { DEFAULT_RESERVE_CHUNK, SentReservation } from "./SentReservation.js";
 import type { Job, JobSource } from "./types.js";
 
 /** What {@link IngestJob} works with. */
@@ -16,6 +16,16 @@ export interface IngestJobDeps {
   clock?: () => number;
   /** Users counted as sent per update of the job. @default 1000 */
   reserveChunk?: number;
+}
+
+/** What the invocations before a continuation reserved in the job (carried in its checkpoint). */
+export interface ReservedBefore {
+  /** Users counted as sent. */
+  reserved: number;
+  /** Reservation updates made (each counts once, see {@link JobStore.reserveSent}). */
+  rounds: number;
+  /** Whether one of them found the job cancelled (nothing more is sent). */
+  cancelled: boolean;
 }
 
 /**
@@ -35,8 +45,50 @@ export class IngestJob {
   private constructor(
     public readonly id: string,
     private readonly deps: IngestJobDeps,
+    /** What earlier invocations reserved (a continuation, issue 14). */
+    before: ReservedBefore = { reserved: 0, rounds: 0, cancelled: false },
   ) {
-    this.reservation = new SentReservation(deps.store, id, deps.reserveChunk);
+    this.reservedBefore = before.reserved;
+    this.cancelled = before.cancelled;
+    this.reservation = new SentReservation(deps.store, id, deps.reserveChunk, before.rounds);
+  }
+
+  private readonly reservedBefore: number;
+
+  /**
+   * The job of an ingest continued from a checkpoint (issue 14): the invocations before counted
+   * `before.reserved` users as sent in `before.rounds` updates (given back at the end as far as they were not
+   * sent), and may have found the job cancelled. `roundsInJob`, the job's own count of reservation updates, is
+   * more than the checkpoint's when an invocation died after it.
+   *
+   * @example
+   * const job = IngestJob.resume(jobId, deps, { reserved: 3000, rounds: 3, cancelled: false });
+   */
+  public static resume(
+    id: string,
+    deps: IngestJobDeps,
+    before: ReservedBefore,
+    roundsInJob: number = before.rounds,
+  ): IngestJob {
+    // An invocation that died after the checkpoint reserved more rounds than it says: they count, and are
+    // given back at the end as far as they were not sent.
+    const extra = Math.max(0, roundsInJob - before.rounds);
+    const chunk = deps.reserveChunk ?? DEFAULT_RESERVE_CHUNK;
+    return new IngestJob(id, deps, {
+      ...before,
+      reserved: before.reserved + extra * chunk,
+      rounds: before.rounds + extra,
+    });
+  }
+
+  /** Users counted as sent in the job so far, by this invocation and those before it. */
+  public get reserved(): number {
+    return this.reservedBefore + this.reservation.reserved;
+  }
+
+  /** Reservation updates of the job so far (what a continuation goes on from). */
+  public get reserveRounds(): number {
+    return this.reservation.round;
   }
 
   /** Creates the upload's job, or finds it: `created` false means a duplicate event (do nothing). */
@@ -68,10 +120,13 @@ export class IngestJob {
     }
   }
 
-  /** Counts one user as sent before it is sent; false when the job was cancelled (send nothing more). */
-  public async beforeSend(): Promise<boolean> {
+  /**
+   * Counts one user as sent before it is sent; false when the job was cancelled (send nothing more). `mark`
+   * (ingest's send mark, issue 14) is saved with the reservation update when one is due.
+   */
+  public async beforeSend(mark?: () => Record<string, unknown> | undefined): Promise<boolean> {
     if (this.cancelled) return false;
-    this.cancelled = (await this.reservation.take()) === "cancelled";
+    this.cancelled = (await this.reservation.take(mark)) === "cancelled";
     return !this.cancelled;
   }
 
@@ -85,7 +140,7 @@ export class IngestJob {
     const job = await this.deps.store.finishIngest(
       this.id,
       { ...totals, finishedAt: new Date(clock()).toISOString() },
-      this.reservation.reserved,
+      this.reserved,
     );
     return (await finishJob(this.id, this.deps)) ?? job;
   }

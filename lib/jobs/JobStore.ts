@@ -1,5 +1,4 @@
 import type {
-  IngestCheckpoint,
   Job,
   JobCounts,
   JobReports,
@@ -59,10 +58,11 @@ export interface JobStore {
   markSending(id: string): Promise<boolean>;
   /**
    * Counts `count` more users as sent and pending before they are sent, so pending never drops below what is in
-   * the queue. `round` (1, 2, ...) makes a retried call count once. Returns the job's status (ingest stops on
-   * `cancelled`).
+   * the queue. `round` (1, 2, ...) makes a retried call count once. `mark`, ingest's send mark (issue 14: how
+   * far it has sent without a gap, opaque to the store), is saved in the same update (`ingestMark`). Returns the
+   * job's status (ingest stops on `cancelled`).
    */
-  reserveSent(id: string, count: number, round: number): Promise<JobStatus>;
+  reserveSent(id: string, count: number, round: number, mark?: Record<string, unknown>): Promise<JobStatus>;
   /**
    * Ingest has finished: sets its totals, gives back the reserved users that were not sent, and moves the job to
    * `applying`, or to `totals.end` (unless it was cancelled meanwhile). Returns the job after the change.
@@ -75,9 +75,6 @@ export interface JobStore {
     reason: string,
     counts?: Partial<JobCounts>,
   ): Promise<Job>;
-  /** Counts one more ingest invocation (a continuation, issue 14). */
-  countIngestInvocation(id: string): Promise<void>;
-  saveCheckpoint(id: string, checkpoint: IngestCheckpoint | undefined): Promise<void>;
   /**
    * Records the outcomes of one apply batch, each user once, and adds the batch's count changes to the job in one
    * update. A user already recorded with that outcome is left as it is (counted once); a `failed` user may become

@@ -2,10 +2,10 @@ import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { JobRecordError } from "./errors.js";
 import {
   COUNT_NAMES,
-  type IngestCheckpoint,
   type Job,
   type JobReports,
   type JobStatus,
+  type StoredCheckpoint,
   type UserOutcome,
   type UserOutcomeRecord,
 } from "./types.js";
@@ -90,7 +90,7 @@ export function jobFromItem(item: Item): Job {
     finishedAt: str(item, "finishedAt"),
     ingestFinishedAt: str(item, "ingestFinishedAt"),
     rpsCeiling: num(item, "rpsCeiling"),
-    checkpoint: checkpoint === undefined ? undefined : (JSON.parse(checkpoint) as IngestCheckpoint),
+    checkpoint: checkpoint === undefined ? undefined : (JSON.parse(checkpoint) as StoredCheckpoint),
   };
   return {
     id,

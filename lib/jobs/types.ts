@@ -82,7 +82,7 @@ export interface JobReports {
  * Where ingest stopped, for a continuation in a new invocation (issue 14). Opaque to the store: JSON-safe data
  * that ingest writes and reads back. Never user data beyond ids and offsets.
  */
-export type IngestCheckpoint = Record<string, unknown>;
+export type StoredCheckpoint = Record<string, unknown>;
 
 /** One job: an upload, its status, counts and timestamps. */
 export interface Job extends JobCounts {
@@ -102,7 +102,7 @@ export interface Job extends JobCounts {
   /** The configured requests-per-second ceiling of the apply fleet, for the achieved-rate figure. */
   rpsCeiling?: number;
   reports: JobReports;
-  checkpoint?: IngestCheckpoint;
+  checkpoint?: StoredCheckpoint;
 }
 
 /** The final outcome of one sent user (design.md, "Outcomes"), as recorded per user. */

@@ -11,11 +11,12 @@ import type { ApplyOutcomeEvent } from "../apply/types.js";
 import { toAuth0Endpoint } from "../auth0/Auth0Endpoint.js";
 import { TokenProvider } from "../auth0/TokenProvider.js";
 import { INCOMING_PREFIX, PIPELINE_DEFAULTS, REPORTS_PREFIX } from "../config/defaults.js";
-import { createIngestHandler } from "../ingest/createIngestHandler.js";
+import { createIngestHandler, type IngestContext } from "../ingest/createIngestHandler.js";
 import { ALLOW_CLEAR_METADATA, SYNC_METADATA } from "../ingest/ingestObject.js";
 import { ApplyJobs } from "../jobs/ApplyJobs.js";
 import { completionReport, failuresCsv, finishJob } from "../jobs/completionReport.js";
 import { countProblems } from "../jobs/countProblems.js";
+import { DynamoCheckpointStore } from "../jobs/DynamoCheckpointStore.js";
 import { DynamoJobStore } from "../jobs/DynamoJobStore.js";
 import { jobIdFor } from "../jobs/jobId.js";
 import { createLogger, type Logger } from "../logging/Logger.js";
@@ -36,6 +37,9 @@ import type {
   MigrationPhase,
   MigrationProgress,
 } from "./types.js";
+
+/** The local control queue: its messages start the next invocation of an ingest that ran out of time. */
+const LOCAL_CONTROL_QUEUE = "factor-sync-ingest-control";
 
 /**
  * Runs the whole pipeline on this machine, as it runs on AWS: fauxqs and dynalite in-process (S3, the work queue
@@ -200,31 +204,75 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
     options.signal?.addEventListener("abort", stop, { once: true });
     if (options.signal?.aborted) stop();
 
+    // Ingest as on AWS: a job per upload, a function timeout, and continuations through a control queue.
+    const ingestTimeoutMs = (options.ingestTimeoutSeconds ?? PIPELINE_DEFAULTS.ingestTimeoutSeconds) * 1000;
+    const controlQueue = await local.createQueue(LOCAL_CONTROL_QUEUE, {
+      VisibilityTimeout: String(Math.ceil((ingestTimeoutMs / 1000) * 6)),
+    });
+    const ingestHandler = createIngestHandler({
+      s3: local.s3,
+      sqs: local.sqs,
+      logger,
+      sync: sync.ingest,
+      onReadProgress: (read) => {
+        progress.read = { lines: read.lines, users: read.users, bytes: read.bytes };
+        report();
+      },
+      config: {
+        queueUrl: local.workQueue.url,
+        reportsPrefix: REPORTS_PREFIX,
+        ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
+        sendConcurrency: options.sendConcurrency ?? PIPELINE_DEFAULTS.sendConcurrency,
+        ...(options.phoneCheck ? { phoneCheck: options.phoneCheck } : {}),
+        ...(options.maxRejected ? { maxRejected: options.maxRejected } : {}),
+      },
+      jobs: {
+        store,
+        rpsCeiling: options.rpsCeiling ?? PIPELINE_DEFAULTS.rpsCeiling,
+        clock,
+        continuation: {
+          checkpoints: new DynamoCheckpointStore({
+            client: local.jobs.client,
+            tableName: local.jobs.tableName,
+            clock,
+          }),
+          controlQueueUrl: controlQueue.url,
+          timeoutMs: ingestTimeoutMs,
+        },
+      },
+    });
+    let ingestDone: (summary: IngestSummary) => void = () => {};
+    const ingestFinished = new Promise<IngestSummary>((done) => {
+      ingestDone = done;
+    });
+    const continuations = new SqsEventSource({
+      sqs: local.sqs,
+      queueUrl: controlQueue.url,
+      queueArn: controlQueue.arn,
+      batchSize: 1,
+      maxBatchingWindowSeconds: 0,
+      maxConcurrency: 2,
+      functionTimeoutSeconds: ingestTimeoutMs / 1000,
+      functionName: "ingest",
+      logger,
+      handler: async (event, context) => {
+        const summaries = await ingestHandler(event, options.ingestContext?.() ?? context);
+        if (summaries[0] !== undefined) ingestDone(summaries[0]);
+        return {};
+      },
+    });
+
     let ingest: IngestSummary;
     let jobId: string;
     try {
       // Apply starts while ingest still sends, as on AWS.
       report("ingesting");
       source.start();
-      const handler = createIngestHandler({
-        s3: local.s3,
-        sqs: local.sqs,
-        logger,
-        jobs: { store, rpsCeiling: options.rpsCeiling ?? PIPELINE_DEFAULTS.rpsCeiling, clock },
-        sync: sync.ingest,
-        onReadProgress: (read) => {
-          progress.read = { lines: read.lines, users: read.users, bytes: read.bytes };
-          report();
-        },
-        config: {
-          queueUrl: local.workQueue.url,
-          reportsPrefix: REPORTS_PREFIX,
-          ...(options.defaultCountry ? { defaultCountry: options.defaultCountry } : {}),
-          sendConcurrency: options.sendConcurrency ?? PIPELINE_DEFAULTS.sendConcurrency,
-          ...(options.phoneCheck ? { phoneCheck: options.phoneCheck } : {}),
-          ...(options.maxRejected ? { maxRejected: options.maxRejected } : {}),
-        },
-      });
+      continuations.start();
+      const deadline = clock() + ingestTimeoutMs;
+      const context: IngestContext = options.ingestContext?.() ?? {
+        getRemainingTimeInMillis: () => Math.max(0, deadline - clock()),
+      };
       const event = objectCreatedEvent({
         bucket: local.bucket,
         key,
@@ -240,8 +288,9 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       });
       progress.jobId = jobId;
       report();
-      const summaries = await handler(event);
-      const first = summaries[0];
+      const summaries = await ingestHandler(event, context);
+      const first = summaries[0] ?? (await ingestFinished);
+      await continuations.stop();
       if (first === undefined) throw new LocalRunError(`the ingest handler did not read ${key}`);
       ingest = first;
       progress.users = ingest.users;
@@ -258,11 +307,11 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       }
     } catch (error) {
       await source.stop().catch(() => {});
+      await continuations.stop().catch(() => {});
       throw error;
     } finally {
       options.signal?.removeEventListener("abort", stop);
     }
-
     report("reporting");
     // Still in the work queue: visible, in flight or delayed.
     const depth = await queueDepth(local.sqs, local.workQueue.url);
@@ -322,6 +371,7 @@ export async function runLocalMigration(options: LocalMigrationOptions): Promise
       interrupted: options.signal?.aborted ?? false,
       durationMs,
       ...(ingest.fileError ? { fileError: ingest.fileError } : {}),
+      ingestInvocations: job.ingestInvocations,
       ...(ingest.tooManyRejected ? { tooManyRejected: ingest.tooManyRejected } : {}),
       reports: {
         dir: reportsDir,

@@ -1,6 +1,7 @@
 import type { CountryCode } from "libphonenumber-js";
 import type { ApplyOptions } from "../apply/types.js";
 import type { Auth0Credentials } from "../auth0/TokenProvider.js";
+import type { IngestContext } from "../ingest/createIngestHandler.js";
 import type { MaxRejected } from "../ingest/rejectionTolerance.js";
 import type { PhoneCheck } from "../ingest/types.js";
 import type { JobStatus } from "../jobs/types.js";
@@ -62,6 +63,16 @@ export interface LocalMigrationOptions {
   maxReceiveCount?: number;
   /** SendMessageBatch calls in flight during ingest. @default PIPELINE_DEFAULTS.sendConcurrency */
   sendConcurrency?: number;
+  /**
+   * The ingest function's timeout, seconds (`--ingest-timeout`): an ingest that needs longer continues in a new
+   * invocation from its checkpoint, as on AWS. @default PIPELINE_DEFAULTS.ingestTimeoutSeconds
+   */
+  ingestTimeoutSeconds?: number;
+  /**
+   * The Lambda context each ingest invocation gets, in place of one whose remaining time runs down from
+   * `ingestTimeoutSeconds` on the clock (tests count looks at it instead of milliseconds). @default real time
+   */
+  ingestContext?: () => IngestContext;
   /** Tuning of the apply handler's retries (tests shorten the redelivery delays). @default the handler's own */
   applyOptions?: ApplyOptions;
   /** The circuit breaker's probe interval (tests shorten it). @default 30_000 */
@@ -189,6 +200,8 @@ export interface LocalMigrationSummary {
   durationMs: number;
   /** A file-level error that stopped reading (the counts cover the lines before it). */
   fileError?: { name: string; message: string; line?: number };
+  /** Ingest invocations the file took (more than one when it continued from checkpoints). */
+  ingestInvocations: number;
   /** Present when the file had more rejected users than `maxRejected` allows: nothing was sent. */
   tooManyRejected?: IngestTooManyRejected;
   reports: LocalReports;

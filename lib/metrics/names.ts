@@ -22,6 +22,8 @@ export const METRIC = {
   usersFailedToSend: "UsersFailedToSend",
   /** Files that a file-level error stopped. */
   fileErrors: "FileErrors",
+  /** Ingests whose checkpoint no invocation took up (a lost continuation), counted by ingest's sweep. */
+  stalledIngests: "StalledIngests",
   /** PUTs answered 2xx. */
   putsApplied: "PutsApplied",
   /** PUTs answered with a permanent error (400, 403, 404, 409, a 401 a fresh token did not cure). */

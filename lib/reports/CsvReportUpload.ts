@@ -13,6 +13,8 @@ export interface CsvReportUploadOptions {
   columns: readonly string[];
   /** Bytes buffered per multipart part (S3's minimum is 5 MiB). @default 5 MiB */
   partSize?: number;
+  /** Write the header row first (a later part of a report continued across invocations has none). @default true */
+  header?: boolean;
   /** Parts uploaded at once; memory held is at most `partSize × queueSize`. @default 2 */
   queueSize?: number;
 }
@@ -55,7 +57,7 @@ export class CsvReportUpload {
       this.failure ??= error;
       this.stream.destroy(error instanceof Error ? error : new Error(String(error)));
     });
-    this.stream.write(`${CSV_BYTE_ORDER_MARK}${csvRow(options.columns)}`);
+    if (options.header !== false) this.stream.write(`${CSV_BYTE_ORDER_MARK}${csvRow(options.columns)}`);
   }
 
   /** Data rows written so far (the header not counted). */

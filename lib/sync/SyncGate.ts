@@ -27,6 +27,11 @@ export interface SyncedUser {
   unchanged: boolean;
   /** The claim made for sending the user (none: unchanged, or a newer file's claim refused it). */
   claim?: SendClaim;
+  /**
+   * Present (true) when this very file's methods were already applied to the user: an invocation of this ingest
+   * that died between checkpoints sent it (issue 14). It is counted as sent, and not sent again.
+   */
+  appliedByThisFile?: true;
 }
 
 /** Options of {@link SyncGate}. */
@@ -150,7 +155,14 @@ export class SyncGate {
     // rest claimed. A confirmation that fails (the state moved since the lookup) makes the user one to send.
     const users = chunk.map((user): SyncedUser => {
       const hmac = methodSetHmac(key, user.userId, user.methods);
-      const unchanged = states !== undefined && isUnchanged(states.get(user.userId), hmac, order);
+      const state = states?.get(user.userId);
+      // Applied (a 2xx, not a confirmation) for this file's order by this job: only an earlier invocation of this
+      // very ingest can have sent it. A user this job confirmed unchanged earlier keeps `appliedJob` of the job
+      // that applied it, and is unchanged again below.
+      if (state?.appliedOrder === order && state.appliedJob === jobId) {
+        return { user, stamp: { tenant, hmac, order }, unchanged: false, appliedByThisFile: true };
+      }
+      const unchanged = states !== undefined && isUnchanged(state, hmac, order);
       return { user, stamp: { tenant, hmac, order }, unchanged };
     });
     const limit = pLimit(this.claimConcurrency);
@@ -162,6 +174,7 @@ export class SyncGate {
     await Promise.all(
       users.map((synced) =>
         limit(async () => {
+          if (synced.appliedByThisFile === true) return;
           if (synced.unchanged) {
             const confirmed = await store.confirmUnchanged(tenant, synced.user.userId, {
               hmac: synced.stamp.hmac,

@@ -40,6 +40,8 @@ describe("FactorSyncStack with default settings", () => {
     ingest: string;
     apply: string;
     jobs: string;
+    control: string;
+    controlDlq: string;
   };
   beforeAll(() => {
     s = synthesizeStack();
@@ -54,6 +56,8 @@ describe("FactorSyncStack with default settings", () => {
       ingest: s.logicalId(s.stack.ingest.function),
       apply: s.logicalId(s.stack.apply.function),
       jobs: s.logicalId(s.stack.jobsTable),
+      control: s.logicalId(s.stack.continuation.controlQueue),
+      controlDlq: s.logicalId(s.stack.continuation.controlDeadLetterQueue),
     };
   });
 
@@ -215,16 +219,36 @@ describe("FactorSyncStack with default settings", () => {
           SourceAccount: ref("AWS::AccountId"),
           SourceArn: getAtt(ids.bucket),
         },
+        {
+          // The stalled-ingest sweep: a schedule of its own.
+          Action: "lambda:InvokeFunction",
+          FunctionName: getAtt(ids.ingest),
+          Principal: "events.amazonaws.com",
+          SourceArn: getAtt(s.logicalId(s.stack.continuation.sweep)),
+        },
       ]);
     });
   });
 
   describe("the queues", () => {
-    it("encrypt the work queue, the DLQ and the ingest failure queue with the customer-managed key", () => {
-      for (const id of [ids.workQueue, ids.dlq, ids.failures]) {
+    it("encrypt the work queue, the DLQ, the ingest failure queue and the control queue and its DLQ with the customer-managed key", () => {
+      for (const id of [ids.workQueue, ids.dlq, ids.failures, ids.control, ids.controlDlq]) {
         expect(propertiesOf(s.template, id).KmsMasterKeyId).toEqual(getAtt(ids.key));
       }
-      s.template.resourceCountIs("AWS::SQS::Queue", 3);
+      s.template.resourceCountIs("AWS::SQS::Queue", 5);
+    });
+
+    it("make a continuation visible again after six ingest timeouts, and dead-letter it after 3 receives", () => {
+      expect(propertiesOf(s.template, ids.control)).toEqual({
+        KmsMasterKeyId: getAtt(ids.key),
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        RedrivePolicy: { deadLetterTargetArn: getAtt(ids.controlDlq), maxReceiveCount: 3 },
+        VisibilityTimeout: 6 * PIPELINE_DEFAULTS.ingestTimeoutSeconds,
+      });
+      expect(propertiesOf(s.template, ids.controlDlq)).toEqual({
+        KmsMasterKeyId: getAtt(ids.key),
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
     });
 
     it("move a message to the DLQ after maxReceiveCount receives, with a visibility timeout of 6 x apply's timeout", () => {
@@ -249,7 +273,7 @@ describe("FactorSyncStack with default settings", () => {
     });
 
     it("deny every request to any queue that is not over TLS", () => {
-      for (const id of [ids.workQueue, ids.dlq, ids.failures]) {
+      for (const id of [ids.workQueue, ids.dlq, ids.failures, ids.control, ids.controlDlq]) {
         s.template.hasResourceProperties("AWS::SQS::QueuePolicy", {
           Queues: [ref(id)],
           PolicyDocument: {
@@ -309,6 +333,8 @@ describe("FactorSyncStack with default settings", () => {
           AUTH0_DOMAIN: PLACEHOLDER_AUTH0_DOMAIN,
           SYNC_KEY_SECRET_ARN: ref(s.logicalId(s.stack.syncKey)),
           NODE_OPTIONS: "--enable-source-maps",
+          CONTROL_QUEUE_URL: ref(ids.control),
+          INGEST_TIMEOUT_SECONDS: "900",
         },
       });
       expect(propertiesOf(s.template, ids.apply).Environment).toEqual({
@@ -345,8 +371,10 @@ describe("FactorSyncStack with default settings", () => {
       }
     });
 
-    it("feed apply from the work queue with partial batch failures, a batch size, a batching window and MaximumConcurrency", () => {
+    it("feed ingest from the control queue one continuation at a time, apply from the work queue with partial batch failures, a batch size, a batching window and MaximumConcurrency", () => {
       expect(resourcesOfType(s.template, "AWS::Lambda::EventSourceMapping").map(([, p]) => p)).toEqual([
+        // Ingest's continuations, one an invocation.
+        { BatchSize: 1, EventSourceArn: getAtt(ids.control), FunctionName: ref(ids.ingest) },
         {
           BatchSize: PIPELINE_DEFAULTS.batchSize,
           EventSourceArn: getAtt(ids.workQueue),
@@ -354,6 +382,19 @@ describe("FactorSyncStack with default settings", () => {
           FunctionResponseTypes: ["ReportBatchItemFailures"],
           MaximumBatchingWindowInSeconds: PIPELINE_DEFAULTS.maxBatchingWindowSeconds,
           ScalingConfig: { MaximumConcurrency: PIPELINE_DEFAULTS.maxConcurrency },
+        },
+      ]);
+    });
+
+    it("invoke ingest every 5 minutes to sweep for stalled ingests", () => {
+      expect(resourcesOfType(s.template, "AWS::Events::Rule").map(([, p]) => p)).toEqual([
+        {
+          Description: "factor-sync: counts ingests whose checkpoint no invocation took up",
+          ScheduleExpression: "rate(5 minutes)",
+          State: "ENABLED",
+          Targets: [
+            { Arn: getAtt(ids.ingest), Id: "Target0", Input: JSON.stringify({ source: "aws.events" }) },
+          ],
         },
       ]);
     });
@@ -529,7 +570,7 @@ describe("FactorSyncStack with default settings", () => {
   });
 
   describe("the alarms", () => {
-    it("watch the DLQ, failed ingests, the oldest work message, apply errors and throttles, Auth0 unavailable and paused jobs", () => {
+    it("watch the DLQ, failed ingests, the oldest work message, apply errors and throttles, Auth0 unavailable, paused jobs, stalled ingests and dead-lettered continuations", () => {
       const alarms = resourcesOfType(s.template, "AWS::CloudWatch::Alarm").map(([, p]) => ({
         name: p.AlarmName,
         namespace: p.Namespace,
@@ -633,6 +674,31 @@ describe("FactorSyncStack with default settings", () => {
           comparison: atLeast,
           missing: "ignore",
         },
+        {
+          // Written by ingest's sweep every 5 minutes, 0 included.
+          name: named("StalledIngest"),
+          namespace: "FactorSync",
+          metric: "StalledIngests",
+          dimensions: fn(ids.ingest),
+          statistic: "Maximum",
+          period: 300,
+          periods: [1, 1],
+          threshold: 1,
+          comparison: atLeast,
+          missing: "notBreaching",
+        },
+        {
+          name: named("ContinuationDeadLetters"),
+          namespace: "AWS/SQS",
+          metric: "ApproximateNumberOfMessagesVisible",
+          dimensions: queue(ids.controlDlq),
+          statistic: "Maximum",
+          period: 60,
+          periods: [1, 1],
+          threshold: 1,
+          comparison: atLeast,
+          missing: "notBreaching",
+        },
       ]);
     });
 
@@ -672,6 +738,7 @@ describe("FactorSyncStack with default settings", () => {
       "DeadLetterQueueUrl",
       "DeadLetterQueueArn",
       "IngestFailureQueueUrl",
+      "ControlQueueUrl",
       "Auth0SecretArn",
       "SyncKeySecretArn",
       "IngestFunctionName",
@@ -739,6 +806,8 @@ describe("FactorSyncStack with every setting given", () => {
         PHONE_CHECK: "e164",
         MAX_REJECTED: "2.5%",
         NODE_OPTIONS: "--enable-source-maps",
+        CONTROL_QUEUE_URL: ref(s.logicalId(s.stack.continuation.controlQueue)),
+        INGEST_TIMEOUT_SECONDS: "900",
       },
     });
     expect(propertiesOf(s.template, s.logicalId(s.stack.apply.function)).Environment).toEqual({
@@ -893,9 +962,10 @@ describe.each([
   it("gives MAX_CONCURRENCY the event source's own MaximumConcurrency, so the pacer splits the ceiling across real workers", () => {
     const mappings = resourcesOfType(s.template, "AWS::Lambda::EventSourceMapping").map(([, p]) => p);
     expect(mappings.map((mapping) => [mapping.FunctionName, mapping.EventSourceArn])).toEqual([
+      [ref(s.logicalId(s.stack.ingest.function)), getAtt(s.logicalId(s.stack.continuation.controlQueue))],
       [ref(s.logicalId(s.stack.apply.function)), getAtt(s.logicalId(s.stack.workQueue))],
     ]);
-    const scaling = mappings[0]?.ScalingConfig as { MaximumConcurrency: number };
+    const scaling = mappings[1]?.ScalingConfig as { MaximumConcurrency: number };
     expect(environment.MAX_CONCURRENCY).toBe(String(scaling.MaximumConcurrency));
   });
 

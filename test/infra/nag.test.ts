@@ -75,6 +75,7 @@ describe("cdk-nag AwsSolutions", () => {
       "AwsSolutions-SMG4 at FactorSync/SyncKey",
       `AwsSolutions-IAM5[Resource::${bucketArn}/incoming/*] at FactorSync/Ingest/Role`,
       `AwsSolutions-IAM5[Resource::${bucketArn}/reports/*] at FactorSync/Ingest/Role`,
+      `AwsSolutions-IAM5[Resource::${bucketArn}/reports/.ingest/*] at FactorSync/Ingest/Role`,
       "AwsSolutions-L1 at FactorSync/Ingest/Function",
       `AwsSolutions-IAM5[Resource::${bucketArn}/reports/*] at FactorSync/Apply/Role`,
       "AwsSolutions-L1 at FactorSync/Apply/Function",

@@ -54,7 +54,8 @@ describe("IAM permissions", () => {
     | "syncKey"
     | "ingestLogs"
     | "applyLogs"
-    | "jobs",
+    | "jobs"
+    | "control",
     string
   >;
   beforeAll(() => {
@@ -70,6 +71,7 @@ describe("IAM permissions", () => {
       ingestLogs: s.logicalId(s.stack.ingest.logGroup),
       applyLogs: s.logicalId(s.stack.apply.logGroup),
       jobs: s.logicalId(s.stack.jobsTable),
+      control: s.logicalId(s.stack.continuation.controlQueue),
     };
   });
 
@@ -87,7 +89,7 @@ describe("IAM permissions", () => {
     `kms:Encrypt on ${id.key}.Arn`,
   ];
 
-  it("let ingest read input files (the exact version each event names), write reports, send to the work queue, read the sync key, record its failures and use the jobs table: nothing else", () => {
+  it("let ingest read input files (the exact version each event names), write reports, send to the work queue, read the sync key, record its failures, use the jobs table and continue through the control queue: nothing else", () => {
     expect(permissionsOf(s, s.stack.ingest)).toEqual(
       [
         ...jobsTable(),
@@ -99,10 +101,20 @@ describe("IAM permissions", () => {
         `s3:GetObject on ${id.bucket}.Arn/incoming/*`,
         `s3:GetObjectVersion on ${id.bucket}.Arn/incoming/*`,
         `s3:PutObject on ${id.bucket}.Arn/reports/*`,
+        // An ingest's own state across invocations (pass 1's table, report parts): read back, then deleted.
+        `s3:DeleteObject on ${id.bucket}.Arn/reports/.ingest/*`,
+        `s3:GetObject on ${id.bucket}.Arn/reports/.ingest/*`,
         // The sync state's HMAC key: ingest only (apply writes the HMAC its message carries).
         `secretsmanager:GetSecretValue on ${id.syncKey}`,
         `sqs:SendMessage on ${id.failures}.Arn`,
         `sqs:SendMessage on ${id.workQueue}.Arn`,
+        // The control queue: ingest sends the next continuation and consumes them (its event source).
+        `sqs:ChangeMessageVisibility on ${id.control}.Arn`,
+        `sqs:DeleteMessage on ${id.control}.Arn`,
+        `sqs:GetQueueAttributes on ${id.control}.Arn`,
+        `sqs:GetQueueUrl on ${id.control}.Arn`,
+        `sqs:ReceiveMessage on ${id.control}.Arn`,
+        `sqs:SendMessage on ${id.control}.Arn`,
       ].sort(),
     );
   });
@@ -143,7 +155,9 @@ describe("IAM permissions", () => {
     expect(lines.filter((line) => line.includes("*")).sort()).toEqual([
       `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
       `s3:AbortMultipartUpload on ${id.bucket}.Arn/reports/*`,
+      `s3:DeleteObject on ${id.bucket}.Arn/reports/.ingest/*`,
       `s3:GetObject on ${id.bucket}.Arn/incoming/*`,
+      `s3:GetObject on ${id.bucket}.Arn/reports/.ingest/*`,
       `s3:GetObjectVersion on ${id.bucket}.Arn/incoming/*`,
       `s3:PutObject on ${id.bucket}.Arn/reports/*`,
       `s3:PutObject on ${id.bucket}.Arn/reports/*`,

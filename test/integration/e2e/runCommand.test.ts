@@ -155,6 +155,7 @@ describe("run and demo, as child processes", () => {
       }).result;
 
       const valid = file.applied.size + file.refused.size;
+      // A user on several rejected lines is one rejected user (two passes): rejected users are users - valid.
       const shown = result.stdout.replaceAll("\r\n", "\n");
       expect(shown).toContain(
         [

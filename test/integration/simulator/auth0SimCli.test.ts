@@ -69,7 +69,9 @@ describe("auth0-sim command", () => {
       child.kill("SIGINT");
     }
     expect(await exitCode(child)).toBe(0);
-    expect(output.stdout).toContain("stopped: 2 requests, 1 PUTs applied, 0 answered 429, 1 tokens issued\n");
+    expect(output.stdout).toContain(
+      "stopped: 2 requests, 1 PUTs, 1 PUTs applied, 0 answered 429, 1 tokens issued\n",
+    );
   });
 
   it("fails every call in the outage the flags schedule and serves the control route", async () => {

@@ -150,4 +150,22 @@ describe("SyncGate", () => {
     // The forecast claimed nothing: a user left out is still only the first job's claim.
     expect((await store.get(tenant, "auth0|u7"))?.claimOrder).toBe("001.0.j-1");
   });
+
+  it("marks users this very file's methods were already applied to (an ingest invocation that died sent them): not sent, not unchanged", async () => {
+    const tenant = `gate-${++tenantCounter}`;
+    const users = Array.from({ length: 120 }, (_, index) => user(index));
+    const plan: SyncPlan = { store, key: KEY, tenant, order: "005.0.j-5", jobId: "j-5" };
+    // The first invocation sent the first 50, and apply applied them.
+    await applyAll(await pass(users.slice(0, 50), plan), "j-5");
+    // The invocation that takes its checkpoint over reads them again.
+    const again = await pass(users, plan);
+    expect(again.filter((entry) => entry.appliedByThisFile).map((entry) => entry.user.userId)).toEqual(
+      users.slice(0, 50).map((entry) => entry.userId),
+    );
+    expect(again.filter((entry) => entry.unchanged)).toEqual([]);
+    // Another file with the same methods finds them unchanged, as before.
+    const other: SyncPlan = { ...plan, order: "006.0.j-6", jobId: "j-6" };
+    const next = await pass(users.slice(0, 50), other);
+    expect(next.every((entry) => entry.unchanged && entry.appliedByThisFile === undefined)).toBe(true);
+  });
 });

@@ -127,6 +127,31 @@ describe("incremental sync", () => {
     }
   });
 
+  it("keeps the unchanged count and sends each changed user once when the second ingest continues over several invocations", async () => {
+    expect((await run("continued", usersCsv(2_000))).puts).toBe(2_000);
+    const changed = new Set([5, 400, 999, 1_000, 1_001, 1_777, 1_999]);
+    // Each ingest invocation's time runs down by one a look (ingest looks once a user): about 750 users each, so
+    // both passes over 2,010 users take several invocations, cutting while users wait in the sync gate.
+    const second = await run("continued", usersCsv(2_010, { changed }), {
+      ingestContext: () => {
+        let looks = 0;
+        return { getRemainingTimeInMillis: () => 1_000 - ++looks };
+      },
+    });
+    expect(second.summary).toMatchObject({
+      users: 2_010,
+      applied: 17,
+      unchanged: 1_993,
+      superseded: 0,
+      failed: 0,
+      status: "complete",
+      accounted: true,
+    });
+    expect(second.summary.ingestInvocations).toBeGreaterThanOrEqual(4);
+    // Seven new secrets and ten new users: one PUT each, none twice, none of the unchanged.
+    expect(second.puts).toBe(17);
+  });
+
   it("sends a changed phone and a removed method, and skips a re-ordered set", async () => {
     const csv = [
       "user_id,type,totp_secret,phone_number",

@@ -49,3 +49,23 @@ describe("jobs and status of a paused job", () => {
     expect(toJobJson(applying)).not.toHaveProperty("reason");
   });
 });
+
+describe("status of an ingest that continued from checkpoints", () => {
+  it("says nothing of ingest invocations when there was one", () => {
+    expect(formatJobStatus(applying, Date.parse("2026-12-01T12:01:00.000Z"))).not.toContain("  ingest");
+  });
+
+  it("names the invocations and the checkpoint an ingest goes on from", () => {
+    const job: Job = {
+      ...applying,
+      status: "sending",
+      ingestFinishedAt: undefined,
+      ingestInvocations: 3,
+      checkpoint: { seq: 3, pass: 2, position: { byte: 9000, line: 412 } },
+    };
+    expect(formatJobStatus(job, Date.parse("2026-12-01T12:01:00.000Z"))).toContain(
+      "\n  ingest    3 invocations, continuing from checkpoint 3 (pass 2, line 412)\n",
+    );
+    expect(formatJobStatus({ ...job, checkpoint: undefined }, 0)).toContain("\n  ingest    3 invocations\n");
+  });
+});

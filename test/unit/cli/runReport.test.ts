@@ -22,6 +22,7 @@ function summary(overrides: Partial<LocalMigrationSummary> = {}): LocalMigration
     accounted: true,
     interrupted: false,
     durationMs: 1234,
+    ingestInvocations: 1,
     reports: { dir: "/r", failures: "/r/users.csv.failures.csv", run: "/r/users.csv.run.json" },
     ...overrides,
   };

@@ -11,6 +11,7 @@ describe("readIngestConfig", () => {
       reportsPrefix: "reports/",
       sendConcurrency: 10,
       logLevel: "info",
+      timeoutSeconds: 900,
       functionName: "factor-sync-ingest",
     });
   });
@@ -24,6 +25,8 @@ describe("readIngestConfig", () => {
         SEND_CONCURRENCY: "4",
         LOG_LEVEL: "debug",
         JOBS_TABLE: "factor-sync-jobs",
+        CONTROL_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/control",
+        INGEST_TIMEOUT_SECONDS: "600",
         RPS_CEILING: "16",
         SYNC_KEY_SECRET_ARN: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:SyncKey-AbCdEf",
         AUTH0_DOMAIN: "acme.eu.auth0.com",
@@ -38,6 +41,8 @@ describe("readIngestConfig", () => {
       sendConcurrency: 4,
       logLevel: "debug",
       jobsTable: "factor-sync-jobs",
+      controlQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/control",
+      timeoutSeconds: 600,
       rpsCeiling: 16,
       syncKeySecretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:SyncKey-AbCdEf",
       auth0Domain: "acme.eu.auth0.com",
@@ -56,6 +61,7 @@ describe("readIngestConfig", () => {
       reportsPrefix: "reports/",
       sendConcurrency: 10,
       logLevel: "info",
+      timeoutSeconds: 900,
       functionName: "factor-sync-ingest",
     });
   });

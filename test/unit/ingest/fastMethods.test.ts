@@ -6,6 +6,7 @@ const draft = (...inputs: Record<string, unknown>[]): UserDraft => ({
   userId: "auth0|1",
   line: 2,
   endLine: 2,
+  endByte: 100,
   methods: inputs.map((input, at) => ({ at, input })),
   errors: [],
   parts: inputs.length,

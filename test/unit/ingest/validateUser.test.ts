@@ -7,6 +7,7 @@ function draft(overrides: Partial<UserDraft>): UserDraft {
     userId: "auth0|1",
     line: 2,
     endLine: 2,
+    endByte: 100,
     methods: [],
     errors: [],
     parts: 1,
