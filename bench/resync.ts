@@ -6,7 +6,8 @@
  * the lookup rate: users/s through pass 2 with the sync state lookups (read, validate, HMAC, BatchGetItem,
  * claims of the users to send), measured on its own over the second file against the same state (target
  * ≥ 20,000 users/s on dynalite), with the event-loop utilization of the main thread and of the dynalite thread
- * during pass 2 (1 = busy all the time: the thread that bounds it).
+ * during pass 2 (1 = busy all the time: the thread that bounds it), and whether dynalite's table cache was on.
+ * Pass 2 makes one conditional write per user: a claim for a user to send, a confirmation for an unchanged one.
  * The last stdout line is one JSON object.
  *
  * `--lookups-only` writes the first run's state directly and measures pass 2 alone (seconds, not minutes).
@@ -73,7 +74,14 @@ async function measurePass2(
   stateDir: string,
   file: string,
   tenant: string,
-): Promise<{ users: number; toSend: number; usersPerSec: number; mainBusy: number; dynaliteBusy: number }> {
+): Promise<{
+  users: number;
+  toSend: number;
+  usersPerSec: number;
+  mainBusy: number;
+  dynaliteBusy: number;
+  tableCache: boolean;
+}> {
   const table = await openLocalJobsTable(stateDir, { shared: false });
   let users = 0;
   let toSend = 0;
@@ -111,6 +119,7 @@ async function measurePass2(
       // Event-loop utilization during pass 2: which thread bounds it (1 = busy all the time).
       mainBusy: round2(performance.eventLoopUtilization(main0).utilization),
       dynaliteBusy: round2(table.utilization?.(dynalite0).utilization ?? 0),
+      tableCache: table.tableCache ?? false,
     };
   } finally {
     await table.stop();
@@ -167,6 +176,7 @@ async function lookupsOnly(): Promise<void> {
         lookupUsersPerSec: pass2.usersPerSec,
         mainThreadBusy: pass2.mainBusy,
         dynaliteThreadBusy: pass2.dynaliteBusy,
+        dynaliteTableCache: pass2.tableCache,
         loadAverage: [Math.round(loadBefore * 10) / 10, Math.round((loadavg()[0] ?? 0) * 10) / 10],
       }),
     );
@@ -239,6 +249,7 @@ async function main(): Promise<void> {
       lookupUsersPerSec: pass2.usersPerSec,
       mainThreadBusy: pass2.mainBusy,
       dynaliteThreadBusy: pass2.dynaliteBusy,
+      dynaliteTableCache: pass2.tableCache,
       loadAverage: [Math.round(loadBefore * 10) / 10, Math.round((loadavg()[0] ?? 0) * 10) / 10],
     };
     console.log(JSON.stringify(result));

@@ -14,6 +14,7 @@ import { EmfMetrics } from "../lib/metrics/EmfMetrics.js";
 import { functionDimensions } from "../lib/metrics/names.js";
 import { ApplySync } from "../lib/sync/ApplySync.js";
 import { SyncStateStore } from "../lib/sync/SyncStateStore.js";
+import { tenantId } from "../lib/sync/tenantId.js";
 import { readApplyEnvironment } from "./environment.js";
 
 async function handlerFromEnvironment(): Promise<ApplyHandler> {
@@ -57,7 +58,11 @@ async function handlerFromEnvironment(): Promise<ApplyHandler> {
   const sync =
     table === undefined
       ? undefined
-      : new ApplySync(new SyncStateStore({ client: dynamo, tableName: table }), { logger });
+      : new ApplySync(new SyncStateStore({ client: dynamo, tableName: table }), {
+          logger,
+          // An unstamped message's 2xx clears the user's HMAC in this tenant (the next sync sends the user).
+          tenant: tenantId(environment.AUTH0_DOMAIN),
+        });
   const metrics = new EmfMetrics({ dimensions: functionDimensions(environment.AWS_LAMBDA_FUNCTION_NAME) });
   return createApplyHandler({
     ...deps,

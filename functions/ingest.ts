@@ -18,6 +18,7 @@ import { functionDimensions } from "../lib/metrics/names.js";
 import type { IngestSummary } from "../lib/reports/IngestSummary.js";
 import { SyncStateStore } from "../lib/sync/SyncStateStore.js";
 import { loadSyncKey } from "../lib/sync/syncKey.js";
+import { requireSyncSettings } from "../lib/sync/syncSettings.js";
 import { tenantId } from "../lib/sync/tenantId.js";
 import { readIngestConfig } from "./environment.js";
 
@@ -39,9 +40,8 @@ async function handlerFromEnvironment(): Promise<IngestHandler> {
     logger.warn({}, "CONTROL_QUEUE_URL is not set: an ingest must finish within one invocation");
   }
   const dynamo = new DynamoDBClient(awsClientOptions());
-  const syncOn = jobsTable !== undefined && syncKeySecretArn !== undefined && auth0Domain !== undefined;
-  if (!syncOn)
-    logger.warn({}, "no sync state (JOBS_TABLE, SYNC_KEY_SECRET_ARN, AUTH0_DOMAIN): every user is sent");
+  // With a jobs table the sync state is required: a missing key or domain fails the build, it does not turn it off.
+  const syncSettings = requireSyncSettings({ jobsTable, syncKeySecretArn, auth0Domain });
   return createIngestHandler({
     s3: new S3Client(awsClientOptions({ requestTimeoutMs: CLIENT_TIMEOUTS.ingestS3RequestMs })),
     sqs: new SQSClient(awsClientOptions()),
@@ -65,13 +65,16 @@ async function handlerFromEnvironment(): Promise<IngestHandler> {
           },
         }
       : {}),
-    ...(syncOn
+    ...(syncSettings !== undefined
       ? {
           sync: {
-            store: new SyncStateStore({ client: dynamo, tableName: jobsTable }),
+            store: new SyncStateStore({ client: dynamo, tableName: syncSettings.jobsTable }),
             // Once per container: the key never changes under a running stack.
-            key: await loadSyncKey(new SecretsManagerClient(awsClientOptions()), syncKeySecretArn),
-            tenant: tenantId(auth0Domain),
+            key: await loadSyncKey(
+              new SecretsManagerClient(awsClientOptions()),
+              syncSettings.syncKeySecretArn,
+            ),
+            tenant: tenantId(syncSettings.auth0Domain),
           },
         }
       : {}),

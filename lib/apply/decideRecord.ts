@@ -60,9 +60,11 @@ const HOLD_JITTER = 0.2;
  *   or on the last allowed receive (`ApproximateReceiveCount ≥ maxReceiveCount`), so no DLQ message lacks one.
  * - No request starts, and no pacer wait runs, past `timeMarginMs` before the end: `redeliver` (`deferred`, at
  *   once), or on the last receive `deadLetter` with a timeout reason.
- * - With a sync state and a stamped message, the user is claimed first: a newer file's claim or state makes it
+ * - With a sync state and a stamped message, the user is claimed once the circuit permits the call (a held
+ *   record writes nothing): a newer file's claim or state makes it
  *   `superseded` (no PUT); another record's PUT of the user in flight makes it `requeue`d for a few seconds (no
  *   receive used). After the PUT, a 2xx writes the user's state; anything else ends the lease, keeping the claim.
+ *   A message without a stamp is PUT unclaimed; after its 2xx the user's HMAC is removed (the next sync sends it).
  *
  * @example
  * const decision = await decideRecord(record, context); // { kind: "applied", userId, status: 200 }
@@ -85,10 +87,21 @@ export async function decideRecord(record: SQSRecord, context: DecideContext): P
     };
   }
   const { sync } = context;
-  if (sync === undefined || message.sync === undefined) return put(message, record, context);
-  const claim = await sync.claim(message, remainingTimeMs());
-  if (claim === "superseded") return { kind: "superseded", userId: message.userId, line: message.line };
-  if (claim === "busy") {
+  if (sync === undefined) return put(message, record, context);
+  if (message.sync === undefined) {
+    const unstamped = await put(message, record, context);
+    if (unstamped.kind === "applied") await sync.afterUnstampedPut(message);
+    return unstamped;
+  }
+  // The claim is made only once the circuit permits a call: an Auth0 outage holds records without table writes.
+  let claimed = false;
+  const decision = await put(message, record, context, async () => {
+    const claim = await sync.claim(message, remainingTimeMs());
+    if (claim === "claimed") {
+      claimed = true;
+      return undefined;
+    }
+    if (claim === "superseded") return { kind: "superseded", userId: message.userId, line: message.line };
     return {
       kind: "requeue",
       userId: message.userId,
@@ -97,9 +110,8 @@ export async function decideRecord(record: SQSRecord, context: DecideContext): P
       history: readRecordHistory(record, clock()),
       cause: "busy",
     };
-  }
-  const decision = await put(message, record, context);
-  await sync.afterPut(message, decision.kind === "applied");
+  });
+  if (claimed) await sync.afterPut(message, decision.kind === "applied");
   return decision;
 }
 
@@ -108,6 +120,8 @@ async function put(
   message: UserFactorsMessage,
   record: SQSRecord,
   context: DecideContext,
+  /** Called once, when the circuit first permits the call: a decision ends the record without a PUT. */
+  claimUser?: () => Promise<Decision | undefined>,
 ): Promise<Decision> {
   const { client, pacer, logger, clock, emit, remainingTimeMs, timeMarginMs } = context;
   const receiveCount = receiveCountOf(record);
@@ -132,6 +146,14 @@ async function put(
     if (remainingMs < timeMarginMs) return leave(message, state, context);
     const permit = circuit?.permit() ?? "call";
     if (permit === "hold") return hold(message, state, context, holdCauseOf(circuit));
+    if (claimUser !== undefined) {
+      const refused = await claimUser();
+      claimUser = undefined;
+      if (refused !== undefined) {
+        if (permit === "probe") circuit?.cancelProbe();
+        return refused;
+      }
+    }
     // A pause may end after the invocation would: give the record back instead of waiting past the margin.
     const deadlineMs = clock() + remainingMs - timeMarginMs;
     if (!(await pacer.acquire(deadlineMs)) || !hasTime()) {

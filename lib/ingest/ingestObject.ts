@@ -385,20 +385,23 @@ async function ingest(
   };
   // Users found unchanged (incremental sync), by the invocations before this one too.
   let unchanged = (resume?.fanout.unchanged ?? 0) + (recovered?.unchanged ?? 0);
-  const send = async (user: OutgoingUser, isUnchanged: boolean): Promise<void> => {
-    if (cancelled) return;
+  // False: the user was not sent (cancelled), so the sync gate gives its claim back.
+  const send = async (user: OutgoingUser, isUnchanged: boolean): Promise<boolean> => {
+    // Unchanged first: a user already applied with these methods is unchanged, cancelled or not.
     if (isUnchanged) {
       unchanged += 1;
       mark?.unchanged(user.line);
-      return;
+      return true;
     }
+    if (cancelled) return false;
     if (job !== undefined && !(await job.beforeSend(markValue))) {
       // The rest is read on (the rejects report stays complete) but not sent.
       cancelled = true;
       logger.info(at, "job cancelled: ingest stops sending");
-      return;
+      return false;
     }
     await queue.enqueue(user, mark?.track(user.line));
+    return true;
   };
   // Users after a dead invocation's send mark that it sent and apply has applied since (the sync state says so):
   // counted as sent, not sent again.
@@ -629,6 +632,8 @@ async function ingest(
             // Every user handed to the sync gate is decided and sent (or counted unchanged) before the end.
             if (handedOver === undefined) await gate?.close();
           } catch (error) {
+            // The users still in the gate are not sent: their claims are given back.
+            await gate?.abort();
             fileError = toFileError(error);
           } finally {
             read = { ...reader.summary };

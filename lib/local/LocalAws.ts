@@ -83,6 +83,8 @@ export interface LocalJobsTable {
    * The dynalite thread's event-loop utilization (the benchmarks report it), when this process started dynalite.
    */
   utilization?: DynaliteThread["utilization"];
+  /** Whether this process's dynalite keeps table descriptions in memory (the benchmarks report it). */
+  tableCache?: boolean;
   /** Closes the client and, when this process started dynalite, dynalite (the data stays on disk). */
   stop(): Promise<void>;
 }
@@ -198,7 +200,7 @@ export async function openLocalJobsTable(
 ): Promise<LocalJobsTable> {
   const tableName = LOCAL_RESOURCES.jobsTable;
   if (stateDir === undefined) {
-    const { endpoint, utilization, stop: stopDynalite } = await startDynaliteThread(undefined);
+    const { endpoint, utilization, tableCache, stop: stopDynalite } = await startDynaliteThread(undefined);
     const client = localDynamoClient(endpoint);
     const stop = async () => {
       client.destroy();
@@ -208,7 +210,7 @@ export async function openLocalJobsTable(
       await stop();
       throw error;
     });
-    return { endpoint, client, tableName, stateDir: undefined, utilization, stop };
+    return { endpoint, client, tableName, stateDir: undefined, utilization, tableCache, stop };
   }
   const dir = resolve(stateDir);
   const lockPath = join(dir, LOCK_FILE);
@@ -221,7 +223,12 @@ export async function openLocalJobsTable(
     return { endpoint: lock.endpoint, client, tableName, stateDir: dir, stop: async () => client.destroy() };
   }
   await mkdir(dir, { recursive: true });
-  const { endpoint, utilization, stop: stopDynalite } = await startDynaliteThread(join(dir, "dynamodb"));
+  const {
+    endpoint,
+    utilization,
+    tableCache,
+    stop: stopDynalite,
+  } = await startDynaliteThread(join(dir, "dynamodb"));
   const client = localDynamoClient(endpoint);
   const stop = async () => {
     client.destroy();
@@ -235,7 +242,7 @@ export async function openLocalJobsTable(
     await stop();
     throw new LocalRunError(`cannot open the jobs table in ${dir}: ${(error as Error).message}`);
   }
-  return { endpoint, client, tableName, stateDir: dir, utilization, stop };
+  return { endpoint, client, tableName, stateDir: dir, utilization, tableCache, stop };
 }
 
 function localDynamoClient(endpoint: string): DynamoDBClient {

@@ -24,9 +24,13 @@ const KNOWN_VERSION = "4.0.0";
  * 100 keys makes 200 reads, half of them for the same description. With this, item operations (GetItem,
  * BatchGetItem, PutItem, UpdateItem, Query, …) read it once; every item is still read from LevelDB.
  *
- * Correctness: only calls made by item operations (those that check the table's status) are served from the
- * cache, and only for an ACTIVE table; table operations (describe, update, delete, tags) always read LevelDB and
- * drop the entry, and every write of a description (create, update, delete, status changes) drops it.
+ * What holds: an item operation is served the description LevelDB held at some moment after the last write of
+ * that description that had completed when the operation started, or reads LevelDB itself. Only calls made by
+ * item operations (those that check the table's status) are served from the cache, and only for an ACTIVE
+ * table; table operations (describe, update, delete, tags) always read LevelDB and drop the entry; every write of
+ * a description (create, update, delete, status changes) drops it and bumps the table's generation, and a read
+ * fills the cache only if the generation did not change while it was in flight (a read that raced a write may
+ * have seen the old description: it is used by its own operation, as without the cache, but not kept).
  * Returns false (and changes nothing) for another dynalite version, whose internals may differ.
  * Call it in the thread that runs dynalite, before the first `dynalite()`.
  *
@@ -43,6 +47,12 @@ export function cacheDynaliteTables(): boolean {
   db.create = (options: unknown) => {
     const store = create(options);
     const cached = new Map<string, unknown>();
+    // Bumped on every write of a table's description: a read that overlapped one is not cached.
+    const generations = new Map<string, number>();
+    const bump = (name: string) => {
+      cached.delete(name);
+      generations.set(name, (generations.get(name) ?? 0) + 1);
+    };
     const getTable = store.getTable.bind(store);
     store.getTable = (name, checkStatus, cb) => {
       // Item operations call getTable(name, cb): the status is checked, and they never change the description.
@@ -58,8 +68,10 @@ export function cacheDynaliteTables(): boolean {
         setImmediate(() => done(null, table));
         return;
       }
+      const generation = generations.get(name) ?? 0;
       getTable(name, (err: Error | null | undefined, table?: unknown) => {
-        if (!err && (table as { TableStatus?: string } | undefined)?.TableStatus === "ACTIVE") {
+        const unchanged = (generations.get(name) ?? 0) === generation;
+        if (!err && unchanged && (table as { TableStatus?: string } | undefined)?.TableStatus === "ACTIVE") {
           cached.set(name, table);
         }
         done(err, table);
@@ -68,13 +80,20 @@ export function cacheDynaliteTables(): boolean {
     const { tableDb } = store;
     const put = tableDb.put.bind(tableDb);
     const del = tableDb.del.bind(tableDb);
+    // Bumped before the write and again when it completes: a read started in between is not cached either.
     tableDb.put = (key, value, cb) => {
-      cached.delete(key);
-      put(key, value, cb);
+      bump(key);
+      put(key, value, (err) => {
+        bump(key);
+        cb(err);
+      });
     };
     tableDb.del = (key, cb) => {
-      cached.delete(key);
-      del(key, cb);
+      bump(key);
+      del(key, (err) => {
+        bump(key);
+        cb(err);
+      });
     };
     return store;
   };

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import type { EventLoopUtilization } from "node:perf_hooks";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { cacheDynaliteTables } from "./dynaliteTableCache.js";
+import { DynaliteThreadError } from "./errors.js";
 
 /** Marks a worker started by {@link startDynaliteThread}: this module, re-entered with this flag set, serves it. */
 const WORKER_FLAG = "factorSyncDynaliteThread";
@@ -12,12 +13,16 @@ interface WorkerInput {
   path: string | undefined;
 }
 
-type WorkerReply = { kind: "listening"; port: number } | { kind: "error"; message: string };
+type WorkerReply =
+  | { kind: "listening"; port: number; tableCache: boolean }
+  | { kind: "error"; message: string };
 
 /** A dynalite server running on its own thread. */
 export interface DynaliteThread {
   /** `http://127.0.0.1:<port>`. */
   endpoint: string;
+  /** Whether dynalite keeps table descriptions in memory (see `cacheDynaliteTables`; false for another version). */
+  tableCache: boolean;
   /** How busy the thread's event loop was since `since` (or since it started): where the local lookups are bound. */
   utilization: (since?: EventLoopUtilization) => EventLoopUtilization;
   /** Closes the server (LevelDB flushed and closed) and ends the thread. */
@@ -30,22 +35,23 @@ export interface DynaliteThread {
  * file's parsing and the SDK clients of the main thread, instead of competing with them (ingest's pass 2 makes
  * a BatchGetItem per 100 users). The worker runs this same module, flagged by `workerData`.
  *
- * @throws Error when dynalite cannot start (e.g. its folder is locked).
+ * @throws {@link DynaliteThreadError} when dynalite cannot start (e.g. its folder is locked).
  * @example
  * const dynalite = await startDynaliteThread(".factor-sync/dynamodb");
  * try { ... new DynamoDBClient({ endpoint: dynalite.endpoint }) ... } finally { await dynalite.stop(); }
  */
 export async function startDynaliteThread(path: string | undefined): Promise<DynaliteThread> {
   const worker = startWorker(new URL(import.meta.url), { [WORKER_FLAG]: true, path });
-  const port = await new Promise<number>((resolve, reject) => {
-    const onExit = (code: number) => reject(new Error(`the dynalite thread stopped (exit code ${code})`));
+  const { port, tableCache } = await new Promise<{ port: number; tableCache: boolean }>((resolve, reject) => {
+    const onExit = (code: number) =>
+      reject(new DynaliteThreadError(`the dynalite thread stopped (exit code ${code})`));
     worker.once("error", reject);
     worker.once("exit", onExit);
     worker.once("message", (reply: WorkerReply) => {
       worker.off("error", reject);
       worker.off("exit", onExit);
-      if (reply.kind === "listening") resolve(reply.port);
-      else reject(new Error(reply.message));
+      if (reply.kind === "listening") resolve({ port: reply.port, tableCache: reply.tableCache });
+      else reject(new DynaliteThreadError(reply.message));
     });
   });
   // The server keeps the process alive only through its clients' requests, as an in-process server would not:
@@ -62,6 +68,7 @@ export async function startDynaliteThread(path: string | undefined): Promise<Dyn
   };
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    tableCache,
     utilization: (since) => worker.performance.eventLoopUtilization(since),
     stop,
   };
@@ -78,7 +85,7 @@ function startWorker(url: URL, input: WorkerInput): Worker {
 async function serve(input: WorkerInput, port: NonNullable<typeof parentPort>): Promise<void> {
   try {
     // Before dynalite builds its store: one read of the table's description per request, not per key.
-    cacheDynaliteTables();
+    const tableCache = cacheDynaliteTables();
     const { default: dynalite } = await import("dynalite");
     const server = dynalite({
       ...(input.path !== undefined ? { path: input.path } : {}),
@@ -99,6 +106,7 @@ async function serve(input: WorkerInput, port: NonNullable<typeof parentPort>): 
     port.postMessage({
       kind: "listening",
       port: (server.address() as AddressInfo).port,
+      tableCache,
     } satisfies WorkerReply);
   } catch (error) {
     port.postMessage({ kind: "error", message: (error as Error).message } satisfies WorkerReply);

@@ -31,3 +31,8 @@ export class EventSourceError extends Error {
 export class LocalRunError extends Error {
   public override readonly name = "LocalRunError";
 }
+
+/** The dynalite thread (the local DynamoDB) could not start, or stopped before it listened. */
+export class DynaliteThreadError extends Error {
+  public override readonly name = "DynaliteThreadError";
+}

@@ -41,7 +41,7 @@ export async function openLocalSync(
   const tenant = target.tenant ?? tenantId(target.domain);
   return {
     ingest: { store, key, tenant },
-    createApplySync: (logger) => new ApplySync(store, { logger, clock: options.clock }),
+    createApplySync: (logger) => new ApplySync(store, { logger, clock: options.clock, tenant }),
   };
 }
 

@@ -12,13 +12,19 @@ export interface ApplySyncOptions {
   leaseMarginMs?: number;
   /** How long a record waits when another record's PUT of the same user is in flight. @default 5 */
   busyDelaySeconds?: number;
+  /**
+   * The tenant the state is kept under (`tenantId` of `AUTH0_DOMAIN`): after a 2xx of a message without a sync
+   * stamp, the user's HMAC is removed there. @default none (such a PUT is not seen by the state)
+   */
+  tenant?: string;
 }
 
 /**
  * Apply's side of the sync state: before the PUT, claims the user for the record's file order (an older file's
  * record ends `superseded`, a record behind another's PUT in flight waits); after the PUT, a 2xx writes the
  * user's state (the HMAC the message carries: apply holds no key), anything else ends the lease and leaves the
- * claim. A message without a sync stamp (ingest ran without a state) is applied as it is.
+ * claim. A message without a sync stamp (ingest ran without a state) is applied as it is, and after its 2xx the
+ * user's HMAC is removed (given the tenant), so the next sync sends the user.
  *
  * @example
  * const claim = await sync.claim(message, remainingTimeMs());
@@ -30,6 +36,7 @@ export class ApplySync {
   private readonly logger: Logger;
   private readonly clock: () => number;
   private readonly leaseMarginMs: number;
+  private readonly tenant: string | undefined;
   public readonly busyDelaySeconds: number;
 
   public constructor(
@@ -40,6 +47,7 @@ export class ApplySync {
     this.clock = options.clock ?? Date.now;
     this.leaseMarginMs = options.leaseMarginMs ?? 5000;
     this.busyDelaySeconds = options.busyDelaySeconds ?? 5;
+    this.tenant = options.tenant;
   }
 
   /**
@@ -55,6 +63,27 @@ export class ApplySync {
       nowMs: this.clock(),
       leaseMs: Math.max(0, remainingTimeMs) + this.leaseMarginMs,
     });
+  }
+
+  /**
+   * After a 2xx of a message without a sync stamp (ingest ran without the state): the user's HMAC is removed in
+   * the tenant, so the next sync sends it. Never throws (a failure is logged: the next sync may then wrongly
+   * skip the user, so it is a warning).
+   */
+  public async afterUnstampedPut(message: UserFactorsMessage): Promise<void> {
+    if (message.sync !== undefined || this.tenant === undefined) return;
+    try {
+      await this.store.forgetApplied(this.tenant, message.userId);
+    } catch (error) {
+      this.logger.warn(
+        {
+          userId: message.userId,
+          jobId: message.source.jobId,
+          error: error instanceof Error ? error.name : "unknown",
+        },
+        "could not clear the sync state after an unstamped PUT: the next sync may skip this user",
+      );
+    }
   }
 
   /**

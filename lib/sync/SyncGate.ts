@@ -2,7 +2,7 @@ import pLimit from "p-limit";
 import type { UserFactors } from "../factors/types.js";
 import { methodSetHmac } from "./methodSetHmac.js";
 import { BATCH_GET_LIMIT, isUnchanged, type SyncStateStore } from "./SyncStateStore.js";
-import type { SyncStamp } from "./types.js";
+import type { SendClaim, SyncStamp } from "./types.js";
 
 /** What one file's sync is checked against. */
 export interface SyncPlan {
@@ -23,8 +23,10 @@ export interface SyncedUser {
   user: UserFactors;
   /** What apply needs to write the state after a 2xx. */
   stamp: SyncStamp;
-  /** The same methods were last applied by this tool and no other job's claim is open: not sent. */
+  /** The same methods were last applied by this tool, no other job's claim is open, and this file's order is recorded: not sent. */
   unchanged: boolean;
+  /** The claim made for sending the user (none: unchanged, or a newer file's claim refused it). */
+  claim?: SendClaim;
   /**
    * Present (true) when this very file's methods were already applied to the user: an invocation of this ingest
    * that died between checkpoints sent it (issue 14). It is counted as sent, and not sent again.
@@ -36,15 +38,15 @@ export interface SyncedUser {
 export interface SyncGateOptions {
   /** Chunks of 100 users whose lookups (and claims) are in flight at once. @default 8 */
   chunksInFlight?: number;
-  /** Claims (UpdateItem) in flight within one chunk. @default 25 */
+  /** Conditional writes (claims and confirmations, UpdateItem) in flight within one chunk. @default 25 */
   claimConcurrency?: number;
 }
 
 /**
  * Ingest's pass 2 through the sync state: users go in, in file order, and come out in the same order to
  * `onUser`, each marked `unchanged` or not. Users are looked up 100 at a time (one BatchGetItem), several chunks
- * in flight; every user that will be sent is first claimed for this file's order, so an older file's records
- * still in the queue end `superseded`. `add` waits (backpressure) while `chunksInFlight` chunks are open.
+ * in flight; every user is then written for this file's order (an unchanged user confirmed, every other one
+ * claimed), so that an older file's records still in the queue, or still to be ingested, end `superseded`. `add` waits (backpressure) while `chunksInFlight` chunks are open.
  *
  * @example
  * const gate = new SyncGate(plan, async ({ user, stamp, unchanged }) => {
@@ -58,12 +60,17 @@ export class SyncGate {
   private readonly open: Promise<SyncedUser[]>[] = [];
   private readonly chunksInFlight: number;
   private readonly claimConcurrency: number;
-  /** Users seen so far, and how many of them were unchanged. */
-  public readonly counts = { users: 0, unchanged: 0, claimedByNewer: 0 };
+  /**
+   * Users seen so far; how many were unchanged (confirmed); how many claims a newer file's claim refused; how many
+   * looked unchanged but whose state moved before the confirmation (sent); how many claims were given back
+   * (claimed, then not sent).
+   */
+  public readonly counts = { users: 0, unchanged: 0, claimedByNewer: 0, unconfirmed: 0, released: 0 };
 
   public constructor(
     private readonly plan: SyncPlan,
-    private readonly onUser: (user: SyncedUser) => Promise<void>,
+    /** Resolves to `false` when the user was not sent after all (its claim is then given back). */
+    private readonly onUser: (user: SyncedUser) => Promise<unknown>,
     options: SyncGateOptions = {},
   ) {
     this.chunksInFlight = options.chunksInFlight ?? 8;
@@ -92,12 +99,47 @@ export class SyncGate {
     while (this.open.length >= this.chunksInFlight) await this.emitHead();
   }
 
+  /**
+   * Stops the gate without handing on the users still in it (the file stopped): the claims made for them are
+   * given back (see {@link SyncStateStore.releaseSendClaim}). Never throws; chunks whose checks failed are skipped.
+   */
+  public async abort(): Promise<void> {
+    this.buffer = [];
+    const open = this.open.splice(0);
+    for (const chunk of open) {
+      const users = await chunk.catch(() => [] as SyncedUser[]);
+      await this.release(users);
+    }
+  }
+
   private async emitHead(): Promise<void> {
     const head = this.open[0];
     if (head === undefined) return;
     const users = await head;
     this.open.shift();
-    for (const synced of users) await this.onUser(synced);
+    const unsent: SyncedUser[] = [];
+    for (const synced of users) {
+      // `false`: the user was not sent after all (the job was cancelled): its claim is given back.
+      if ((await this.onUser(synced)) === false && synced.claim !== undefined) unsent.push(synced);
+    }
+    await this.release(unsent);
+  }
+
+  private async release(users: readonly SyncedUser[]): Promise<void> {
+    const { store, tenant } = this.plan;
+    const limit = pLimit(this.claimConcurrency);
+    const claimed = users.filter((synced) => synced.claim !== undefined);
+    await Promise.all(
+      claimed.map((synced) =>
+        limit(async () => {
+          const claim = synced.claim as SendClaim;
+          // A claim not given back only makes an older file's record end superseded: logged by no one, not fatal.
+          if (await store.releaseSendClaim(tenant, synced.user.userId, claim).catch(() => false)) {
+            this.counts.released += 1;
+          }
+        }),
+      ),
+    );
   }
 
   private async check(chunk: UserFactors[]): Promise<SyncedUser[]> {
@@ -108,30 +150,48 @@ export class SyncGate {
           tenant,
           chunk.map((user) => user.userId),
         );
-    // The HMACs and the verdicts without an await per user; only the users to send wait, for their claims.
+    // The HMACs and the lookup's verdicts without an await per user; then one conditional write per user, all
+    // of the chunk's in flight (up to `claimConcurrency`): the unchanged are confirmed for this file's order, the
+    // rest claimed. A confirmation that fails (the state moved since the lookup) makes the user one to send.
     const users = chunk.map((user): SyncedUser => {
       const hmac = methodSetHmac(key, user.userId, user.methods);
       const state = states?.get(user.userId);
-      // The order names this job: only an earlier invocation of this very ingest can have applied it.
-      if (state?.appliedOrder === order) {
+      // Applied (a 2xx, not a confirmation) for this file's order by this job: only an earlier invocation of this
+      // very ingest can have sent it. A user this job confirmed unchanged earlier keeps `appliedJob` of the job
+      // that applied it, and is unchanged again below.
+      if (state?.appliedOrder === order && state.appliedJob === jobId) {
         return { user, stamp: { tenant, hmac, order }, unchanged: false, appliedByThisFile: true };
       }
-      const unchanged = states !== undefined && isUnchanged(state, hmac);
+      const unchanged = states !== undefined && isUnchanged(state, hmac, order);
       return { user, stamp: { tenant, hmac, order }, unchanged };
     });
-    const toSend = users.filter((synced) => !synced.unchanged && synced.appliedByThisFile !== true);
     const limit = pLimit(this.claimConcurrency);
+    const claim = async (synced: SyncedUser): Promise<void> => {
+      const made = await store.claimToSend(tenant, synced.user.userId, order, jobId);
+      if (made === undefined) this.counts.claimedByNewer += 1;
+      else synced.claim = made;
+    };
     await Promise.all(
-      toSend.map((synced) =>
+      users.map((synced) =>
         limit(async () => {
-          if (!(await store.claimForSend(tenant, synced.user.userId, order, jobId))) {
-            this.counts.claimedByNewer += 1;
+          if (synced.appliedByThisFile === true) return;
+          if (synced.unchanged) {
+            const confirmed = await store.confirmUnchanged(tenant, synced.user.userId, {
+              hmac: synced.stamp.hmac,
+              order,
+              jobId,
+            });
+            if (confirmed) return;
+            synced.unchanged = false;
+            this.counts.unconfirmed += 1;
           }
+          await claim(synced);
         }),
       ),
     );
+    const unchanged = users.filter((synced) => synced.unchanged).length;
     this.counts.users += users.length;
-    this.counts.unchanged += users.length - toSend.length;
+    this.counts.unchanged += unchanged;
     return users;
   }
 }

@@ -9,8 +9,8 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import pLimit from "p-limit";
 import { syncStateKey } from "../jobs/dynamoItems.js";
-import { SyncLookupError } from "./errors.js";
-import type { PutClaim, SyncState } from "./types.js";
+import { SyncLookupError, SyncStateStoreOptionsError } from "./errors.js";
+import type { PutClaim, SendClaim, SyncState } from "./types.js";
 
 type Item = Record<string, AttributeValue>;
 
@@ -19,7 +19,7 @@ export interface SyncStateStoreOptions {
   client: DynamoDBClient;
   /** The jobs table (`JOBS_TABLE`). */
   tableName: string;
-  /** BatchGetItem calls in flight during a lookup. @default 8 */
+  /** BatchGetItem calls in flight during a lookup. @default 8 @throws {@link SyncStateStoreOptionsError} when not a positive integer. */
   lookupConcurrency?: number;
   /** Rounds of retrying a BatchGetItem's UnprocessedKeys (with exponential backoff). @default 10 */
   maxUnprocessedRounds?: number;
@@ -76,7 +76,10 @@ export class SyncStateStore {
     this.lookupConcurrency = options.lookupConcurrency ?? 8;
     this.maxRounds = options.maxUnprocessedRounds ?? 10;
     if (!Number.isInteger(this.lookupConcurrency) || this.lookupConcurrency < 1) {
-      throw new RangeError(`lookupConcurrency must be a positive integer, got ${this.lookupConcurrency}`);
+      throw new SyncStateStoreOptionsError(
+        "lookupConcurrency",
+        `must be a positive integer, got ${this.lookupConcurrency}`,
+      );
     }
     this.sleep = options.sleep ?? ((ms) => delay(ms).then(() => {}));
   }
@@ -127,11 +130,92 @@ export class SyncStateStore {
    * user is sent all the same; apply finds it superseded and counts it).
    */
   public async claimForSend(tenant: string, userId: string, order: string, jobId: string): Promise<boolean> {
+    return (await this.claimToSend(tenant, userId, order, jobId)) !== undefined;
+  }
+
+  /**
+   * {@link claimForSend}, returning the claim it replaced (to give back with {@link releaseSendClaim} if the user
+   * is not sent after all); undefined when a newer job already claimed or applied the user.
+   */
+  public async claimToSend(
+    tenant: string,
+    userId: string,
+    order: string,
+    jobId: string,
+  ): Promise<SendClaim | undefined> {
+    try {
+      const result = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: syncStateKey(tenant, userId),
+          UpdateExpression: "SET claimOrder = :o, claimJob = :j",
+          ConditionExpression:
+            "(attribute_not_exists(claimOrder) OR claimOrder <= :o) AND (attribute_not_exists(appliedOrder) OR appliedOrder <= :o)",
+          ExpressionAttributeValues: { ":o": { S: order }, ":j": { S: jobId } },
+          ReturnValues: "UPDATED_OLD",
+        }),
+      );
+      const before = result.Attributes ?? {};
+      return {
+        order,
+        jobId,
+        ...(before.claimOrder?.S !== undefined ? { previousOrder: before.claimOrder.S } : {}),
+        ...(before.claimJob?.S !== undefined ? { previousJob: before.claimJob.S } : {}),
+      };
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * Ingest, for a user it claimed and then did not send (the job cancelled, the file stopped): puts the claim it
+   * replaced back, if the user's claim is still this one and no PUT holds it, so that an older file's record is
+   * not superseded by a file that never sent the user. False when nothing was given back (a newer claim took over).
+   */
+  public async releaseSendClaim(tenant: string, userId: string, claim: SendClaim): Promise<boolean> {
+    const restore =
+      claim.previousOrder === undefined
+        ? "REMOVE claimOrder, claimJob"
+        : claim.previousJob === undefined
+          ? "SET claimOrder = :po REMOVE claimJob"
+          : "SET claimOrder = :po, claimJob = :pj";
     return this.conditional(tenant, userId, {
-      UpdateExpression: "SET claimOrder = :o, claimJob = :j",
+      UpdateExpression: restore,
+      ConditionExpression: "claimOrder = :o AND claimJob = :j AND attribute_not_exists(putOrder)",
+      ExpressionAttributeValues: {
+        ":o": { S: claim.order },
+        ":j": { S: claim.jobId },
+        ...(claim.previousOrder !== undefined ? { ":po": { S: claim.previousOrder } } : {}),
+        ...(claim.previousOrder !== undefined && claim.previousJob !== undefined
+          ? { ":pj": { S: claim.previousJob } }
+          : {}),
+      },
+    });
+  }
+
+  /**
+   * Ingest, for a user {@link isUnchanged} found unchanged: records that this file's order holds the methods
+   * already applied (`claimOrder` and `appliedOrder` become `order`), so that an older file's record still to be
+   * ingested or applied ends `superseded` instead of overwriting them. Written only if the state is still what
+   * made the user unchanged: the same HMAC, no open claim (`claimOrder = appliedOrder`), no PUT in flight, and no
+   * newer file's order. False when any of that changed since the lookup: the user is then not unchanged and is
+   * sent (claimed like any other).
+   */
+  public async confirmUnchanged(
+    tenant: string,
+    userId: string,
+    confirm: { hmac: string; order: string; jobId: string },
+  ): Promise<boolean> {
+    return this.conditional(tenant, userId, {
+      UpdateExpression: "SET claimOrder = :o, claimJob = :j, appliedOrder = :o",
       ConditionExpression:
-        "(attribute_not_exists(claimOrder) OR claimOrder <= :o) AND (attribute_not_exists(appliedOrder) OR appliedOrder <= :o)",
-      ExpressionAttributeValues: { ":o": { S: order }, ":j": { S: jobId } },
+        "hmac = :h AND (attribute_not_exists(claimOrder) OR claimOrder = appliedOrder) AND appliedOrder <= :o AND attribute_not_exists(putOrder)",
+      ExpressionAttributeValues: {
+        ":h": { S: confirm.hmac },
+        ":o": { S: confirm.order },
+        ":j": { S: confirm.jobId },
+      },
     });
   }
 
@@ -194,6 +278,19 @@ export class SyncStateStore {
     });
   }
 
+  /**
+   * Apply, after a 2xx of a message without a sync stamp (its PUT bypassed the claims): the user's HMAC is
+   * removed, so that the next sync sends the user instead of skipping it as `unchanged` against methods the
+   * tenant no longer holds. Orders and claims stay (they still keep older files out). Nothing is written for a
+   * user with no HMAC.
+   */
+  public async forgetApplied(tenant: string, userId: string): Promise<void> {
+    await this.conditional(tenant, userId, {
+      UpdateExpression: "REMOVE hmac",
+      ConditionExpression: "attribute_exists(hmac)",
+    });
+  }
+
   private async batchGet(keys: Item[]): Promise<Item[]> {
     const items: Item[] = [];
     let pending: Item[] = keys;
@@ -253,14 +350,18 @@ function stateFromItem(item: Item): SyncState {
 }
 
 /**
- * Whether a user whose desired methods have this HMAC can be skipped (`unchanged`): this tool last applied the
- * same set, and no other job's claim is open on the user (an open claim may be an older file's record still in
- * the queue, or a PUT that failed: then the user is sent, so that the newest file wins).
+ * Whether a user whose desired methods have this HMAC may be skipped (`unchanged`), as far as the looked-up state
+ * says: this tool last applied the same set, no other job's claim is open on the user (an open claim may be an
+ * older file's record still in the queue, or a PUT that failed: then the user is sent, so that the newest file
+ * wins), no PUT is in flight, and (given `order`) no newer file's methods were applied. Ingest then still has to
+ * {@link SyncStateStore.confirmUnchanged} it; only a confirmed user is unchanged.
  *
  * @example
  * if (isUnchanged(states.get(userId), hmac)) unchanged += 1; else send(user);
  */
-export function isUnchanged(state: SyncState | undefined, hmac: string): boolean {
+export function isUnchanged(state: SyncState | undefined, hmac: string, order?: string): boolean {
   if (state?.hmac === undefined || state.hmac !== hmac) return false;
+  if (state.putOrder !== undefined) return false;
+  if (order !== undefined && state.appliedOrder !== undefined && state.appliedOrder > order) return false;
   return state.claimOrder === undefined || state.claimOrder === state.appliedOrder;
 }

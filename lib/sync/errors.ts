@@ -25,3 +25,15 @@ export class SyncLookupError extends SyncError {
 export class SourceOrderError extends SyncError {
   public override readonly name = "SourceOrderError";
 }
+
+/** An option of the `SyncStateStore` is out of range; `option` names it. A `RangeError`, as such options' errors are. */
+export class SyncStateStoreOptionsError extends RangeError {
+  public override readonly name = "SyncStateStoreOptionsError";
+
+  public constructor(
+    public readonly option: string,
+    public readonly problem: string,
+  ) {
+    super(`SyncStateStore: ${option} ${problem}`);
+  }
+}

@@ -6,5 +6,6 @@ export * from "./SyncGate.js";
 export * from "./SyncStateStore.js";
 export * from "./sourceOrder.js";
 export * from "./syncKey.js";
+export * from "./syncSettings.js";
 export * from "./tenantId.js";
 export * from "./types.js";

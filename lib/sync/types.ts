@@ -37,3 +37,12 @@ export type PutClaim =
   | "superseded"
   /** Another record's PUT for the user is in flight (its lease holds): try again shortly. */
   | "busy";
+
+/** A claim ingest made before sending a user, with the claim it replaced (see `SyncStateStore.claimToSend`). */
+export interface SendClaim {
+  order: string;
+  jobId: string;
+  /** The user's claim before this one; none: it had none. */
+  previousOrder?: string;
+  previousJob?: string;
+}

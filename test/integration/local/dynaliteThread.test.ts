@@ -37,6 +37,8 @@ describe("dynalite on its own thread, with the table's description kept for item
       );
       expect(got.Responses?.[tableName]).toEqual([{ ...key("a"), hmac: { S: "h" } }]);
       expect(table.utilization?.().utilization).toBeGreaterThan(0);
+      // dynalite 4.0.0 (the pinned version): the description cache is on, and said so.
+      expect(table.tableCache).toBe(true);
 
       // The description was cached by the item operations above: a delete must still be seen by the next one.
       await table.client.send(new DeleteTableCommand({ TableName: tableName }));

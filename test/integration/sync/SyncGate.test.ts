@@ -80,7 +80,47 @@ describe("SyncGate", () => {
       "auth0|u451",
     ]);
     expect((await store.get(tenant, "auth0|u3"))?.claimOrder).toBe("002.0.j-2");
-    expect((await store.get(tenant, "auth0|u4"))?.claimOrder).toBe("001.0.j-1");
+    // An unchanged user is confirmed for the newer order (claim and applied order), its applying job kept.
+    expect(await store.get(tenant, "auth0|u4")).toMatchObject({
+      claimOrder: "002.0.j-2",
+      appliedOrder: "002.0.j-2",
+      claimJob: "j-2",
+      appliedJob: "j-1",
+    });
+    // An older file's pass then finds every user newer: none is unchanged, every claim refused.
+    const gate = new SyncGate({ ...plan1, order: "001.5.j-older", jobId: "j-older" }, async () => {});
+    for (const entry of second) await gate.add(entry);
+    await gate.close();
+    expect(gate.counts).toEqual({
+      users: 452,
+      unchanged: 0,
+      claimedByNewer: 452,
+      unconfirmed: 0,
+      released: 0,
+    });
+  });
+
+  it("sends a user that looked unchanged when its state moved before the confirmation", async () => {
+    const tenant = `gate-${++tenantCounter}`;
+    const entry = user(1);
+    const seen1 = await pass([entry], { store, key: KEY, tenant, order: "001.0.j-1", jobId: "j-1" });
+    await applyAll(seen1, "j-1");
+    // The lookup sees the applied state; a claim of another file lands between the lookup and the write.
+    const racing = new SyncStateStore({ client: jobs.table.client, tableName: jobs.table.tableName });
+    const lookUp = racing.lookUp.bind(racing);
+    racing.lookUp = async (t, ids) => {
+      const states = await lookUp(t, ids);
+      await store.claimForSend(tenant, entry.userId, "002.0.j-2", "j-2");
+      return states;
+    };
+    const gate = new SyncGate(
+      { store: racing, key: KEY, tenant, order: "003.0.j-3", jobId: "j-3" },
+      async () => {},
+    );
+    await gate.add(entry);
+    await gate.close();
+    expect(gate.counts).toEqual({ users: 1, unchanged: 0, claimedByNewer: 0, unconfirmed: 1, released: 0 });
+    expect((await store.get(tenant, entry.userId))?.claimOrder).toBe("003.0.j-3");
   });
 
   it("sends everyone on a full sync", async () => {

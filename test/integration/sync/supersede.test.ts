@@ -44,7 +44,7 @@ async function ingest(
   secret: string,
   eventTime: string,
   tenant: string,
-  options: { userId?: string; syncStore?: SyncStateStore } = {},
+  options: { userId?: string; syncStore?: SyncStateStore; unsynced?: boolean } = {},
 ) {
   const body = `user_id,type,totp_secret\n${options.userId ?? "auth0|both"},totp,${secret}\n`;
   await aws.s3.send(new PutS3Object({ Bucket: aws.bucket, Key: key, Body: body }));
@@ -55,7 +55,7 @@ async function ingest(
     sqs: aws.sqs,
     logger: silentLogger,
     jobs: { store },
-    sync: { store: options.syncStore ?? sync, key: KEY, tenant },
+    ...(options.unsynced === true ? {} : { sync: { store: options.syncStore ?? sync, key: KEY, tenant } }),
     config: { queueUrl: aws.workQueue.url, reportsPrefix: "reports/", sendConcurrency: 2 },
   });
   const [summary] = await handler(event);
@@ -101,7 +101,7 @@ async function receiveBoth(): Promise<{ older: SQSRecord; newer: SQSRecord }> {
   return { older: holding(OLDER), newer: holding(NEWER) };
 }
 
-function applyHandler() {
+function applyHandler(tenant?: string, options: { syncStore?: SyncStateStore; openCircuit?: boolean } = {}) {
   const deps = createApplyDeps(
     {
       auth0Domain: simulator.url,
@@ -112,10 +112,17 @@ function applyHandler() {
     },
     { sqs: aws.sqs, logger: silentLogger },
   );
+  // Auth0 unavailable as the breaker has seen it: failures from many users, the circuit open.
+  for (let index = 0; options.openCircuit === true && deps.circuit.state.status !== "open"; index++) {
+    deps.circuit.recordFailure(503, "service unavailable", `auth0|down-${index}`);
+  }
   return createApplyHandler({
     ...deps,
     jobs: new ApplyJobs({ store, s3: aws.s3, logger: silentLogger }),
-    sync: new ApplySync(sync, { logger: silentLogger }),
+    sync: new ApplySync(options.syncStore ?? sync, {
+      logger: silentLogger,
+      ...(tenant !== undefined ? { tenant } : {}),
+    }),
   });
 }
 
@@ -152,6 +159,110 @@ describe("two files of the same user in flight", () => {
     const byKey = Object.fromEntries(jobs.map((job) => [job.source.key, job]));
     expect(byKey[`incoming/night-1-${round}.csv`]).toMatchObject({ superseded: 1, applied: 0, pending: 0 });
     expect(byKey[`incoming/night-2-${round}.csv`]).toMatchObject({ superseded: 0, applied: 1, pending: 0 });
+  });
+});
+
+describe("a newer file whose user is unchanged", () => {
+  it("supersedes an older file ingested after it: night 1 applied, night 3 (the same methods) ingested, then night 2", async () => {
+    round += 1;
+    const tenant = `tenant-${round}`;
+    const userId = "auth0|unchanged-newer";
+    const handle = applyHandler();
+    await ingest(`incoming/u-night-1-${round}.csv`, OLDER, "2026-12-01T02:00:00.000Z", tenant, { userId });
+    expect(await handle({ Records: [await receiveOne()] }, context)).toEqual({ batchItemFailures: [] });
+    const puts = simulator.stats.puts;
+
+    // Night 3 holds night 1's methods again: unchanged, nothing sent, but its order is recorded.
+    const night3 = await ingest(
+      `incoming/u-night-3-${round}.csv`,
+      OLDER,
+      "2026-12-03T02:00:00.000Z",
+      tenant,
+      {
+        userId,
+      },
+    );
+    expect(night3).toMatchObject({ valid: 1, unchanged: 1, sent: 0 });
+    expect(await receiveRecords()).toEqual([]);
+
+    // Night 2 (other methods) is ingested late: sent, and superseded by night 3 at apply, with no PUT.
+    const night2 = await ingest(
+      `incoming/u-night-2-${round}.csv`,
+      NEWER,
+      "2026-12-02T02:00:00.000Z",
+      tenant,
+      {
+        userId,
+      },
+    );
+    expect(night2).toMatchObject({ valid: 1, unchanged: 0, sent: 1 });
+    expect(await handle({ Records: [await receiveOne()] }, context)).toEqual({ batchItemFailures: [] });
+
+    expect(simulator.stats.puts - puts).toBe(0);
+    expect(simulator.allMethods().get(userId)).toEqual([expect.objectContaining({ totp_secret: OLDER })]);
+    expect(await jobOf(`u-night-2-${round}.csv`)).toMatchObject({ superseded: 1, applied: 0, pending: 0 });
+    expect(await jobOf(`u-night-3-${round}.csv`)).toMatchObject({ unchanged: 1, sent: 0, pending: 0 });
+    expect(await sync.get(tenant, userId)).toMatchObject({
+      appliedJob: (await jobOf(`u-night-1-${round}.csv`)).id,
+      claimJob: (await jobOf(`u-night-3-${round}.csv`)).id,
+    });
+  });
+});
+
+describe("a message without a sync stamp", () => {
+  it("clears the user's HMAC after its 2xx: the next file with the methods applied before is sent, not skipped", async () => {
+    round += 1;
+    const tenant = `tenant-${round}`;
+    const userId = "auth0|unstamped";
+    const handle = applyHandler(tenant);
+    await ingest(`incoming/s-1-${round}.csv`, OLDER, "2026-12-01T02:00:00.000Z", tenant, { userId });
+    expect(await handle({ Records: [await receiveOne()] }, context)).toEqual({ batchItemFailures: [] });
+    expect((await sync.get(tenant, userId))?.hmac).toEqual(expect.any(String));
+
+    // An ingest without the sync state sends an unstamped message: PUT unclaimed, and the HMAC then removed.
+    await ingest(`incoming/s-2-${round}.csv`, NEWER, "2026-12-02T02:00:00.000Z", tenant, {
+      userId,
+      unsynced: true,
+    });
+    const unstamped = await receiveOne();
+    expect(JSON.parse(unstamped.body)).not.toHaveProperty("sync");
+    expect(await handle({ Records: [unstamped] }, context)).toEqual({ batchItemFailures: [] });
+    expect(simulator.allMethods().get(userId)).toEqual([expect.objectContaining({ totp_secret: NEWER })]);
+    expect((await sync.get(tenant, userId))?.hmac).toBeUndefined();
+
+    // The first file's methods again: sent and applied, where the old HMAC would have skipped them.
+    const again = await ingest(`incoming/s-3-${round}.csv`, OLDER, "2026-12-03T02:00:00.000Z", tenant, {
+      userId,
+    });
+    expect(again).toMatchObject({ valid: 1, unchanged: 0, sent: 1 });
+    expect(await handle({ Records: [await receiveOne()] }, context)).toEqual({ batchItemFailures: [] });
+    expect(simulator.allMethods().get(userId)).toEqual([expect.objectContaining({ totp_secret: OLDER })]);
+    expect(await jobOf(`s-3-${round}.csv`)).toMatchObject({ applied: 1, unchanged: 0, pending: 0 });
+  });
+});
+
+describe("an Auth0 outage", () => {
+  it("holds a stamped record without claiming it: no table write while the circuit is open", async () => {
+    round += 1;
+    const tenant = `tenant-${round}`;
+    const userId = "auth0|outage";
+    await ingest(`incoming/outage-${round}.csv`, NEWER, "2026-12-02T02:00:00.000Z", tenant, { userId });
+    const before = await sync.get(tenant, userId);
+    const counted = new SyncStateStore({ client: aws.jobs.client, tableName: aws.jobs.tableName });
+    let claims = 0;
+    const claimForPut = counted.claimForPut.bind(counted);
+    counted.claimForPut = (...args) => {
+      claims += 1;
+      return claimForPut(...args);
+    };
+    const handle = applyHandler(tenant, { syncStore: counted, openCircuit: true });
+    const puts = simulator.stats.puts;
+    expect(await handle({ Records: [await receiveOne()] }, context)).toEqual({ batchItemFailures: [] });
+
+    expect({ claims, puts: simulator.stats.puts - puts }).toEqual({ claims: 0, puts: 0 });
+    expect(await sync.get(tenant, userId)).toEqual(before);
+    // Held (requeued after about one probe interval, with its history): still pending in its job.
+    expect(await jobOf(`outage-${round}.csv`)).toMatchObject({ applied: 0, pending: 1 });
   });
 });
 

@@ -35,10 +35,10 @@ describe("localSyncKey", () => {
   });
 
   it("refuses a key file that is too short, without quoting it", async () => {
-    await writeFile(join(dir, LOCAL_SYNC_KEY_FILE), "short\n", { mode: 0o600 });
+    await writeFile(join(dir, LOCAL_SYNC_KEY_FILE), "k3yQz\n", { mode: 0o600 });
     const error = await localSyncKey(dir).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SyncKeyError);
-    expect((error as Error).message).not.toContain("short\n");
-    expect(await readFile(join(dir, LOCAL_SYNC_KEY_FILE), "utf8")).toBe("short\n");
+    expect((error as Error).message).not.toContain("k3yQz");
+    expect(await readFile(join(dir, LOCAL_SYNC_KEY_FILE), "utf8")).toBe("k3yQz\n");
   });
 });
