@@ -29,6 +29,15 @@ afterAll(async () => {
   await jobs.stop();
 });
 
+/** A job whose ingest sent `users` valid users and finished: `users` pending. */
+async function ingestedJob(id: string, source: Parameters<typeof jobIdFor>[0], users: number): Promise<void> {
+  await jobs.store.createJob({ id, source, startedAt: AT });
+  await jobs.store.markSending(id);
+  await jobs.store.reserveSent(id, users, 1);
+  const totals = { users, valid: users, rejected: 0, unchanged: 0, sent: users, failedToSend: 0 };
+  await jobs.store.finishIngest(id, { ...totals, finishedAt: AT, reports: {} }, users);
+}
+
 /** A record of user `n` in the test job, and the user. */
 function jobRecord(n: number) {
   const user = userFactors(n);
@@ -111,11 +120,7 @@ describe("settleBatch with jobs", () => {
       // Every user counted, then the container stopped before it finished the job: it stays applying.
       const source = { bucket: aws.bucket, key: "incoming/crashed.csv", sequencer: "0B" };
       const id = jobIdFor(source);
-      await jobs.store.createJob({ id, source, startedAt: AT });
-      await jobs.store.markSending(id);
-      await jobs.store.reserveSent(id, 2, 1);
-      const totals = { users: 2, valid: 2, rejected: 0, unchanged: 0, sent: 2, failedToSend: 0 };
-      await jobs.store.finishIngest(id, { ...totals, finishedAt: AT, reports: {} }, 2);
+      await ingestedJob(id, source, 2);
       await jobs.store.recordOutcomes(id, [
         { userId: "auth0|user-1", outcome: "applied", line: 2, at: AT },
         { userId: "auth0|user-2", outcome: "applied", line: 3, at: AT },
@@ -164,11 +169,7 @@ describe("settleBatch with jobs", () => {
     try {
       const source = { bucket: aws.bucket, key: "incoming/unreported.csv", sequencer: "0C" };
       const id = jobIdFor(source);
-      await jobs.store.createJob({ id, source, startedAt: AT });
-      await jobs.store.markSending(id);
-      await jobs.store.reserveSent(id, 1, 1);
-      const totals = { users: 1, valid: 1, rejected: 0, unchanged: 0, sent: 1, failedToSend: 0 };
-      await jobs.store.finishIngest(id, { ...totals, finishedAt: AT, reports: {} }, 1);
+      await ingestedJob(id, source, 1);
       await jobs.store.recordOutcomes(id, [{ userId: "auth0|user-1", outcome: "applied", line: 2, at: AT }]);
       // Finished (the one conditional update), then the writer stopped: no report.
       expect(await jobs.store.finish(id, AT)).toMatchObject({ status: "complete" });
@@ -211,11 +212,7 @@ describe("settleBatch with jobs", () => {
       // The reports' bucket does not exist yet: the completion report cannot be written.
       const source = { bucket: "created-later", key: "incoming/late.csv", sequencer: "0D" };
       const id = jobIdFor(source);
-      await jobs.store.createJob({ id, source, startedAt: AT });
-      await jobs.store.markSending(id);
-      await jobs.store.reserveSent(id, 1, 1);
-      const totals = { users: 1, valid: 1, rejected: 0, unchanged: 0, sent: 1, failedToSend: 0 };
-      await jobs.store.finishIngest(id, { ...totals, finishedAt: AT, reports: {} }, 1);
+      await ingestedJob(id, source, 1);
       const body = JSON.stringify(
         toUserFactorsMessage(userFactors(1), { bucket: source.bucket, key: source.key, jobId: id }),
       );
