@@ -207,6 +207,23 @@ async function firstCheckpoint(key: string, body: string, budget: number) {
   return { etag, work, control, handler, first, event, jobId };
 }
 
+/** How many times pass 1 looks at the clock on these CSV bytes: once a place (a user's block of rows). */
+async function passOneLooks(csv: string): Promise<number> {
+  let places = 0;
+  await readUserFactors(
+    () => Readable.from([Buffer.from(csv)]),
+    CSV,
+    {},
+    {
+      shouldStop: () => {
+        places += 1;
+        return false;
+      },
+    },
+  ).check();
+  return places;
+}
+
 /** The same file ingested in one go, without a job: the reference the continued ingest must equal. */
 async function reference(key: string, etag: string) {
   const { work } = await newQueues();
@@ -235,19 +252,7 @@ describe("ingest continued across invocations from checkpoints", () => {
     const key = "incoming/continue/big.csv";
     const { etag, size } = await upload(key, csv);
     const expected = await reference(key, etag);
-    // Pass 1 looks at the clock once a place: count its looks on the same bytes.
-    let places = 0;
-    await readUserFactors(
-      () => Readable.from([Buffer.from(csv)]),
-      CSV,
-      {},
-      {
-        shouldStop: () => {
-          places += 1;
-          return false;
-        },
-      },
-    ).check();
+    const places = await passOneLooks(csv);
     // The places of the file in order (a user's block of contiguous rows), with their first line and rows.
     const blocks: { line: number; rows: number }[] = [];
     const lines = csv.split("\n");
@@ -390,30 +395,14 @@ describe("ingest continued across invocations from checkpoints", () => {
   it("takes over a continuation whose invocation died between checkpoints: users within its send mark are not sent again, counts stay exact", async () => {
     const generated = generateUsersCsv({ users: 6_000, seed: 17, invalidEvery: 97 });
     const key = "incoming/continue/crash.csv";
-    const { etag, size } = await upload(key, generated.csv);
-    const expected = await reference(key, etag);
-    const { work, control } = await newQueues();
-    const handler = handlerFor(work.url, control.url);
-    let places = 0;
-    await readUserFactors(
-      () => Readable.from([Buffer.from(generated.csv)]),
-      CSV,
-      {},
-      {
-        shouldStop: () => {
-          places += 1;
-          return false;
-        },
-      },
-    ).check();
     // Checkpoint 1 in pass 2, after about 500 users.
-    await handler(
-      objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
-      countingContext(places + MARGIN + 500),
+    const places = await passOneLooks(generated.csv);
+    const { etag, work, control, event, jobId } = await firstCheckpoint(
+      key,
+      generated.csv,
+      places + MARGIN + 500,
     );
-    const event = await nextContinuation(control.url);
-    if (event === undefined) throw new Error("no continuation event");
-    const { jobId } = parseContinuationMessage(event.Records[0]?.body ?? "");
+    const expected = await reference(key, etag);
     const checkpoint = parseIngestCheckpoint((await store.getJob(jobId))?.checkpoint);
     expect(checkpoint).toMatchObject({ seq: 1, pass: 2 });
     const atCheckpoint = checkpoint.fanout.sent;
@@ -709,29 +698,13 @@ describe("ingest continued across invocations from checkpoints", () => {
   it("goes on reading a job cancelled between invocations, for its rejects report, and sends nothing more", async () => {
     const generated = generateUsersCsv({ users: 3_000, seed: 18, invalidEvery: 97 });
     const key = "incoming/continue/cancelled.csv";
-    const { etag, size } = await upload(key, generated.csv);
-    const expected = await reference(key, etag);
-    const { work, control } = await newQueues();
-    const handler = handlerFor(work.url, control.url);
-    let places = 0;
-    await readUserFactors(
-      () => Readable.from([Buffer.from(generated.csv)]),
-      CSV,
-      {},
-      {
-        shouldStop: () => {
-          places += 1;
-          return false;
-        },
-      },
-    ).check();
-    await handler(
-      objectCreatedEvent({ bucket: aws.bucket, key, size, eTag: etag }),
-      countingContext(places + MARGIN + 500),
+    const places = await passOneLooks(generated.csv);
+    const { etag, work, handler, event, jobId } = await firstCheckpoint(
+      key,
+      generated.csv,
+      places + MARGIN + 500,
     );
-    const event = await nextContinuation(control.url);
-    if (event === undefined) throw new Error("no continuation event");
-    const { jobId } = parseContinuationMessage(event.Records[0]?.body ?? "");
+    const expected = await reference(key, etag);
     const sentBefore = peekAllBodies(aws, work.url).length;
     expect(sentBefore).toBeGreaterThan(0);
     await store.cancel(jobId);
